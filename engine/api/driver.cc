@@ -1,0 +1,186 @@
+// The checks every Driver call passes before a store sees it.
+#include "cask/driver.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "cask/string_view_compat.h"
+#include "cask/key.h"
+#include "cask/status.h"
+
+namespace cask {
+namespace {
+
+// Refuses what the store cannot honour, before anything reaches it.
+absl::Status CheckWrite(std::string_view store, const Capabilities& caps,
+                        const std::string& key, std::uint64_t value_size,
+                        const WriteOptions& options) {
+  if (absl::Status s = ValidatePrecondition(options.precondition); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key \"", key, "\": ", s.message()));
+  }
+  if (options.ttl < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key \"", key, "\": negative ttl"));
+  }
+  if (!options.precondition.empty() && !caps.cas) {
+    return CasUnsupportedError(absl::StrCat(
+        ToAbsl(store), " cannot evaluate ",
+        DescribePrecondition(options.precondition), " atomically (key \"",
+        key, "\")"));
+  }
+  if (options.ttl > absl::ZeroDuration() && !caps.ttl) {
+    return absl::UnimplementedError(
+        absl::StrCat(ToAbsl(store), " does not support ttl (key \"", key, "\")"));
+  }
+  if (caps.max_value_bytes != 0 && value_size > caps.max_value_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "value for key \"", key, "\" is ", value_size,
+        " bytes, over the limit of ", caps.max_value_bytes, " bytes for ",
+        ToAbsl(store)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Item> Driver::Get(std::string_view key) {
+  absl::StatusOr<std::string> k = NormalizeKey(key);
+  if (!k.ok()) return k.status();
+  return DoGet(*k);
+}
+
+absl::StatusOr<Meta> Driver::GetMeta(std::string_view key) {
+  absl::StatusOr<std::string> k = NormalizeKey(key);
+  if (!k.ok()) return k.status();
+  return DoGetMeta(*k);
+}
+
+absl::StatusOr<bool> Driver::Has(std::string_view key) {
+  absl::StatusOr<std::string> k = NormalizeKey(key);
+  if (!k.ok()) return k.status();
+  return DoHas(*k);
+}
+
+absl::StatusOr<std::string> Driver::Set(std::string_view key,
+                                        std::string_view value,
+                                        const WriteOptions& options) {
+  absl::StatusOr<std::string> k = NormalizeKey(key);
+  if (!k.ok()) return k.status();
+  if (absl::Status s =
+          CheckWrite(name(), CapabilitiesFor(*k), *k, value.size(), options);
+      !s.ok()) {
+    return s;
+  }
+  return DoSet(*k, value, options);
+}
+
+absl::Status Driver::Remove(std::string_view key,
+                            const Precondition& precondition) {
+  absl::StatusOr<std::string> k = NormalizeKey(key);
+  if (!k.ok()) return k.status();
+  if (absl::Status s = CheckWrite(name(), CapabilitiesFor(*k), *k, 0,
+                                  WriteOptions{precondition});
+      !s.ok()) {
+    return s;
+  }
+  return DoRemove(*k, precondition);
+}
+
+absl::StatusOr<std::vector<std::string>> Driver::Keys(std::string_view base) {
+  absl::StatusOr<std::string> b = NormalizeBase(base);
+  if (!b.ok()) return b.status();
+  absl::StatusOr<std::vector<std::string>> keys = DoKeys(*b);
+  if (keys.ok()) std::sort(keys->begin(), keys->end());
+  return keys;
+}
+
+absl::Status Driver::Clear(std::string_view base) {
+  absl::StatusOr<std::string> b = NormalizeBase(base);
+  if (!b.ok()) return b.status();
+  return DoClear(*b);
+}
+
+absl::StatusOr<CommitResult> Driver::Commit(const Batch& batch) {
+  Batch normalised;
+  normalised.mutable_ops().reserve(batch.size());
+  absl::flat_hash_set<std::string> seen;
+  for (const BatchOp& op : batch.ops()) {
+    absl::StatusOr<std::string> k = NormalizeKey(op.key);
+    if (!k.ok()) return k.status();
+    if (!seen.insert(*k).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key \"", *k, "\" appears twice in one batch"));
+    }
+    if (op.kind == BatchOpKind::kVerify && op.options.precondition.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("verify of key \"", *k, "\" has no precondition"));
+    }
+    if (op.kind != BatchOpKind::kPut && op.options.ttl != absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ttl given for a non-put of key \"", *k, "\""));
+    }
+    if (absl::Status s = CheckWrite(name(), CapabilitiesFor(*k), *k,
+                                    op.value.size(), op.options);
+        !s.ok()) {
+      return s;
+    }
+    BatchOp copy = op;
+    copy.key = *std::move(k);
+    normalised.mutable_ops().push_back(std::move(copy));
+  }
+  if (!capabilities().atomic_batch) {
+    return CasUnsupportedError(
+        absl::StrCat(ToAbsl(name()), " cannot commit a batch atomically"));
+  }
+  if (normalised.empty()) return CommitResult{};
+  return DoCommit(normalised);
+}
+
+absl::StatusOr<std::vector<ChangeEvent>> Driver::Changes(
+    std::uint64_t after_revision, std::size_t limit) {
+  if (!capabilities().watch) {
+    return absl::UnimplementedError(
+        absl::StrCat(ToAbsl(name()), " has no change log"));
+  }
+  return DoChanges(after_revision, limit);
+}
+
+absl::StatusOr<std::unique_ptr<Subscription>> Driver::Watch(
+    std::string_view base, std::uint64_t after_revision,
+    WatchCallback callback) {
+  absl::StatusOr<std::string> b = NormalizeBase(base);
+  if (!b.ok()) return b.status();
+  if (!capabilities().watch) {
+    return absl::UnimplementedError(
+        absl::StrCat(ToAbsl(name()), " has no change log"));
+  }
+  if (!callback) return absl::InvalidArgumentError("watch without a callback");
+  return DoWatch(*b, after_revision, std::move(callback));
+}
+
+absl::StatusOr<bool> Driver::DoHas(const std::string& key) {
+  absl::StatusOr<Meta> meta = DoGetMeta(key);
+  if (meta.ok()) return true;
+  if (meta.status().code() == absl::StatusCode::kNotFound) return false;
+  return meta.status();
+}
+
+absl::StatusOr<CommitResult> Driver::DoCommit(const Batch&) {
+  return CasUnsupportedError(
+      absl::StrCat(ToAbsl(name()), " cannot commit a batch atomically"));
+}
+
+absl::StatusOr<std::vector<ChangeEvent>> Driver::DoChanges(std::uint64_t,
+                                                           std::size_t) {
+  return absl::UnimplementedError(absl::StrCat(ToAbsl(name()), " has no change log"));
+}
+
+absl::StatusOr<std::unique_ptr<Subscription>> Driver::DoWatch(
+    const std::string&, std::uint64_t, WatchCallback) {
+  return absl::UnimplementedError(absl::StrCat(ToAbsl(name()), " has no change log"));
+}
+
+}  // namespace cask

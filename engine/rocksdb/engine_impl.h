@@ -1,0 +1,169 @@
+// EngineImpl: the Engine on RocksDB. Split by concern:
+//   engine_open.cc  opening, options, reads;
+//   write_queue.cc  the write queue and group commit;
+//   change_log.cc   Changes, Watch, the reaper and the log trimmer.
+// Not installed: RocksDB stays out of cask's public headers.
+#ifndef CASK_ENGINE_ROCKSDB_ENGINE_IMPL_H_
+#define CASK_ENGINE_ROCKSDB_ENGINE_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "cask/engine.h"
+#include "encoding.h"
+#include "rocksdb/db.h"
+
+namespace cask::engine {
+
+// One request on the write queue. The submitter fills the inputs, the
+// group leader fills the outputs and then marks it done. Inputs are views:
+// the submitter keeps them alive until done.
+struct WriteRequest {
+  enum class Kind { kCommit, kClear, kExpire };
+  Kind kind = Kind::kCommit;
+
+  // kCommit: the ops (a Set or Remove is a one-op commit).
+  struct Op {
+    BatchOpKind kind = BatchOpKind::kPut;
+    const std::string* key = nullptr;
+    std::string_view value;
+    const Precondition* precondition = nullptr;
+    absl::Duration ttl = absl::ZeroDuration();
+  };
+  std::vector<Op> ops;
+  // A failed precondition of a one-op request is reported as a plain CAS
+  // mismatch rather than a commit conflict.
+  bool single = false;
+
+  // kClear: the base. kExpire: the key, the revision found expired and
+  // the expiry indexed in the ttl CF.
+  std::string key;
+  std::uint64_t expected_revision = 0;
+  std::int64_t indexed_expiry = 0;
+
+  // Outputs.
+  absl::Status status;
+  CommitResult result;
+
+  // Queue state, guarded by the queue mutex.
+  bool done = false;
+  bool leader = false;
+};
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(std::string path, EngineOptions options);
+  ~EngineImpl() override;
+
+  // Opens RocksDB on `env` (nullptr: the default Env) and loads the store.
+  absl::Status Init(rocksdb::Env* env);
+
+  std::string_view name() const override { return "engine"; }
+  Capabilities capabilities() const override;
+  std::uint64_t revision() const override {
+    return committed_revision_.load(std::memory_order_acquire);
+  }
+  std::string_view store_id() const override { return store_id_; }
+  absl::Status RunMaintenance() override;
+  absl::Status Compact() override;
+
+ protected:
+  absl::StatusOr<Item> DoGet(const std::string& key) override;
+  absl::StatusOr<Meta> DoGetMeta(const std::string& key) override;
+  absl::StatusOr<std::string> DoSet(const std::string& key,
+                                    std::string_view value,
+                                    const WriteOptions& options) override;
+  absl::Status DoRemove(const std::string& key,
+                        const Precondition& precondition) override;
+  absl::StatusOr<std::vector<std::string>> DoKeys(
+      const std::string& base) override;
+  absl::Status DoClear(const std::string& base) override;
+  absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override;
+  absl::StatusOr<std::vector<ChangeEvent>> DoChanges(
+      std::uint64_t after_revision, std::size_t limit) override;
+  absl::StatusOr<std::unique_ptr<Subscription>> DoWatch(
+      const std::string& base, std::uint64_t after_revision,
+      WatchCallback callback) override;
+
+ private:
+  friend class WatchSubscription;
+  class Group;
+
+  // --- engine_open.cc
+  absl::Status OpenDb(rocksdb::Env* env);
+  absl::Status LoadOrCreateIdentity();
+  // The live record of `key` at the latest state (nullopt: absent or
+  // expired). `inline_value` receives an inline value when non-null.
+  absl::StatusOr<std::optional<MetaRecord>> ReadMeta(const std::string& key,
+                                                     std::string* value);
+
+  // --- write_queue.cc
+  // Queues `request`, waits until a group leader (perhaps this thread)
+  // has applied it, and returns with request->status set.
+  void Submit(WriteRequest* request);
+  void ApplyGroup(const std::vector<WriteRequest*>& group);
+  absl::Status CheckWritable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  // --- change_log.cc
+  void MaintenanceLoop();
+  absl::Status ReapExpired();
+  absl::Status TrimLog();
+  void NotifyCommitted(std::uint64_t revision);
+  // Waits until the committed revision exceeds `revision`, `stop` is set,
+  // or `timeout` passes.
+  void WaitForCommit(std::uint64_t revision, const std::atomic<bool>& stop,
+                     absl::Duration timeout);
+
+  const std::string path_;
+  const EngineOptions options_;
+  std::string store_id_;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* sys_cf_ = nullptr;   // default CF
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* ttl_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
+
+  // The write queue.
+  absl::Mutex queue_mu_;
+  std::deque<WriteRequest*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // Held by the group leader while it applies a group (and by the log
+  // trimmer): only one writer touches RocksDB at a time.
+  absl::Mutex write_mu_;
+  std::uint64_t next_revision_ ABSL_GUARDED_BY(write_mu_) = 1;
+  // A failed RocksDB write makes RocksDB refuse writes until it recovers;
+  // kept to answer (and to retry Resume) before the next group.
+  absl::Status write_error_ ABSL_GUARDED_BY(write_mu_);
+
+  std::atomic<std::uint64_t> committed_revision_{0};
+  // Highest revision trimmed from the log (0: nothing trimmed).
+  std::atomic<std::uint64_t> trimmed_through_{0};
+
+  // Watchers wait here for new commits.
+  absl::Mutex notify_mu_;
+  absl::CondVar notify_cv_;
+  std::atomic<int> watchers_{0};
+
+  // The background thread: reaper, trimmer, buffered WAL sync.
+  absl::Mutex bg_mu_;
+  bool stopping_ ABSL_GUARDED_BY(bg_mu_) = false;
+  std::thread bg_thread_;
+};
+
+}  // namespace cask::engine
+
+#endif  // CASK_ENGINE_ROCKSDB_ENGINE_IMPL_H_

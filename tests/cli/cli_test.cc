@@ -1,0 +1,202 @@
+// The `cask` binary as a user drives it: output and every exit code.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "catch2/catch.hpp"
+#include "run_process.h"
+
+namespace cask::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh store per test. The engine when this build has it, otherwise
+// the fs store (both persist between invocations, unlike mem:).
+struct TempStore {
+  TempStore() {
+    char tmpl[] = "/tmp/cask-cli-test.XXXXXX";
+    dir = mkdtemp(tmpl);
+    uri = std::string(CASK_CLI_TEST_SCHEME) + "://" + dir + "/store";
+  }
+  ~TempStore() { fs::remove_all(dir); }
+  std::string dir, uri;
+};
+
+ProcessResult Cask(const std::string& store, std::vector<std::string> args,
+                   const std::string& in = "") {
+  std::vector<std::string> argv = {CASK_BINARY, "--store", store};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProcess(argv, in);
+}
+
+std::string Chomp(std::string s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+TEST_CASE("set prints the etag; get prints the value; meta agrees", "[cli]") {
+  TempStore t;
+  ProcessResult set = Cask(t.uri, {"set", "greeting", "hello world"});
+  REQUIRE(set.exit_code == 0);
+  std::string etag = Chomp(set.out);
+  REQUIRE_FALSE(etag.empty());
+  ProcessResult get = Cask(t.uri, {"get", "greeting"});
+  REQUIRE(get.exit_code == 0);
+  REQUIRE(get.out == "hello world");
+  ProcessResult meta = Cask(t.uri, {"meta", "greeting"});
+  REQUIRE(meta.exit_code == 0);
+  REQUIRE(meta.out.find("etag: " + etag + "\n") != std::string::npos);
+  REQUIRE(meta.out.find("size: 11\n") != std::string::npos);
+  ProcessResult json = Cask(t.uri, {"--json", "meta", "greeting"});
+  REQUIRE(json.exit_code == 0);
+  REQUIRE(json.out.find("\"etag\":\"" + etag + "\"") != std::string::npos);
+}
+
+TEST_CASE("set reads stdin byte for byte", "[cli]") {
+  TempStore t;
+  std::string binary("a\0b\xff\n", 5);
+  REQUIRE(Cask(t.uri, {"set", "bin"}, binary).exit_code == 0);
+  REQUIRE(Cask(t.uri, {"set", "bin2", "-"}, binary).exit_code == 0);
+  REQUIRE(Cask(t.uri, {"get", "bin"}).out == binary);
+  REQUIRE(Cask(t.uri, {"get", "bin2"}).out == binary);
+}
+
+TEST_CASE("exit 1: not found", "[cli]") {
+  TempStore t;
+  ProcessResult r = Cask(t.uri, {"get", "missing"});
+  REQUIRE(r.exit_code == 1);
+  REQUIRE(r.out.empty());
+  REQUIRE(r.err.find("missing") != std::string::npos);
+  REQUIRE(Cask(t.uri, {"meta", "missing"}).exit_code == 1);
+}
+
+TEST_CASE("exit 2: usage and invalid input", "[cli]") {
+  TempStore t;
+  REQUIRE(Cask(t.uri, {}).exit_code == 2);
+  REQUIRE(Cask(t.uri, {"frobnicate"}).exit_code == 2);
+  REQUIRE(Cask(t.uri, {"get"}).exit_code == 2);
+  ProcessResult bad_key = Cask(t.uri, {"set", "a/../b", "x"});
+  REQUIRE(bad_key.exit_code == 2);
+  REQUIRE(bad_key.err.find("..") != std::string::npos);
+  REQUIRE(Cask(t.uri, {"set", "k", "v", "--if-match", "\"unbalanced"}).exit_code == 2);
+  REQUIRE(Cask(t.uri, {"set", "k", "v", "--if-match", "*,abc"}).exit_code == 2);
+  REQUIRE(Cask(t.uri, {"set", "k", "v", "--ttl", "-1"}).exit_code == 2);
+  REQUIRE(Cask("nope:", {"keys"}).exit_code == 2);
+  REQUIRE(Cask(t.uri, {"keys"}).out.empty());  // nothing was written
+  ProcessResult help = RunProcess({CASK_BINARY, "--help"});
+  REQUIRE(help.exit_code == 0);
+  REQUIRE(help.out.find("commit") != std::string::npos);
+}
+
+TEST_CASE("exit 3: CAS mismatch; exit 0 when the precondition holds", "[cli]") {
+  TempStore t;
+  std::string e1 = Chomp(Cask(t.uri, {"set", "ref", "v1", "--if-none-match", "*"}).out);
+  REQUIRE_FALSE(e1.empty());
+  ProcessResult again = Cask(t.uri, {"set", "ref", "v2", "--if-none-match", "*"});
+  REQUIRE(again.exit_code == 3);
+  REQUIRE(again.err.find("ref") != std::string::npos);
+  ProcessResult swap = Cask(t.uri, {"set", "ref", "v2", "--if-match", e1});
+  REQUIRE(swap.exit_code == 0);
+  std::string e2 = Chomp(swap.out);
+  // Quoted HTTP-style etags are accepted too.
+  REQUIRE(Cask(t.uri, {"set", "ref", "v3", "--if-match", "\"" + e1 + "\""}).exit_code == 3);
+  REQUIRE(Cask(t.uri, {"rm", "ref", "--if-match", e1}).exit_code == 3);
+  REQUIRE(Cask(t.uri, {"get", "ref"}).out == "v2");
+  REQUIRE(Cask(t.uri, {"rm", "ref", "--if-match", "\"" + e2 + "\""}).exit_code == 0);
+  REQUIRE(Cask(t.uri, {"get", "ref"}).exit_code == 1);
+  ProcessResult json = Cask(t.uri, {"--json", "set", "x", "1", "--if-match", "*"});
+  REQUIRE(json.exit_code == 3);
+  REQUIRE(json.out.find("\"conflicts\"") != std::string::npos);
+}
+
+TEST_CASE("exit 4: CAS unsupported", "[cli]") {
+  ProcessResult r = Cask("null:", {"set", "k", "v", "--if-none-match", "*"});
+  REQUIRE(r.exit_code == 4);
+  REQUIRE(r.err.find("CAS unsupported") != std::string::npos);
+  REQUIRE(Cask("null:", {"commit"}, "create a 1\n").exit_code == 4);
+}
+
+TEST_CASE("exit 6: any other error (a corrupt dump)", "[cli]") {
+  TempStore t;
+  std::string dump = Cask(t.uri, {"export"}).out;
+  REQUIRE(dump.size() > 12);
+  dump.back() ^= 0x55;
+  ProcessResult r = Cask(t.uri, {"import"}, dump);
+  REQUIRE(r.exit_code == 6);
+  REQUIRE(r.err.find("corrupt") != std::string::npos);
+}
+
+TEST_CASE("keys, clear and base", "[cli]") {
+  TempStore t;
+  for (const char* k : {"a:1", "a:2", "b:1"}) {
+    REQUIRE(Cask(t.uri, {"set", k, "v"}).exit_code == 0);
+  }
+  REQUIRE(Cask(t.uri, {"keys"}).out == "a:1\na:2\nb:1\n");
+  REQUIRE(Cask(t.uri, {"keys", "a"}).out == "a:1\na:2\n");
+  REQUIRE(Cask(t.uri, {"--json", "keys", "a"}).out == "[\"a:1\",\"a:2\"]\n");
+  REQUIRE(Cask(t.uri, {"clear", "a"}).exit_code == 0);
+  REQUIRE(Cask(t.uri, {"keys"}).out == "b:1\n");
+}
+
+TEST_CASE("commit: all or nothing from stdin", "[cli]") {
+  TempStore t;
+  std::string e = Chomp(Cask(t.uri, {"set", "refs:main", "c1"}).out);
+  ProcessResult ok = Cask(t.uri, {"commit"},
+                          "# move main, add an object\n"
+                          "update refs:main c2 " + e + "\n"
+                          "create objects:c2 \"tree with\\x20spaces\\n\"\n"
+                          "verify refs:none\n");
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  REQUIRE(ok.out.find("put refs:main ") == 0);
+  REQUIRE(Cask(t.uri, {"get", "objects:c2"}).out == "tree with spaces\n");
+  // A stale etag fails the whole batch.
+  ProcessResult stale = Cask(t.uri, {"commit"},
+                             "update refs:main c3 " + e + "\ncreate new 1\n");
+  REQUIRE(stale.exit_code == 3);
+  REQUIRE(stale.err.find("refs:main") != std::string::npos);
+  REQUIRE(Cask(t.uri, {"get", "new"}).exit_code == 1);
+  REQUIRE(Cask(t.uri, {"get", "refs:main"}).out == "c2");
+  // Malformed input.
+  REQUIRE(Cask(t.uri, {"commit"}, "upsert a 1\n").exit_code == 2);
+  REQUIRE(Cask(t.uri, {"commit"}, "create a \"open\n").exit_code == 2);
+  REQUIRE(Cask(t.uri, {"commit"}, "create a 1\ncreate a 2\n").exit_code == 2);
+}
+
+TEST_CASE("export | import moves data between stores", "[cli]") {
+  TempStore src, dst;
+  std::string big(3 << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 7) big[i] = static_cast<char>(i);
+  REQUIRE(Cask(src.uri, {"set", "big"}, big).exit_code == 0);
+  REQUIRE(Cask(src.uri, {"set", "a:b", "1"}).exit_code == 0);
+  REQUIRE(Cask(src.uri, {"set", "c", ""}).exit_code == 0);
+  ProcessResult dump = Cask(src.uri, {"export"});
+  REQUIRE(dump.exit_code == 0);
+  REQUIRE(Cask(dst.uri, {"import"}, dump.out).exit_code == 0);
+  REQUIRE(Cask(dst.uri, {"keys"}).out == "a:b\nbig\nc\n");
+  REQUIRE(Cask(dst.uri, {"get", "big"}).out == big);
+  // A base exports only its subtree.
+  ProcessResult part = Cask(src.uri, {"export", "a"});
+  TempStore third;
+  REQUIRE(Cask(third.uri, {"import"}, part.out).exit_code == 0);
+  REQUIRE(Cask(third.uri, {"keys"}).out == "a:b\n");
+}
+
+TEST_CASE("import refuses a truncated dump", "[cli]") {
+  TempStore src, dst;
+  for (int i = 0; i < 100; ++i) {
+    REQUIRE(Cask(src.uri, {"set", "k" + std::to_string(i), "v"}).exit_code == 0);
+  }
+  std::string dump = Cask(src.uri, {"export"}).out;
+  std::string truncated = dump.substr(0, dump.size() - 3);
+  ProcessResult r = Cask(dst.uri, {"import"}, truncated);
+  REQUIRE(r.exit_code == 6);
+  REQUIRE(r.err.find("truncated") != std::string::npos);
+  REQUIRE(Cask(dst.uri, {"import"}, "not a dump").exit_code == 2);
+}
+
+}  // namespace
+}  // namespace cask::testing

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Starts / stops a private single-node etcd on 127.0.0.1 for the tests.
+#   etcd.sh start DIR   prints `export CASK_TEST_ETCD_URL=etcd://127.0.0.1:PORT`
+#   etcd.sh stop DIR    stops it by the PID recorded in DIR
+# Env: CASK_ETCD_PORT (default 12379; peer port +1, metrics +2).
+# Installs etcd-server if missing.
+set -euo pipefail
+verb=${1:?start|stop}
+dir=${2:?DIR}
+port=${CASK_ETCD_PORT:-12379}
+peer=$((port + 1))
+metrics=$((port + 2))
+case "$verb" in
+  start)
+    if ! command -v etcd >/dev/null; then
+      apt-get install -y etcd-server >&2
+    fi
+    mkdir -p "$dir"
+    etcd --name ci --data-dir "$dir/etcd" \
+      --listen-client-urls "http://127.0.0.1:$port" \
+      --advertise-client-urls "http://127.0.0.1:$port" \
+      --listen-peer-urls "http://127.0.0.1:$peer" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+      --initial-cluster "ci=http://127.0.0.1:$peer" \
+      --listen-metrics-urls "http://127.0.0.1:$metrics" \
+      >"$dir/etcd.log" 2>&1 &
+    echo $! >"$dir/pid"
+    for _ in $(seq 1 100); do
+      if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
+        echo "export CASK_TEST_ETCD_URL=etcd://127.0.0.1:$port"
+        exit 0
+      fi
+      sleep 0.1
+    done
+    echo "etcd did not answer on port $port" >&2
+    tail -5 "$dir/etcd.log" >&2 || true
+    exit 1
+    ;;
+  stop)
+    if [[ -f "$dir/pid" ]]; then
+      pid=$(cat "$dir/pid")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      rm -f "$dir/pid"
+    fi
+    ;;
+  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# moto's S3 server (Python, in the image) for the s3 adapter's tests. It
+# honours If-Match / If-None-Match on PUT and DELETE (the npm S3 emulators
+# ignore them and must not be used). Verbs: start DIR | stop DIR.
+set -euo pipefail
+verb=${1:?start|stop}
+dir=${2:?data dir}
+port=${CASK_MOTO_PORT:-15000}
+case "$verb" in
+  start)
+    command -v moto_server >/dev/null || { echo "moto_server not found" >&2; exit 1; }
+    mkdir -p "$dir"
+    moto_server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
+    echo $! >"$dir/pid"
+    for _ in $(seq 1 100); do
+      if curl -sf "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then
+        # The tests create their bucket themselves (create_bucket=1).
+        echo "export CASK_TEST_S3_URL='s3://cask-test?endpoint=http://127.0.0.1:$port&region=us-east-1&access_key=test&secret_key=test&create_bucket=1'"
+        exit 0
+      fi
+      kill -0 "$(cat "$dir/pid")" 2>/dev/null || { cat "$dir/moto.log" >&2; exit 1; }
+      sleep 0.1
+    done
+    echo "moto_server did not answer on port $port" >&2
+    exit 1
+    ;;
+  stop)
+    [[ -f "$dir/pid" ]] && kill "$(cat "$dir/pid")" 2>/dev/null || true
+    rm -f "$dir/pid"
+    ;;
+  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Starts / stops a private redis-server on 127.0.0.1 for the tests.
+#   redis.sh start DIR   prints `export CASK_TEST_REDIS_URL=redis://127.0.0.1:PORT/0`
+#   redis.sh stop DIR    stops it by the PID recorded in DIR
+# Env: CASK_REDIS_PORT (default 16379). Installs redis-server if missing.
+set -euo pipefail
+verb=${1:?start|stop}
+dir=${2:?DIR}
+port=${CASK_REDIS_PORT:-16379}
+case "$verb" in
+  start)
+    if ! command -v redis-server >/dev/null; then
+      apt-get install -y redis-server >&2
+    fi
+    mkdir -p "$dir"
+    redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save '' \
+      --appendonly no --daemonize no --logfile "$dir/redis.log" >&2 &
+    echo $! >"$dir/pid"
+    for _ in $(seq 1 100); do
+      if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+        echo "export CASK_TEST_REDIS_URL=redis://127.0.0.1:$port/0"
+        exit 0
+      fi
+      sleep 0.1
+    done
+    echo "redis-server did not answer on port $port" >&2
+    exit 1
+    ;;
+  stop)
+    if [[ -f "$dir/pid" ]]; then
+      pid=$(cat "$dir/pid")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      rm -f "$dir/pid"
+    fi
+    ;;
+  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac

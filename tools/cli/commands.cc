@@ -1,0 +1,232 @@
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <iterator>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "batch_parser.h"
+#include "cask/status.h"
+#include "cask/string_view_compat.h"
+#include "exit_codes.h"
+#include "nlohmann/json.hpp"
+#include "progress.h"
+
+namespace cask::cli {
+namespace {
+
+using json = nlohmann::json;
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
+
+bool IsUtf8(std::string_view s) {
+  try {
+    (void)json(std::string(s)).dump();
+    return true;
+  } catch (const json::exception&) {
+    return false;
+  }
+}
+
+json MetaJson(const std::string& key, const Meta& m) {
+  json j = {{"key", key},
+            {"etag", m.etag},
+            {"size", m.size},
+            {"mtime", Rfc3339(m.mtime)},
+            {"expires", m.expires ? json(Rfc3339(*m.expires)) : json(nullptr)}};
+  if (m.revision) j["revision"] = m.revision;
+  return j;
+}
+
+void PrintJson(const Context& ctx, const json& j) {
+  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::fprintf(ctx.out, "%s\n", text.c_str());
+}
+
+void PrintLine(const Context& ctx, std::string_view line) {
+  std::fwrite(line.data(), 1, line.size(), ctx.out);
+  std::fputc('\n', ctx.out);
+}
+
+absl::StatusOr<std::string> ReadAll(std::FILE* in) {
+  std::string data;
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) data.append(buf, n);
+  if (std::ferror(in)) return absl::UnavailableError("cannot read stdin");
+  return data;
+}
+
+// One flag value → etags: `"a", W/"b"` or `a,b` or `*`.
+absl::Status AppendEtags(const std::string& value,
+                         std::optional<std::vector<std::string>>& side) {
+  if (!side) side.emplace();
+  for (absl::string_view part : absl::StrSplit(value, ',')) {
+    std::string tag(absl::StripAsciiWhitespace(part));
+    bool weak = absl::StartsWith(tag, "W/");
+    std::string_view body = weak ? std::string_view(tag).substr(2) : tag;
+    if (body.size() >= 2 && body.front() == '"' && body.back() == '"') {
+      body = body.substr(1, body.size() - 2);
+    } else if (!body.empty() && (body.front() == '"' || body.back() == '"')) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unbalanced quotes in etag ", tag));
+    }
+    side->push_back(absl::StrCat(weak ? "W/" : "", ToAbsl(body)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Precondition> ToPrecondition(const PreconditionFlags& flags) {
+  Precondition p;
+  for (const std::string& v : flags.if_match) {
+    if (absl::Status s = AppendEtags(v, p.if_match); !s.ok()) return s;
+  }
+  for (const std::string& v : flags.if_none_match) {
+    if (absl::Status s = AppendEtags(v, p.if_none_match); !s.ok()) return s;
+  }
+  return p;
+}
+
+absl::Status RunGet(const Context& ctx, const std::string& key) {
+  absl::StatusOr<Item> item = ctx.store->Get(key);
+  if (!item.ok()) return item.status();
+  if (ctx.json) {
+    json j = MetaJson(key, item->meta);
+    if (IsUtf8(item->value)) {
+      j["value"] = item->value;
+    } else {
+      j["value_base64"] = absl::Base64Escape(item->value);
+    }
+    PrintJson(ctx, j);
+  } else {
+    std::fwrite(item->value.data(), 1, item->value.size(), ctx.out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunMeta(const Context& ctx, const std::string& key) {
+  absl::StatusOr<Meta> m = ctx.store->GetMeta(key);
+  if (!m.ok()) return m.status();
+  if (ctx.json) {
+    PrintJson(ctx, MetaJson(key, *m));
+    return absl::OkStatus();
+  }
+  PrintLine(ctx, absl::StrCat("etag: ", m->etag));
+  PrintLine(ctx, absl::StrCat("size: ", m->size));
+  PrintLine(ctx, absl::StrCat("mtime: ", Rfc3339(m->mtime)));
+  PrintLine(ctx, absl::StrCat("expires: ",
+                              m->expires ? Rfc3339(*m->expires) : "never"));
+  if (m->revision) PrintLine(ctx, absl::StrCat("revision: ", m->revision));
+  return absl::OkStatus();
+}
+
+absl::Status RunSet(const Context& ctx, const std::string& key,
+                    const std::optional<std::string>& value,
+                    const PreconditionFlags& flags, double ttl_seconds) {
+  absl::StatusOr<Precondition> p = ToPrecondition(flags);
+  if (!p.ok()) return p.status();
+  if (ttl_seconds < 0) return absl::InvalidArgumentError("--ttl is negative");
+  std::string data;
+  if (!value || *value == "-") {
+    absl::StatusOr<std::string> in = ReadAll(ctx.in);
+    if (!in.ok()) return in.status();
+    data = *std::move(in);
+  } else {
+    data = *value;
+  }
+  WriteOptions options{*p, absl::Seconds(ttl_seconds)};
+  absl::StatusOr<std::string> etag = ctx.store->Set(key, data, options);
+  if (!etag.ok()) return etag.status();
+  if (ctx.json) {
+    PrintJson(ctx, {{"key", key}, {"etag", *etag}, {"size", data.size()}});
+  } else {
+    PrintLine(ctx, *etag);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunRemove(const Context& ctx, const std::string& key,
+                       const PreconditionFlags& flags) {
+  absl::StatusOr<Precondition> p = ToPrecondition(flags);
+  if (!p.ok()) return p.status();
+  absl::Status s = ctx.store->Remove(key, *p);
+  if (s.ok() && ctx.json) PrintJson(ctx, {{"key", key}, {"removed", true}});
+  return s;
+}
+
+absl::Status RunKeys(const Context& ctx, const std::string& base) {
+  absl::StatusOr<std::vector<std::string>> keys = ctx.store->Keys(base);
+  if (!keys.ok()) return keys.status();
+  if (ctx.json) {
+    PrintJson(ctx, *keys);
+  } else {
+    for (const std::string& k : *keys) PrintLine(ctx, k);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunClear(const Context& ctx, const std::string& base) {
+  absl::Status s = ctx.store->Clear(base);
+  if (s.ok() && ctx.json) PrintJson(ctx, {{"cleared", base}});
+  return s;
+}
+
+absl::Status RunCommit(const Context& ctx) {
+  absl::StatusOr<std::string> text = ReadAll(ctx.in);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<Batch> batch = ParseBatch(*text);
+  if (!batch.ok()) return batch.status();
+  absl::StatusOr<CommitResult> r = ctx.store->Commit(*batch);
+  if (!r.ok()) return r.status();
+  json results = json::array();
+  for (std::size_t i = 0; i < batch->size(); ++i) {
+    const BatchOp& op = batch->ops()[i];
+    const char* kind = op.kind == BatchOpKind::kPut      ? "put"
+                       : op.kind == BatchOpKind::kDelete ? "delete"
+                                                         : "verify";
+    if (ctx.json) {
+      results.push_back({{"op", kind}, {"key", op.key}, {"etag", r->etags[i]}});
+    } else {
+      PrintLine(ctx, absl::StrCat(kind, " ", op.key,
+                                  r->etags[i].empty() ? "" : " ", r->etags[i]));
+    }
+  }
+  if (ctx.json) {
+    json j = {{"results", results}};
+    if (r->revision) j["revision"] = r->revision;
+    PrintJson(ctx, j);
+  }
+  return absl::OkStatus();
+}
+
+void ReportError(const Context& ctx, const absl::Status& status) {
+  std::fprintf(stderr, "cask: %s: %.*s\n",
+               absl::StatusCodeToString(status.code()).c_str(),
+               static_cast<int>(status.message().size()),
+               status.message().data());
+  if (!ctx.json) return;
+  json j = {{"error",
+             {{"code", absl::StatusCodeToString(status.code())},
+              {"message", std::string(status.message())},
+              {"exit", static_cast<int>(ExitCodeFor(status))}}}};
+  if (IsCasMismatch(status)) {
+    json conflicts = json::array();
+    for (const Conflict& c : Conflicts(status)) {
+      conflicts.push_back({{"key", c.key},
+                           {"expected", c.expected},
+                           {"actual", c.actual ? json(*c.actual) : json(nullptr)}});
+    }
+    j["error"]["conflicts"] = conflicts;
+  }
+  PrintJson(ctx, j);
+}
+
+}  // namespace cask::cli

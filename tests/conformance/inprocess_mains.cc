@@ -7,6 +7,7 @@
 #include "lru_store.h"
 #include "memory_store.h"
 #include "null_store.h"
+#include "overlay_store.h"
 #include "target.h"
 
 namespace {
@@ -56,6 +57,18 @@ cask::conformance::Target MakeTarget(std::string_view which) {
     };
     // It keeps nothing: only the refusal checks of these blocks apply.
     t.only_tags = "[cas],[commit],[ttl],[race]";
+  } else if (which == "overlay") {
+    // A memory top over two memory layers: the suite's writes and removes
+    // all go through the overlay's pinned top-layer writes.
+    t.make_empty = []() -> absl::StatusOr<std::unique_ptr<Driver>> {
+      std::vector<std::shared_ptr<Driver>> layers;
+      for (int i = 0; i < 3; ++i) {
+        absl::StatusOr<std::unique_ptr<Driver>> m = cask::CreateMemoryStore();
+        if (!m.ok()) return m.status();
+        layers.push_back(std::shared_ptr<Driver>(*std::move(m)));
+      }
+      return cask::CreateOverlayStore(std::move(layers));
+    };
   } else {
     t.make_empty = MakeMountedStorage;
   }

@@ -1,0 +1,45 @@
+// overlay: one writable layer over read-only ones (SPEC §8, unstorage's
+// overlay driver) — e.g. a local engine in front of a remote cache.
+//
+// Reads fall through the layers, top first. Writes go to the top layer.
+// Removing a key that a lower layer holds writes a tombstone to the top
+// layer (a value equal to kOverlayTombstone), which hides the lower copies;
+// Keys and Get never show tombstones. Clear(base) clears the top layer and
+// tombstones every lower key under base.
+//
+// Etags: those of the layer that holds the visible value. CAS: a
+// precondition is evaluated against the merged view, and the write to the
+// top layer is pinned to the top layer's state that the evaluation saw
+// (if-match its etag, or create-only when it had none), so it is atomic
+// whenever the top layer has CAS; a pin that fails because another writer
+// got in first is re-evaluated, a bounded number of times, then reported
+// as a mismatch. Capabilities (cas, atomic_batch, ttl) are the top layer's.
+// Lower layers are read-only through the overlay; a change made to a lower
+// layer directly is seen by later reads but is not covered by the pin.
+//
+// Thread-safe if the layers are.
+#ifndef CASK_ADAPTERS_OVERLAY_OVERLAY_STORE_H_
+#define CASK_ADAPTERS_OVERLAY_OVERLAY_STORE_H_
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cask/driver.h"
+
+namespace cask {
+
+// The top layer's value that marks a removed key. A value equal to it
+// cannot be stored through the overlay (kInvalidArgument).
+inline constexpr std::string_view kOverlayTombstone =
+    std::string_view("\0cask-overlay-tombstone\0", 24);
+
+// layers[0] is the writable top. kInvalidArgument for fewer than one layer
+// or a null layer.
+absl::StatusOr<std::unique_ptr<Driver>> CreateOverlayStore(
+    std::vector<std::shared_ptr<Driver>> layers);
+
+}  // namespace cask
+
+#endif  // CASK_ADAPTERS_OVERLAY_OVERLAY_STORE_H_

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
                 "all or nothing: verify the whole dump, then one commit");
 #if CASK_HAVE_SERVER
   cask::cli::ServeFlags serve_flags;
-  CLI::App* serve = cask::cli::AddServeCommand(app, serve_flags);
+  cask::cli::AddServeCommand(app, serve_flags);
 #endif
 
   try {

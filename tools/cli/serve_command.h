@@ -1,0 +1,28 @@
+// `cask serve`: the CLI's front end to tools/server (docs/protocol.md).
+#ifndef CASK_TOOLS_CLI_SERVE_COMMAND_H_
+#define CASK_TOOLS_CLI_SERVE_COMMAND_H_
+
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "cask/driver.h"
+
+namespace cask::cli {
+
+struct ServeFlags {
+  std::string host = "127.0.0.1";
+  int port = 8787;
+  std::string token;  // also from $CASK_TOKEN
+};
+
+CLI::App* AddServeCommand(CLI::App& app, ServeFlags& flags);
+
+// Serves until SIGTERM / SIGINT, then drains in-flight requests.
+absl::Status RunServe(std::shared_ptr<Driver> store,
+                      const std::string& store_uri, const ServeFlags& flags);
+
+}  // namespace cask::cli
+
+#endif  // CASK_TOOLS_CLI_SERVE_COMMAND_H_

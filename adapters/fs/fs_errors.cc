@@ -43,9 +43,9 @@ absl::Status ErrnoError(std::string_view op, std::string_view path, int err) {
 }
 
 absl::Status CorruptFileError(std::string_view path, std::string_view why) {
-  return absl::DataLossError(absl::StrCat("fs store: \"", ToAbsl(path),
-                                          "\" is not a cask value file: ",
-                                          ToAbsl(why)));
+  return absl::DataLossError(
+      absl::StrCat("fs store: \"", ToAbsl(path),
+                   "\" is not a cask value file: ", ToAbsl(why)));
 }
 
 }  // namespace cask::fs_internal

@@ -45,9 +45,9 @@ absl::StatusOr<RecordHeader> DecodeHeader(std::string_view bytes,
   h.value_size = GetU64(bytes.substr(32));
   if (h.revision == 0) return CorruptFileError(path, "revision 0");
   if (file_size - kHeaderBytes != h.value_size) {
-    return CorruptFileError(
-        path, absl::StrCat("header says ", h.value_size, " value bytes, file has ",
-                           file_size - kHeaderBytes));
+    return CorruptFileError(path, absl::StrCat("header says ", h.value_size,
+                                               " value bytes, file has ",
+                                               file_size - kHeaderBytes));
   }
   return h;
 }

@@ -35,6 +35,10 @@
 // share one revision. NOT crash-atomic: a process killed in the middle of
 // the renames leaves a prefix of the batch applied (no journal).
 //
+// Keys and Clear walk data/ without a store-wide lock: Keys is not a
+// snapshot (a commit running meanwhile may be listed in part) and Clear is
+// not atomic; each file is removed under its key's lock.
+//
 // TTL: the expiry is in the header; an expired key is invisible to every
 // read, counts as absent for preconditions, and its file is removed by the
 // next write, remove or clear of it.

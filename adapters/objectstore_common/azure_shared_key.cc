@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
@@ -48,14 +49,16 @@ void SplitUrl(std::string_view url, std::string* path, std::string* query) {
   std::size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
   std::size_t slash = url.find('/', start);
   std::size_t qmark = url.find('?', start);
-  if (slash == std::string_view::npos || (qmark != std::string_view::npos && qmark < slash)) {
-    *path = "/";
+  if (slash == std::string_view::npos ||
+      (qmark != std::string_view::npos && qmark < slash)) {
+    path->assign(1, '/');  // not = "/": GCC 12 -Wrestrict
   } else {
     *path = std::string(url.substr(slash, qmark == std::string_view::npos
                                               ? std::string_view::npos
                                               : qmark - slash));
   }
-  *query = qmark == std::string_view::npos ? "" : std::string(url.substr(qmark + 1));
+  *query =
+      qmark == std::string_view::npos ? "" : std::string(url.substr(qmark + 1));
 }
 
 std::string CanonicalizedResource(AzureService service,
@@ -68,10 +71,11 @@ std::string CanonicalizedResource(AzureService service,
     for (absl::string_view part : absl::StrSplit(ToAbsl(raw_query), '&')) {
       if (part.empty()) continue;
       std::size_t eq = part.find('=');
-      std::string name = absl::AsciiStrToLower(
-          PercentDecodeLoose(ToStd(part.substr(0, eq))));
-      std::string value =
-          eq == absl::string_view::npos ? "" : PercentDecodeLoose(ToStd(part.substr(eq + 1)));
+      std::string name =
+          absl::AsciiStrToLower(PercentDecodeLoose(ToStd(part.substr(0, eq))));
+      std::string value = eq == absl::string_view::npos
+                              ? ""
+                              : PercentDecodeLoose(ToStd(part.substr(eq + 1)));
       params[name].push_back(value);
     }
   }
@@ -93,12 +97,14 @@ std::string StringToSign(AzureService service, std::string_view account,
   SplitUrl(request.url, &path, &query);
   std::string resource = CanonicalizedResource(service, account, path, query);
   if (service == AzureService::kTable) {
-    return absl::StrCat(request.method, "\n", HeaderValue(request, "Content-MD5"),
-                        "\n", HeaderValue(request, "Content-Type"), "\n",
+    return absl::StrCat(request.method, "\n",
+                        HeaderValue(request, "Content-MD5"), "\n",
+                        HeaderValue(request, "Content-Type"), "\n",
                         HeaderValue(request, "x-ms-date"), "\n", resource);
   }
-  std::string length =
-      request.has_body && !request.body.empty() ? absl::StrCat(request.body.size()) : "";
+  std::string length = request.has_body && !request.body.empty()
+                           ? absl::StrCat(request.body.size())
+                           : "";
   std::vector<std::pair<std::string, std::string>> ms;
   for (const auto& [n, v] : request.headers) {
     std::string lower = absl::AsciiStrToLower(n);
@@ -108,7 +114,8 @@ std::string StringToSign(AzureService service, std::string_view account,
   }
   std::sort(ms.begin(), ms.end());
   std::string canonical_headers;
-  for (const auto& [n, v] : ms) absl::StrAppend(&canonical_headers, n, ":", v, "\n");
+  for (const auto& [n, v] : ms)
+    absl::StrAppend(&canonical_headers, n, ":", v, "\n");
   return absl::StrCat(
       request.method, "\n", HeaderValue(request, "Content-Encoding"), "\n",
       HeaderValue(request, "Content-Language"), "\n", length, "\n",
@@ -130,11 +137,56 @@ absl::StatusOr<std::string> HmacSha256Base64(std::string_view key_base64,
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-           &mac_len) == nullptr) {
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+           mac, &mac_len) == nullptr) {
     return absl::InternalError("HMAC-SHA256 failed");
   }
   return Base64Encode(std::string_view(reinterpret_cast<char*>(mac), mac_len));
+}
+
+namespace {
+constexpr const char* kSasParameters[] = {"sv",  "ss",  "srt", "sp", "se",
+                                          "st",  "spr", "sip", "sr", "si",
+                                          "ses", "sdd", "sig"};
+}  // namespace
+
+bool IsSasParameter(std::string_view name) {
+  for (const char* p : kSasParameters) {
+    if (name == p) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<AzureCredentials> AzureCredentialsFromUri(const Uri& uri) {
+  AzureCredentials creds;
+  creds.account = uri.host;
+  if (creds.account.empty()) {
+    return absl::InvalidArgumentError(
+        "azure URI: no account (scheme://account/...)");
+  }
+  creds.sas = uri.Param("sas");
+  if (creds.sas.empty() && uri.query.count("sig") != 0) {
+    for (const char* name : kSasParameters) {
+      auto it = uri.query.find(name);
+      if (it == uri.query.end()) continue;
+      absl::StrAppend(&creds.sas, creds.sas.empty() ? "" : "&", name, "=",
+                      UrlEncode(it->second));
+    }
+  }
+  if (!creds.sas.empty()) return creds;
+  const char* env = std::getenv("AZURE_STORAGE_KEY");
+  creds.key = uri.Param("key", env == nullptr ? "" : env);
+  if (creds.key.empty() && creds.account == kDevAccount) {
+    creds.key = std::string(kDevAccountKey);
+  }
+  std::string decoded;
+  if (creds.key.empty() || !Base64Decode(creds.key, &decoded) ||
+      decoded.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "azure URI: no usable credentials for account ", creds.account,
+        " (key=BASE64, AZURE_STORAGE_KEY or a SAS token)"));
+  }
+  return creds;
 }
 
 absl::Status Authorize(AzureService service, const AzureCredentials& creds,
@@ -145,11 +197,12 @@ absl::Status Authorize(AzureService service, const AzureCredentials& creds,
     std::string sas = creds.sas;
     if (!sas.empty() && sas[0] == '?') sas.erase(0, 1);
     absl::StrAppend(&request->url,
-                    request->url.find('?') == std::string::npos ? "?" : "&", sas);
+                    request->url.find('?') == std::string::npos ? "?" : "&",
+                    sas);
     return absl::OkStatus();
   }
-  absl::StatusOr<std::string> sig =
-      HmacSha256Base64(creds.key, StringToSign(service, creds.account, *request));
+  absl::StatusOr<std::string> sig = HmacSha256Base64(
+      creds.key, StringToSign(service, creds.account, *request));
   if (!sig.ok()) return sig.status();
   request->headers.emplace_back(
       "Authorization", absl::StrCat("SharedKey ", creds.account, ":", *sig));

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "http_client.h"
+#include "uri.h"
 
 namespace cask::objstore {
 
@@ -34,6 +35,15 @@ struct AzureCredentials {
   std::string key;  // base64, as Azure shows it; "" when using a SAS
   std::string sas;  // "sv=...&sig=..." (already URL-encoded), or ""
 };
+
+// The account (the URI's host) and its credentials: ?sas=TOKEN (the token
+// URL-encoded once more), or a SAS given as its own parameters (sv, sig,
+// ...), or ?key=BASE64, else AZURE_STORAGE_KEY, else for devstoreaccount1
+// its published key. kInvalidArgument when there are none.
+absl::StatusOr<AzureCredentials> AzureCredentialsFromUri(const Uri& uri);
+
+// True for the query parameters of a SAS token (sv, sig, se, ...).
+bool IsSasParameter(std::string_view name);
 
 // Splits an encoded URL into its path ("/a/b", still encoded) and its raw
 // query (without '?').

@@ -15,26 +15,29 @@ bool IsAny(const std::vector<std::string>& tags) {
   return tags.size() == 1 && tags[0] == kAnyEtag;
 }
 
-std::string Quote(const std::string& etag) { return absl::StrCat("\"", etag, "\""); }
+std::string Quote(const std::string& etag) {
+  return absl::StrCat("\"", etag, "\"");
+}
 
 }  // namespace
 
 std::optional<ConditionalHeaders> NativeHeaders(const Precondition& p,
                                                 const NativeShapes& shapes) {
   ConditionalHeaders h;
-  if (p.if_match && p.if_none_match && !shapes.both_headers) return std::nullopt;
+  if (p.if_match && p.if_none_match && !shapes.both_headers)
+    return std::nullopt;
   if (p.if_match) {
     if (IsStrongSingle(*p.if_match)) {
       h.if_match = Quote((*p.if_match)[0]);
     } else if (IsAny(*p.if_match) && shapes.if_match_any) {
-      h.if_match = "*";
+      h.if_match.assign(1, '*');
     } else {
       return std::nullopt;
     }
   }
   if (p.if_none_match) {
     if (IsAny(*p.if_none_match)) {
-      h.if_none_match = "*";
+      h.if_none_match.assign(1, '*');  // not = "*": GCC 12 -Wrestrict
     } else if (IsStrongSingle(*p.if_none_match) && shapes.if_none_match_tag) {
       h.if_none_match = Quote((*p.if_none_match)[0]);
     } else {
@@ -49,7 +52,7 @@ ConditionalHeaders PinTo(const std::optional<std::string>& current) {
   if (current) {
     h.if_match = Quote(*current);
   } else {
-    h.if_none_match = "*";
+    h.if_none_match.assign(1, '*');  // not = "*": GCC 12 -Wrestrict
   }
   return h;
 }

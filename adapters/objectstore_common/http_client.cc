@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -90,7 +91,8 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request,
     }
   }
   if (h == nullptr) h = curl_easy_init();
-  if (h == nullptr) return absl::ResourceExhaustedError("curl_easy_init failed");
+  if (h == nullptr)
+    return absl::ResourceExhaustedError("curl_easy_init failed");
   curl_easy_reset(h);
 
   HttpResponse response;
@@ -99,10 +101,16 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request,
   bool has_content_type = false;
   for (const auto& [name, value] : request.headers) {
     if (absl::EqualsIgnoreCase(name, "content-type")) has_content_type = true;
-    headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
+    headers =
+        curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
   }
   if (request.has_body && !has_content_type) {
-    headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    // Never libcurl's form default; no type at all for an empty body
+    // (Azure signs the Content-Type it receives).
+    headers = curl_slist_append(headers,
+                                request.body.empty()
+                                    ? "Content-Type:"
+                                    : "Content-Type: application/octet-stream");
   }
   // No "Expect: 100-continue" round trip before large bodies.
   headers = curl_slist_append(headers, "Expect:");
@@ -115,12 +123,27 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request,
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
   if (options_.connect_timeout > absl::ZeroDuration()) {
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
+    curl_easy_setopt(
+        h, CURLOPT_CONNECTTIMEOUT_MS,
+        static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
   }
   if (options_.request_timeout > absl::ZeroDuration()) {
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(absl::ToInt64Milliseconds(options_.request_timeout)));
+    curl_easy_setopt(
+        h, CURLOPT_TIMEOUT_MS,
+        static_cast<long>(absl::ToInt64Milliseconds(options_.request_timeout)));
+  }
+  // libcurl silently re-sends a request whose reused connection turns out
+  // dead before any answer byte. Servers close idle keep-alive connections
+  // after a few seconds (Azurite: 5 s), so connections idle longer than
+  // this are never reused: a CAS write is then not sent twice.
+  curl_easy_setopt(
+      h, CURLOPT_MAXAGE_CONN,
+      static_cast<long>(absl::ToInt64Seconds(options_.max_idle_reuse)));
+  if (options_.stall_timeout > absl::ZeroDuration()) {
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(std::max<int64_t>(
+                         1, absl::ToInt64Seconds(options_.stall_timeout))));
   }
   if (!request.aws_sigv4.empty()) {
     curl_easy_setopt(h, CURLOPT_AWS_SIGV4, request.aws_sigv4.c_str());
@@ -167,8 +190,9 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request,
   }
   if (request.is_write) {
     return absl::UnknownError(absl::StrCat(
-        detail, " (connection lost after the write was sent: the outcome is "
-                "unknown; re-read before retrying)"));
+        detail,
+        " (connection lost after the write was sent: the outcome is "
+        "unknown; re-read before retrying)"));
   }
   return absl::UnavailableError(detail);
 }

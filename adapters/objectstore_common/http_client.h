@@ -58,6 +58,11 @@ struct HttpClientOptions {
   absl::Duration connect_timeout = absl::Seconds(10);
   // Whole-request timeout; zero means none (large values take long).
   absl::Duration request_timeout = absl::ZeroDuration();
+  // A transfer that moves no byte for this long is abandoned (a write then
+  // reports kUnknown); zero means wait forever.
+  absl::Duration stall_timeout = absl::Seconds(60);
+  // A kept-alive connection idle for longer is not reused (see Send).
+  absl::Duration max_idle_reuse = absl::Seconds(2);
   // Most idle handles kept; more may exist while in use.
   int max_idle_handles = 8;
 };

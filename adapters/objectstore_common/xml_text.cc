@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
+#include "cask/string_view_compat.h"
+
 namespace cask::objstore {
 namespace {
 
@@ -37,16 +40,21 @@ std::string Decode(std::string_view text) {
       continue;
     }
     std::string_view ent = text.substr(i + 1, semi - i - 1);
-    if (ent == "amp") out.push_back('&');
-    else if (ent == "lt") out.push_back('<');
-    else if (ent == "gt") out.push_back('>');
-    else if (ent == "quot") out.push_back('"');
-    else if (ent == "apos") out.push_back('\'');
+    if (ent == "amp")
+      out.push_back('&');
+    else if (ent == "lt")
+      out.push_back('<');
+    else if (ent == "gt")
+      out.push_back('>');
+    else if (ent == "quot")
+      out.push_back('"');
+    else if (ent == "apos")
+      out.push_back('\'');
     else if (!ent.empty() && ent[0] == '#') {
       std::string num(ent.substr(1));
       bool hex = !num.empty() && (num[0] == 'x' || num[0] == 'X');
-      unsigned long cp = std::strtoul(num.c_str() + (hex ? 1 : 0), nullptr,
-                                      hex ? 16 : 10);
+      unsigned long cp =
+          std::strtoul(num.c_str() + (hex ? 1 : 0), nullptr, hex ? 16 : 10);
       AppendUtf8(cp, &out);
     } else {
       out.append(text.substr(i, semi - i + 1));
@@ -58,10 +66,11 @@ std::string Decode(std::string_view text) {
 
 }  // namespace
 
-std::vector<std::string> XmlElements(std::string_view xml, std::string_view tag) {
+std::vector<std::string> XmlElements(std::string_view xml,
+                                     std::string_view tag) {
   std::vector<std::string> out;
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
+  const std::string open = absl::StrCat("<", ToAbsl(tag), ">");
+  const std::string close = absl::StrCat("</", ToAbsl(tag), ">");
   std::size_t pos = 0;
   while ((pos = xml.find(open, pos)) != std::string_view::npos) {
     std::size_t start = pos + open.size();
@@ -83,12 +92,23 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;

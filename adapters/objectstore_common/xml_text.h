@@ -12,7 +12,8 @@
 namespace cask::objstore {
 
 // The decoded text of every <tag>...</tag> in document order.
-std::vector<std::string> XmlElements(std::string_view xml, std::string_view tag);
+std::vector<std::string> XmlElements(std::string_view xml,
+                                     std::string_view tag);
 // The first one, or "" when there is none.
 std::string XmlElement(std::string_view xml, std::string_view tag);
 // Escapes & < > " ' for element text.

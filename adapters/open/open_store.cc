@@ -141,7 +141,7 @@ absl::StatusOr<std::unique_ptr<Driver>> OpenStore(std::string_view uri) {
 #if CASK_HAVE_ENGINE
   // A plain path (no scheme) opens the engine there.
   if (colon == std::string_view::npos && !uri.empty()) {
-    return OpenEngineUri(absl::StrCat("cask://", uri));
+    return OpenEngineUri(absl::StrCat("cask://", ToAbsl(uri)));
   }
 #endif
   return absl::InvalidArgumentError(

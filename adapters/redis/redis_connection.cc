@@ -14,8 +14,6 @@
 namespace cask::redis_internal {
 namespace {
 
-timeval ToTimeval(absl::Duration d) { return absl::ToTimeval(d); }
-
 std::string ContextError(const redisContext* c) {
   if (c == nullptr) return "cannot allocate a redis context";
   return c->errstr[0] != '\0' ? std::string(c->errstr) : "connection error";
@@ -60,13 +58,14 @@ absl::Status RedisConnection::Connect() {
     host = host.substr(1, host.size() - 2);
   }
   context_ = redisConnectWithTimeout(host.c_str(), options_.port,
-                                     ToTimeval(options_.connect_timeout));
+                                     absl::ToTimeval(options_.connect_timeout));
   if (context_ == nullptr || context_->err != 0) {
     absl::Status s = ConnectError(address, ContextError(context_));
     Drop();
     return s;
   }
-  if (redisSetTimeout(context_, ToTimeval(options_.io_timeout)) != REDIS_OK) {
+  if (redisSetTimeout(context_, absl::ToTimeval(options_.io_timeout)) !=
+      REDIS_OK) {
     absl::Status s = ConnectError(address, ContextError(context_));
     Drop();
     return s;
@@ -133,8 +132,8 @@ absl::StatusOr<Reply> RedisConnection::Send(
   int done = 0;
   while (!done) {
     if (redisBufferWrite(context_, &done) != REDIS_OK) {
-      bool untouched = context_->obuf != nullptr &&
-                       sdslen(context_->obuf) == total;
+      bool untouched =
+          context_->obuf != nullptr && sdslen(context_->obuf) == total;
       std::string detail = ContextError(context_);
       Drop();
       return IoError(what, detail, untouched ? Phase::kNotSent : Phase::kSent,

@@ -9,9 +9,8 @@
 namespace cask::redis_internal {
 
 absl::Status ConnectError(std::string_view address, std::string_view detail) {
-  return absl::UnavailableError(absl::StrCat("redis: cannot connect to ",
-                                             ToAbsl(address), ": ",
-                                             ToAbsl(detail)));
+  return absl::UnavailableError(absl::StrCat(
+      "redis: cannot connect to ", ToAbsl(address), ": ", ToAbsl(detail)));
 }
 
 absl::Status IoError(std::string_view what, std::string_view detail,
@@ -35,9 +34,8 @@ absl::Status ReplyError(std::string_view what, std::string_view text) {
   // Error replies start with an upper-case code word (RESP convention).
   if (absl::StartsWith(t, "OOM")) return absl::ResourceExhaustedError(msg);
   // The server refused before running the command: safe to retry.
-  for (absl::string_view code :
-       {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "READONLY",
-        "CLUSTERDOWN", "MISCONF"}) {
+  for (absl::string_view code : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN",
+                                 "READONLY", "CLUSTERDOWN", "MISCONF"}) {
     if (absl::StartsWith(t, code)) return absl::UnavailableError(msg);
   }
   for (absl::string_view code : {"NOAUTH", "WRONGPASS", "NOPERM"}) {

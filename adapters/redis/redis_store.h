@@ -29,9 +29,10 @@
 // write was sent is kUnknown ("outcome unknown"), and such a write is never
 // retried. Reads are never retried either; the next call reconnects.
 //
-// Limits: values up to 512 MiB (Redis's string limit). Needs Redis >= 3.2
-// (scripts with effects replication). Not usable with Redis Cluster when
-// one commit spans hash slots.
+// Limits: values up to 512 MiB (Redis's string limit). Needs Redis >= 5.0
+// (the script calls TIME before writing, which needs effects replication,
+// the default since 5.0). Not usable with Redis Cluster when one commit
+// spans hash slots. No TLS.
 //
 // Thread-safe: one connection per store object, behind a mutex; open more
 // store objects for parallelism (each one is a separate connection).

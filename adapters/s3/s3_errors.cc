@@ -31,16 +31,20 @@ absl::Status S3Error(std::string_view op, std::string_view key,
                                   code.empty() ? "(no error code)" : code,
                                   message.empty() ? "" : ": ", message);
   const long s = response.status;
-  if (s == 413 || code == "EntityTooLarge") return absl::ResourceExhaustedError(text);
+  if (s == 413 || code == "EntityTooLarge")
+    return absl::ResourceExhaustedError(text);
   if (s == 403) return absl::PermissionDeniedError(text);
-  if (s == 404 && code == "NoSuchBucket") return absl::FailedPreconditionError(text);
+  if (s == 404 && code == "NoSuchBucket")
+    return absl::FailedPreconditionError(text);
   if (s == 409 || s == 429 || s == 503) {
-    return absl::UnavailableError(absl::StrCat(text, " (nothing applied; retry may help)"));
+    return absl::UnavailableError(
+        absl::StrCat(text, " (nothing applied; retry may help)"));
   }
   if (s >= 500) {
     if (is_write) {
       return absl::UnknownError(absl::StrCat(
-          text, " (server error after the write was sent: the outcome is unknown)"));
+          text,
+          " (server error after the write was sent: the outcome is unknown)"));
     }
     return absl::UnavailableError(text);
   }

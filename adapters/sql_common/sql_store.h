@@ -60,11 +60,24 @@ struct SqlDialect {
   std::string for_update;
   // Starts a write transaction for CAS and Commit.
   std::string begin;
-  // Run after `begin` while creating the schema, with the table name as $1
+  // Starts the transaction that creates the schema (when
+  // schema_in_transaction).
+  std::string schema_begin = "BEGIN";
+  // Run after `schema_begin` while creating the schema, with the table name
+  // as $1
   // ("" for none): serialises concurrent creators where CREATE TABLE IF NOT
   // EXISTS alone is not safe (PostgreSQL).
   std::string schema_lock;
-  // Whether DDL runs inside `begin` (false where DDL commits implicitly).
+  // Releases schema_lock at the end ("" when the transaction's end does).
+  std::string schema_unlock;
+  // Taken around every transaction-path operation, with the table name as
+  // $1 ("" for none); must return 1 when granted. Serialises those
+  // transactions per table where concurrent ones would otherwise deadlock
+  // on gap locks of absent keys without end (InnoDB). `txn_unlock` releases
+  // it.
+  std::string txn_lock, txn_unlock;
+  // Whether DDL runs inside `schema_begin` (false where DDL commits
+  // implicitly).
   bool schema_in_transaction = true;
   // INSERT ... ON CONFLICT (PostgreSQL, SQLite) or ON DUPLICATE KEY UPDATE.
   bool on_duplicate_key = false;
@@ -74,7 +87,8 @@ struct SqlDialect {
 
 struct SqlStoreOptions {
   // Table holding the store; also names <table>_meta. Lower-case letters,
-  // digits and '_', starting with a letter or '_', at most 48 bytes.
+  // digits and '_', starting with a letter or '_', at most 48 bytes, not
+  // ending in "_meta" or "_expires".
   std::string table = "cask";
   // Etag numbers reserved per round trip to the counter. 0 means 1.
   std::int64_t etag_block = 1024;

@@ -1,6 +1,7 @@
 #include "encoding.h"
 
 #include "absl/strings/str_cat.h"
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace cask::engine {
@@ -10,9 +11,8 @@ constexpr char kMetaFormat = 1;  // low bit: value out of line
 constexpr std::size_t kLogFixedBytes = 8 + 1 + 8 + 8 + 4;
 
 absl::Status Malformed(std::string_view what) {
-  return absl::DataLossError(absl::StrCat("cask engine: corrupted ",
-                                          absl::string_view(what.data(),
-                                                            what.size())));
+  return absl::DataLossError(absl::StrCat(
+      "cask engine: corrupted ", absl::string_view(what.data(), what.size())));
 }
 
 }  // namespace
@@ -43,8 +43,8 @@ std::string EncodeFixed64(std::uint64_t v) {
 std::string EncodeMetaHeader(const MetaRecord& meta) {
   std::string out;
   out.reserve(kMetaHeaderBytes);
-  out.push_back(static_cast<char>((kMetaFormat << 1) |
-                                  (meta.out_of_line ? 1 : 0)));
+  out.push_back(
+      static_cast<char>((kMetaFormat << 1) | (meta.out_of_line ? 1 : 0)));
   PutFixed64(&out, meta.revision);
   PutFixed64(&out, static_cast<std::uint64_t>(meta.mtime_micros));
   PutFixed64(&out, static_cast<std::uint64_t>(meta.expires_micros));
@@ -130,8 +130,8 @@ absl::StatusOr<LogRecord> DecodeLogRecord(std::string_view key_bytes,
   std::uint64_t sum =
       XXH3_64bits_withSeed(value.data() + 8, value.size() - 8, r.revision);
   if (sum != DecodeFixed64(value.data())) {
-    return absl::DataLossError(absl::StrCat(
-        "cask engine: change-log record ", r.revision, " fails its checksum"));
+    return absl::DataLossError(absl::StrCat("cask engine: change-log record ",
+                                            r.revision, " fails its checksum"));
   }
   const char* p = value.data() + 8;
   unsigned kind = static_cast<unsigned char>(p[0]);

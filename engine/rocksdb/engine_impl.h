@@ -25,6 +25,14 @@
 
 namespace cask::engine {
 
+// Keys of the sys (default) column family.
+inline constexpr char kSysFormat[] = "format";
+inline constexpr char kSysStoreId[] = "store_id";
+// A floor for the revision (written at creation and by the log trimmer);
+// Open takes the maximum of it, the trim mark and the newest log record.
+inline constexpr char kSysRevision[] = "revision";
+inline constexpr char kSysTrimmed[] = "log_trimmed";
+
 // One request on the write queue. The submitter fills the inputs, the
 // group leader fills the outputs and then marks it done. Inputs are views:
 // the submitter keeps them alive until done.
@@ -45,11 +53,16 @@ struct WriteRequest {
   // mismatch rather than a commit conflict.
   bool single = false;
 
-  // kClear: the base. kExpire: the key, the revision found expired and
-  // the expiry indexed in the ttl CF.
-  std::string key;
-  std::uint64_t expected_revision = 0;
-  std::int64_t indexed_expiry = 0;
+  // kClear: the base.
+  std::string base;
+  // kExpire: keys the reaper found expired, with the revision it saw and
+  // the expiry indexed in the ttl CF. Applied only if still so.
+  struct Expiry {
+    std::string key;
+    std::uint64_t revision = 0;
+    std::int64_t indexed_expiry = 0;
+  };
+  std::vector<Expiry> expiries;
 
   // Outputs.
   absl::Status status;
@@ -58,6 +71,11 @@ struct WriteRequest {
   // Queue state, guarded by the queue mutex.
   bool done = false;
   bool leader = false;
+
+  // Issue 4 (ipc.h): when non-empty, a successful request also writes its
+  // outcome under this sys key in the same RocksDB write (exactly-once
+  // retries of forwarded writes).
+  std::string outcome_key;
 };
 
 class EngineImpl final : public Engine {
@@ -97,6 +115,7 @@ class EngineImpl final : public Engine {
 
  private:
   friend class WatchSubscription;
+  friend struct IpcAccess;  // issue 4: reads outcome records
   class Group;
 
   // --- engine_open.cc
@@ -127,10 +146,12 @@ class EngineImpl final : public Engine {
   const std::string path_;
   const EngineOptions options_;
   std::string store_id_;
+  // Set by OpenDb when an existing store lacked some column families.
+  bool column_families_were_missing_ = false;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  rocksdb::ColumnFamilyHandle* sys_cf_ = nullptr;   // default CF
+  rocksdb::ColumnFamilyHandle* sys_cf_ = nullptr;  // default CF
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* ttl_cf_ = nullptr;
@@ -145,6 +166,13 @@ class EngineImpl final : public Engine {
   // trimmer): only one writer touches RocksDB at a time.
   absl::Mutex write_mu_;
   std::uint64_t next_revision_ ABSL_GUARDED_BY(write_mu_) = 1;
+  // The latest meta record (nullopt: absent) of recently written keys, so
+  // the leader need not read them back from RocksDB. Only the leader writes
+  // meta records, and it updates this map after each successful group, so
+  // it always equals the database's state. Emptied when it grows past
+  // kRecentWrites entries.
+  absl::flat_hash_map<std::string, std::optional<MetaRecord>> recent_
+      ABSL_GUARDED_BY(write_mu_);
   // A failed RocksDB write makes RocksDB refuse writes until it recovers;
   // kept to answer (and to retry Resume) before the next group.
   absl::Status write_error_ ABSL_GUARDED_BY(write_mu_);

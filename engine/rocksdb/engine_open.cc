@@ -1,5 +1,7 @@
 // Opening a store, its options, and the read path.
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <system_error>
 #include <utility>
@@ -10,6 +12,7 @@
 #include "cask/key.h"
 #include "cask/string_view_compat.h"
 #include "engine_impl.h"
+#include "ipc.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
@@ -21,14 +24,16 @@ namespace cask::engine {
 namespace {
 
 constexpr std::string_view kFormat = "cask-engine-1";
+// A text file naming the format, created before the database.
+constexpr const char* kMarkerFile = "CASK";
 constexpr const char* kMetaCf = "meta";
 constexpr const char* kDataCf = "data";
 constexpr const char* kTtlCf = "ttl";
 constexpr const char* kLogCf = "log";
 
 std::string NotAStore(const std::string& path, std::string_view why) {
-  return absl::StrCat("cask engine: \"", path, "\" is not a cask store: ",
-                      ToAbsl(why));
+  return absl::StrCat("cask engine: \"", path,
+                      "\" is not a cask store: ", ToAbsl(why));
 }
 
 absl::Status NotFoundOf(const std::string& key) {
@@ -38,12 +43,6 @@ absl::Status NotFoundOf(const std::string& key) {
 std::int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
 }  // namespace
-
-// Keys in the sys (default) column family.
-const std::string kSysFormat = "format";
-const std::string kSysStoreId = "store_id";
-const std::string kSysRevision = "revision";
-const std::string kSysTrimmed = "log_trimmed";
 
 EngineImpl::EngineImpl(std::string path, EngineOptions options)
     : path_(std::move(path)), options_(std::move(options)) {}
@@ -91,30 +90,49 @@ absl::Status EngineImpl::Init(rocksdb::Env* env) {
 absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  const fs::path dir(path_);
+  const fs::path marker = dir / kMarkerFile;
+  fs::file_status st = fs::status(dir, ec);
   bool is_new = false;
-  fs::file_status st = fs::status(path_, ec);
-  if (!fs::exists(st)) {
-    if (!options_.create_if_missing) {
-      return absl::InvalidArgumentError(
-          NotAStore(path_, "it does not exist (create_if_missing is off)"));
-    }
-    fs::create_directories(path_, ec);
-    if (ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "cask engine: cannot create \"", path_, "\": ", ec.message()));
-    }
-    is_new = true;
-  } else if (!fs::is_directory(st)) {
+  if (fs::exists(st) && !fs::is_directory(st)) {
     return absl::InvalidArgumentError(NotAStore(path_, "not a directory"));
-  } else if (fs::is_empty(path_, ec)) {
+  }
+  if (fs::exists(st) && !fs::is_empty(dir, ec)) {
+    if (!fs::exists(marker, ec)) {
+      return absl::InvalidArgumentError(NotAStore(
+          path_, absl::StrCat("the directory has no ", kMarkerFile, " file")));
+    }
+    std::ifstream in(marker);
+    std::string line;
+    std::getline(in, line);
+    if (line != kFormat) {
+      return absl::InvalidArgumentError(NotAStore(
+          path_,
+          absl::StrCat("unknown format \"", line, "\" in ", kMarkerFile)));
+    }
+    // A marker without a database: creation was interrupted; finish it.
+    is_new = !fs::exists(dir / "CURRENT", ec);
+  } else {
     if (!options_.create_if_missing) {
-      return absl::InvalidArgumentError(
-          NotAStore(path_, "it is empty (create_if_missing is off)"));
+      return absl::InvalidArgumentError(NotAStore(
+          path_, "it is missing or empty (create_if_missing is off)"));
+    }
+    fs::create_directories(dir, ec);
+    // The marker comes first: a directory with it is a cask store, so a
+    // damaged database inside is reported as such (kDataLoss).
+    std::ofstream out(marker, std::ios::trunc);
+    out << kFormat << "\n";
+    out.close();
+    if (ec || !out) {
+      return absl::UnavailableError(absl::StrCat(
+          "cask engine: cannot create \"", path_,
+          "\": ", ec ? ec.message() : "cannot write the marker file"));
     }
     is_new = true;
-  } else if (!fs::exists(fs::path(path_) / "CURRENT", ec)) {
+  }
+  if (is_new && !options_.create_if_missing) {
     return absl::InvalidArgumentError(
-        NotAStore(path_, "the directory holds other files"));
+        NotAStore(path_, "it is empty (create_if_missing is off)"));
   }
 
   rocksdb::DBOptions db;
@@ -190,8 +208,16 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
     std::sort(names.begin(), names.end());
     std::sort(want.begin(), want.end());
     if (names != want) {
-      return absl::InvalidArgumentError(
-          NotAStore(path_, "a RocksDB database without cask's column families"));
+      // Creation may have been interrupted between column families; any
+      // name of another kind means this is not the database we made.
+      if (!std::includes(want.begin(), want.end(), names.begin(),
+                         names.end())) {
+        return absl::DataLossError(
+            absl::StrCat("cask engine: store \"", path_,
+                         "\" is corrupted: unexpected column families"));
+      }
+      column_families_were_missing_ = true;
+      db.create_missing_column_families = true;
     }
   }
 
@@ -224,8 +250,8 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
       it->SeekToFirst();
       if (it->Valid()) {
-        return absl::DataLossError(absl::StrCat(
-            "cask engine: store \"", path_, "\" has data but no identity"));
+        return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
+                                                "\" has data but no identity"));
       }
     }
     std::random_device rd;
@@ -240,32 +266,41 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
     return FromRocks(db_->Write(wo, &batch), "create store identity");
   }
   if (!s.ok()) return FromRocks(s, "read store format");
+  if (column_families_were_missing_) {
+    // The identity is written after every column family exists.
+    return absl::DataLossError(
+        absl::StrCat("cask engine: store \"", path_,
+                     "\" is corrupted: column families are missing"));
+  }
   if (format != kFormat) {
-    return absl::InvalidArgumentError(NotAStore(
-        path_, absl::StrCat("unknown format \"", format, "\"")));
+    return absl::InvalidArgumentError(
+        NotAStore(path_, absl::StrCat("unknown format \"", format, "\"")));
   }
   std::string revision, trimmed;
   s = db_->Get(ro, sys_cf_, kSysStoreId, &store_id_);
   if (s.ok()) s = db_->Get(ro, sys_cf_, kSysRevision, &revision);
   if (s.ok()) s = db_->Get(ro, sys_cf_, kSysTrimmed, &trimmed);
-  if (s.IsNotFound() || (s.ok() && (revision.size() != 8 ||
-                                    trimmed.size() != 8 ||
-                                    store_id_.size() != 16))) {
-    return absl::DataLossError(absl::StrCat(
-        "cask engine: store \"", path_, "\" has a damaged identity"));
+  if (s.IsNotFound() ||
+      (s.ok() && (revision.size() != 8 || trimmed.size() != 8 ||
+                  store_id_.size() != 16))) {
+    return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
+                                            "\" has a damaged identity"));
   }
   if (!s.ok()) return FromRocks(s, "read store identity");
+  // The revision is the newest log record's; the trimmer records it too
+  // (kSysRevision) in case it trims every record.
   std::uint64_t rev = DecodeFixed64(revision.data());
-  // The log and the revision are written in the same batch: they agree.
+  const std::uint64_t trimmed_through = DecodeFixed64(trimmed.data());
+  rev = std::max(rev, trimmed_through);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
   it->SeekToLast();
   if (it->Valid()) {
     rocksdb::Slice k = it->key();
-    if (k.size() != 8 || DecodeFixed64(k.data()) > rev) {
-      return absl::DataLossError(absl::StrCat(
-          "cask engine: store \"", path_,
-          "\": change log is ahead of the stored revision"));
+    if (k.size() != 8) {
+      return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
+                                              "\": damaged change-log key"));
     }
+    rev = std::max(rev, DecodeFixed64(k.data()));
   } else if (!it->status().ok()) {
     return FromRocks(it->status(), "read change log");
   }
@@ -274,7 +309,7 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
     next_revision_ = rev + 1;
   }
   committed_revision_.store(rev);
-  trimmed_through_.store(DecodeFixed64(trimmed.data()));
+  trimmed_through_.store(trimmed_through);
   return absl::OkStatus();
 }
 
@@ -317,10 +352,11 @@ absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
     if (s.ok() && data.size() >= kDataHeaderBytes &&
         DecodeFixed64(data.data()) == m.revision) {
       if (data.size() - kDataHeaderBytes != m.size) {
-        return absl::DataLossError(absl::StrCat(
-            "cask engine: value of \"", key, "\" has the wrong size"));
+        return absl::DataLossError(absl::StrCat("cask engine: value of \"", key,
+                                                "\" has the wrong size"));
       }
-      if (data.IsPinned()) {
+      if (data.IsPinned() || data.data() != buf.data() ||
+          data.size() != buf.size()) {
         item.value.assign(data.data() + kDataHeaderBytes, m.size);
       } else {
         data.Reset();  // the bytes are in buf; take them without a copy
@@ -330,9 +366,9 @@ absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
       return item;
     }
     if (m.revision == last_seen) {
-      return absl::DataLossError(absl::StrCat(
-          "cask engine: value of \"", key, "\" (revision ", m.revision,
-          ") is missing"));
+      return absl::DataLossError(absl::StrCat("cask engine: value of \"", key,
+                                              "\" (revision ", m.revision,
+                                              ") is missing"));
     }
     last_seen = m.revision;
   }
@@ -400,7 +436,9 @@ namespace cask {
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
     std::string_view path, const EngineOptions& options) {
-  return engine::OpenEngineWithEnv(path, options, nullptr);
+  // Issue 4: serve other processes, or forward to the one that owns it.
+  return engine::ipc::Share(std::string(path), options,
+                            engine::OpenEngineWithEnv(path, options, nullptr));
 }
 
 absl::StatusOr<std::unique_ptr<Driver>> OpenEngineUri(std::string_view uri) {

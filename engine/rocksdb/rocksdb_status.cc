@@ -14,8 +14,8 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   std::string msg = absl::StrCat("cask engine: ", ToAbsl(what), ": ", text);
   if (s.IsNoSpace()) return absl::ResourceExhaustedError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
-  if (s.IsIOError() && (absl::StrContains(text, "lock") ||
-                        absl::StrContains(text, "LOCK"))) {
+  if (s.IsIOError() &&
+      (absl::StrContains(text, "lock") || absl::StrContains(text, "LOCK"))) {
     return absl::UnavailableError(absl::StrCat(
         msg, " (the store is already open, in this or another process)"));
   }

@@ -119,6 +119,15 @@ TEST_CASE("exit 4: CAS unsupported", "[cli]") {
   REQUIRE(Cask("null:", {"commit"}, "create a 1\n").exit_code == 4);
 }
 
+#ifdef CASK_CLI_TEST_UNAVAILABLE_URI
+TEST_CASE("exit 5: backend unavailable", "[cli]") {
+  ProcessResult r = Cask(CASK_CLI_TEST_UNAVAILABLE_URI, {"get", "k"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 5);
+  REQUIRE(r.err.find("UNAVAILABLE") != std::string::npos);
+}
+#endif
+
 TEST_CASE("exit 6: any other error (a corrupt dump)", "[cli]") {
   TempStore t;
   std::string dump = Cask(t.uri, {"export"}).out;

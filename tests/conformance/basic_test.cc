@@ -93,6 +93,13 @@ TEST_CASE("raw bytes round-trip: NUL, high bytes, empty value", "[basic]") {
 
 TEST_CASE("a 1 MiB value round-trips", "[basic]") {
   auto store = MakeStore();
+  std::uint64_t limit = store->capabilities().max_value_bytes;
+  if (limit != 0 && limit < (1u << 20)) {
+    // Azure Table entities hold at most 1 MiB: the limit is checked in the
+    // bad-input block instead.
+    NoteSkippedBlock("1 MiB value", "store's max_value_bytes is under 1 MiB");
+    return;
+  }
   std::string big(1 << 20, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
   MustSet(*store, "big", big);

@@ -28,6 +28,9 @@ case "$verb" in
     for _ in $(seq 1 150); do
       if curl -s -o /dev/null "http://127.0.0.1:$blob_port/" &&
          curl -s -o /dev/null "http://127.0.0.1:$table_port/"; then
+        # Answered, but by ours? (another run may hold the ports)
+        sleep 0.2
+        kill -0 "$(cat "$dir/pid")" 2>/dev/null || { cat "$dir/azurite.log" >&2; exit 1; }
         # The well-known development account; its key is public.
         echo "export CASK_TEST_AZURE_BLOB_URL='azblob://devstoreaccount1/cask-test?endpoint=http://127.0.0.1:$blob_port/devstoreaccount1&create_container=1'"
         echo "export CASK_TEST_AZURE_TABLE_URL='aztable://devstoreaccount1/casktest?endpoint=http://127.0.0.1:$table_port/devstoreaccount1&create_table=1'"

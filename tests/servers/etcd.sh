@@ -2,20 +2,26 @@
 # Starts / stops a private single-node etcd on 127.0.0.1 for the tests.
 #   etcd.sh start DIR   prints `export CASK_TEST_ETCD_URL=etcd://127.0.0.1:PORT`
 #   etcd.sh stop DIR    stops it by the PID recorded in DIR
-# Env: CASK_ETCD_PORT (default 12379; peer port +1, metrics +2).
+# Env: CASK_ETCD_PORT (default 12379; peer port +1, metrics +2; when one
+# is taken, the next free triple is used and printed in the URL).
 # Installs etcd-server if missing.
 set -euo pipefail
 verb=${1:?start|stop}
 dir=${2:?DIR}
 port=${CASK_ETCD_PORT:-12379}
-peer=$((port + 1))
-metrics=$((port + 2))
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 case "$verb" in
   start)
     if ! command -v etcd >/dev/null; then
       apt-get install -y etcd-server >&2
     fi
     mkdir -p "$dir"
+    for _ in $(seq 1 100); do
+      listening "$port" || listening $((port + 1)) || listening $((port + 2)) || break
+      port=$((port + 3))
+    done
+    peer=$((port + 1))
+    metrics=$((port + 2))
     etcd --name ci --data-dir "$dir/etcd" \
       --listen-client-urls "http://127.0.0.1:$port" \
       --advertise-client-urls "http://127.0.0.1:$port" \
@@ -26,7 +32,13 @@ case "$verb" in
       >"$dir/etcd.log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do
-      if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
+      # Our own process must be the one answering (the port may be taken).
+      if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+        echo "server exited (port $port in use?)" >&2
+        exit 1
+      fi
+      if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 &&
+        kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
         echo "export CASK_TEST_ETCD_URL=etcd://127.0.0.1:$port"
         exit 0
       fi

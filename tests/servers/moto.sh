@@ -14,6 +14,9 @@ case "$verb" in
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do
       if curl -sf "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then
+        # Answered, but by ours? (another run may hold the port)
+        sleep 0.2
+        kill -0 "$(cat "$dir/pid")" 2>/dev/null || { cat "$dir/moto.log" >&2; exit 1; }
         # The tests create their bucket themselves (create_bucket=1).
         echo "export CASK_TEST_S3_URL='s3://cask-test?endpoint=http://127.0.0.1:$port&region=us-east-1&access_key=test&secret_key=test&create_bucket=1'"
         exit 0

@@ -123,9 +123,16 @@ absl::Status DumpWriter::FlushFrame() {
   if (pending_.size() > kMaxFrameBytes) {
     return absl::ResourceExhaustedError("a single dump record exceeds 4 GiB");
   }
+  // zstd's own content checksum guards the decoded bytes; the frame
+  // header's XXH3 guards every compressed byte, so any corruption of the
+  // stream is caught, even one that would still decode.
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
   std::string compressed(ZSTD_compressBound(pending_.size()), '\0');
-  std::size_t n = ZSTD_compress(compressed.data(), compressed.size(),
-                                pending_.data(), pending_.size(), 3);
+  std::size_t n = ZSTD_compress2(cctx, compressed.data(), compressed.size(),
+                                 pending_.data(), pending_.size());
+  ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(n)) {
     return absl::InternalError(
         absl::StrCat("zstd compression failed: ", ZSTD_getErrorName(n)));
@@ -134,7 +141,7 @@ absl::Status DumpWriter::FlushFrame() {
   std::string header;
   PutLe<std::uint32_t>(header, static_cast<std::uint32_t>(n));
   PutLe<std::uint32_t>(header, static_cast<std::uint32_t>(pending_.size()));
-  PutLe<std::uint64_t>(header, XXH3_64bits(pending_.data(), pending_.size()));
+  PutLe<std::uint64_t>(header, XXH3_64bits(compressed.data(), compressed.size()));
   if (absl::Status s = WriteAll(out_, header); !s.ok()) return s;
   if (absl::Status s = WriteAll(out_, compressed); !s.ok()) return s;
   totals_.stream_bytes += header.size() + compressed.size();
@@ -182,6 +189,9 @@ absl::Status DumpReader::ReadFrame() {
       return Truncated("stream ends inside a frame");
     }
   }
+  if (XXH3_64bits(compressed.data(), compressed.size()) != checksum) {
+    return Truncated("frame checksum mismatch");
+  }
   unsigned long long content_size =
       ZSTD_getFrameContentSize(compressed.data(), compressed.size());
   if (content_size != raw_size) {
@@ -192,9 +202,6 @@ absl::Status DumpReader::ReadFrame() {
                                   compressed.data(), compressed.size());
   if (ZSTD_isError(n) || n != raw_size) {
     return Truncated("frame does not decompress");
-  }
-  if (XXH3_64bits(frame_.data(), frame_.size()) != checksum) {
-    return Truncated("frame checksum mismatch");
   }
   totals_.stream_bytes += sizeof header + compressed_size;
   pos_ = 0;

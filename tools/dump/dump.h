@@ -3,8 +3,8 @@
 // the byte layout.
 //
 //   header   "CASKDUMP" u32le version(=1)
-//   frame*   u32le compressed_size u32le raw_size u64le xxh3_64(raw)
-//            zstd(raw)
+//   frame*   u32le compressed_size u32le raw_size
+//            u64le xxh3_64(compressed) zstd(raw, with zstd's content checksum)
 //   raw      record*;  record = u8 kind, then for kind 1 (item):
 //            varint key_size, key, varint value_size, value,
 //            varint expires_unix_ms (0 = never);

@@ -27,9 +27,9 @@ bool IsEtagChar(unsigned char c) {
 
 absl::Status Malformed(std::string_view header, std::string_view value,
                        std::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("malformed ", ToAbsl(header), " header \"", ToAbsl(value),
-                   "\": ", ToAbsl(why)));
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", ToAbsl(header),
+                                                 " header \"", ToAbsl(value),
+                                                 "\": ", ToAbsl(why)));
 }
 
 // One header's value: `*` or a list of entity tags.
@@ -107,9 +107,9 @@ absl::StatusOr<RequestPath> ParseRequestPath(std::string_view target,
       out.is_base ? NormalizeBase(joined) : NormalizeKey(joined);
   if (!key.ok()) return key.status();
   if (key->size() > max_key_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("key is ", key->size(), " bytes, over this server's limit of ",
-                     max_key_bytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key is ", key->size(), " bytes, over this server's limit of ",
+        max_key_bytes, " bytes"));
   }
   out.key = *std::move(key);
   return out;
@@ -185,25 +185,44 @@ int HttpStatusFor(const absl::Status& status) {
 
 std::string_view ReasonPhrase(int http_status) {
   switch (http_status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 507: return "Insufficient Storage";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 507:
+      return "Insufficient Storage";
+    default:
+      return "Error";
   }
 }
 

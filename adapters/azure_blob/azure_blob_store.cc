@@ -1,0 +1,415 @@
+#include "azure_blob_store.h"
+
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "azure_blob_errors.h"
+#include "azure_shared_key.h"
+#include "cask/status.h"
+#include "cask/string_view_compat.h"
+#include "conditional_write.h"
+#include "http_client.h"
+#include "uri.h"
+#include "xml_text.h"
+
+namespace cask {
+namespace {
+
+using azblob::WriteVerdict;
+using objstore::AzureService;
+using objstore::ConditionalHeaders;
+using objstore::HttpRequest;
+using objstore::HttpResponse;
+using objstore::WriteAttempt;
+
+constexpr std::uint64_t kPutBlobLimit = 5000ull << 20;  // 5000 MiB
+
+// Shapes sent as headers on Put Blob. Azurite applies If-Match: * to a
+// missing blob (it creates it) and refuses two condition headers, so those
+// shapes are emulated rather than trusted.
+constexpr objstore::NativeShapes kAzureShapes{
+    .if_match_any = false, .if_none_match_tag = true, .both_headers = false};
+
+absl::StatusOr<bool> BoolParam(const Uri& uri, std::string_view name,
+                               bool fallback) {
+  std::string v = absl::AsciiStrToLower(uri.Param(name, fallback ? "1" : "0"));
+  if (v == "1" || v == "true" || v == "yes") return true;
+  if (v == "0" || v == "false" || v == "no") return false;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "URI parameter ", ToAbsl(name), "=\"", v, "\" is not a boolean"));
+}
+
+class AzureBlobStore final : public Driver {
+ public:
+  AzureBlobStore(AzureBlobOptions options, objstore::AzureCredentials creds)
+      : options_(std::move(options)),
+        creds_(std::move(creds)),
+        http_(objstore::HttpClientOptions{.connect_timeout =
+                                              options_.connect_timeout}) {
+    std::string endpoint = options_.endpoint.empty()
+                               ? absl::StrCat("https://", options_.account,
+                                              ".blob.core.windows.net")
+                               : options_.endpoint;
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    container_url_ = absl::StrCat(endpoint, "/", options_.container);
+    blob_prefix_ =
+        options_.prefix.empty() ? "" : absl::StrCat(options_.prefix, "/");
+  }
+
+  std::string_view name() const override { return "azure_blob"; }
+
+  Capabilities capabilities() const override {
+    Capabilities caps;
+    caps.cas = true;
+    caps.max_value_bytes = options_.max_value_bytes == 0
+                               ? kPutBlobLimit
+                               : options_.max_value_bytes;
+    return caps;
+  }
+
+  absl::Status CreateContainer() {
+    absl::StatusOr<HttpResponse> r =
+        Send("PUT", absl::StrCat(container_url_, "?restype=container"), {},
+             nullptr, "create container");
+    if (!r.ok()) return r.status();
+    if (r->status / 100 == 2 ||
+        azblob::ErrorCode(*r) == "ContainerAlreadyExists") {
+      return absl::OkStatus();
+    }
+    return azblob::AzureBlobError("create container", options_.container, *r,
+                                  true);
+  }
+
+ protected:
+  absl::StatusOr<Item> DoGet(const std::string& key) override {
+    absl::StatusOr<HttpResponse> r =
+        Send("GET", BlobUrl(key), {}, nullptr, "get");
+    if (!r.ok()) return r.status();
+    if (r->status == 404 && azblob::ErrorCode(*r) == "BlobNotFound")
+      return NotFound(key);
+    if (r->status != 200) return azblob::AzureBlobError("get", key, *r, false);
+    Item item;
+    item.meta = MetaFrom(*r);
+    item.meta.size = r->body.size();
+    item.value = std::move(r->body);
+    return item;
+  }
+
+  absl::StatusOr<Meta> DoGetMeta(const std::string& key) override {
+    absl::StatusOr<HttpResponse> r =
+        Send("HEAD", BlobUrl(key), {}, nullptr, "head");
+    if (!r.ok()) return r.status();
+    // HEAD answers carry no body: a 404 is the blob or its container.
+    if (r->status == 404 && azblob::ErrorCode(*r) != "ContainerNotFound") {
+      return NotFound(key);
+    }
+    if (r->status != 200) return azblob::AzureBlobError("head", key, *r, false);
+    return MetaFrom(*r);
+  }
+
+  absl::StatusOr<std::string> DoSet(const std::string& key,
+                                    std::string_view value,
+                                    const WriteOptions& options) override {
+    const Precondition& p = options.precondition;
+    auto put = [&](const ConditionalHeaders& h) { return Put(key, value, h); };
+    std::optional<ConditionalHeaders> native =
+        objstore::NativeHeaders(p, kAzureShapes);
+    if (!native) {
+      return objstore::RunPinned(
+          "azure blob put", key, p, /*remove=*/false,
+          options_.conflict_retries + 1, [&] { return CurrentEtag(key); }, put);
+    }
+    absl::StatusOr<WriteAttempt> r = put(*native);
+    if (!r.ok()) return r.status();
+    if (r->condition_failed) return Mismatch(key);
+    return r->etag;
+  }
+
+  absl::Status DoRemove(const std::string& key,
+                        const Precondition& p) override {
+    auto del = [&](const ConditionalHeaders& h) { return Delete(key, h); };
+    // Delete Blob: only If-Match "E" is sent (Azurite ignores If-None-Match
+    // on deletes); every other shape is emulated.
+    std::optional<ConditionalHeaders> native =
+        objstore::NativeHeaders(p, kAzureShapes);
+    if (native && !native->if_none_match.empty()) native.reset();
+    if (!native) {
+      return objstore::RunPinned(
+                 "azure blob delete", key, p, /*remove=*/true,
+                 options_.conflict_retries + 1,
+                 [&] { return CurrentEtag(key); }, del)
+          .status();
+    }
+    absl::StatusOr<WriteAttempt> r = del(*native);
+    if (!r.ok()) return r.status();
+    if (r->condition_failed) return Mismatch(key);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<std::string>> DoKeys(
+      const std::string& base) override {
+    std::vector<std::string> keys;
+    absl::Status s = List(base, [&](const std::string& blob) {
+      keys.push_back(KeyOf(blob));
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return keys;
+  }
+
+  absl::Status DoClear(const std::string& base) override {
+    std::vector<std::string> blobs;
+    absl::Status s = List(base, [&](const std::string& blob) {
+      blobs.push_back(blob);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    for (const std::string& blob : blobs) {
+      absl::StatusOr<WriteAttempt> r = Delete(KeyOf(blob), {});
+      if (!r.ok()) return r.status();
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::StatusOr<HttpResponse> Send(std::string method, std::string url,
+                                    const ConditionalHeaders& h,
+                                    const std::string_view* body,
+                                    std::string_view op) {
+    HttpRequest req;
+    req.method = std::move(method);
+    req.url = std::move(url);
+    req.is_write = req.method == "PUT" || req.method == "DELETE";
+    if (!h.if_match.empty()) req.headers.emplace_back("If-Match", h.if_match);
+    if (!h.if_none_match.empty())
+      req.headers.emplace_back("If-None-Match", h.if_none_match);
+    if (body != nullptr) {
+      req.headers.emplace_back("Content-Type", "application/octet-stream");
+      req.headers.emplace_back("x-ms-blob-type", "BlockBlob");
+      req.body = *body;
+      req.has_body = true;
+    } else if (req.method == "PUT") {
+      req.has_body = true;  // Content-Length: 0
+    }
+    if (absl::Status s =
+            objstore::Authorize(AzureService::kBlob, creds_, absl::Now(), &req);
+        !s.ok()) {
+      return s;
+    }
+    return http_.Send(req, absl::StrCat("azure blob ", ToAbsl(op)));
+  }
+
+  std::string BlobName(const std::string& key) const {
+    return absl::StrCat(blob_prefix_, absl::StrReplaceAll(key, {{":", "/"}}));
+  }
+
+  std::string KeyOf(std::string_view blob) const {
+    blob.remove_prefix(std::min(blob.size(), blob_prefix_.size()));
+    return absl::StrReplaceAll(ToAbsl(blob), {{"/", ":"}});
+  }
+
+  std::string BlobUrl(const std::string& key) const {
+    return absl::StrCat(container_url_, "/",
+                        objstore::UrlEncode(BlobName(key), true));
+  }
+
+  static absl::Status NotFound(const std::string& key) {
+    return absl::NotFoundError(
+        absl::StrCat("azure blob: key \"", key, "\" not found"));
+  }
+
+  static Meta MetaFrom(const HttpResponse& r) {
+    Meta meta;
+    meta.etag = objstore::UnquoteEtag(r.Header("etag"));
+    meta.mtime = objstore::ParseHttpOrIsoTime(r.Header("last-modified"));
+    std::uint64_t size = 0;
+    if (absl::SimpleAtoi(r.Header("content-length"), &size)) meta.size = size;
+    return meta;
+  }
+
+  absl::StatusOr<std::optional<std::string>> CurrentEtag(
+      const std::string& key) {
+    absl::StatusOr<Meta> meta = DoGetMeta(key);
+    if (meta.ok()) return std::optional<std::string>(meta->etag);
+    if (absl::IsNotFound(meta.status())) return std::optional<std::string>();
+    return meta.status();
+  }
+
+  absl::Status Mismatch(const std::string& key) {
+    absl::StatusOr<std::optional<std::string>> current = CurrentEtag(key);
+    return CasMismatchError(key, current.ok() ? *current : std::nullopt);
+  }
+
+  absl::StatusOr<WriteAttempt> Verdict(std::string_view op,
+                                       const std::string& key,
+                                       const HttpResponse& r,
+                                       bool sent_if_match) {
+    switch (azblob::ClassifyWrite(r, sent_if_match)) {
+      case WriteVerdict::kOk:
+      case WriteVerdict::kAbsent:
+        return WriteAttempt{false, objstore::UnquoteEtag(r.Header("etag"))};
+      case WriteVerdict::kConditionFailed:
+        return WriteAttempt{true, ""};
+      case WriteVerdict::kError:
+        break;
+    }
+    return azblob::AzureBlobError(op, key, r, true);
+  }
+
+  absl::StatusOr<WriteAttempt> Put(const std::string& key,
+                                   std::string_view value,
+                                   const ConditionalHeaders& h) {
+    absl::StatusOr<HttpResponse> r =
+        Send("PUT", BlobUrl(key), h, &value, "put");
+    if (!r.ok()) return r.status();
+    absl::StatusOr<WriteAttempt> v =
+        Verdict("put", key, *r, !h.if_match.empty());
+    if (v.ok() && !v->condition_failed && v->etag.empty()) {
+      return absl::InternalError(absl::StrCat(
+          "azure blob put \"", key, "\": the answer carried no ETag"));
+    }
+    return v;
+  }
+
+  absl::StatusOr<WriteAttempt> Delete(const std::string& key,
+                                      const ConditionalHeaders& h) {
+    absl::StatusOr<HttpResponse> r =
+        Send("DELETE", BlobUrl(key), h, nullptr, "delete");
+    if (!r.ok()) return r.status();
+    absl::StatusOr<WriteAttempt> v =
+        Verdict("delete", key, *r, !h.if_match.empty());
+    if (v.ok()) v->etag.clear();
+    return v;
+  }
+
+  // Calls `each` with every blob name under `base`, page by page.
+  template <typename Fn>
+  absl::Status List(const std::string& base, Fn each) {
+    std::string prefix = blob_prefix_;
+    if (!base.empty())
+      absl::StrAppend(&prefix, absl::StrReplaceAll(base, {{":", "/"}}), "/");
+    std::string marker;
+    while (true) {
+      std::string url = absl::StrCat(
+          container_url_,
+          "?restype=container&comp=list&prefix=", objstore::UrlEncode(prefix));
+      if (!marker.empty())
+        absl::StrAppend(&url, "&marker=", objstore::UrlEncode(marker));
+      absl::StatusOr<HttpResponse> r = Send("GET", url, {}, nullptr, "list");
+      if (!r.ok()) return r.status();
+      if (r->status != 200)
+        return azblob::AzureBlobError("list", base, *r, false);
+      for (const std::string& blob : objstore::XmlElements(r->body, "Name")) {
+        // Blobs that cannot be cask keys (empty segments) are skipped.
+        if (blob.size() <= prefix.size() || absl::StrContains(blob, "//") ||
+            blob.back() == '/') {
+          continue;
+        }
+        if (absl::Status s = each(blob); !s.ok()) return s;
+      }
+      marker = objstore::XmlElement(r->body, "NextMarker");
+      if (marker.empty()) return absl::OkStatus();
+    }
+  }
+
+  const AzureBlobOptions options_;
+  const objstore::AzureCredentials creds_;
+  objstore::HttpClient http_;
+  std::string container_url_;
+  std::string blob_prefix_;
+};
+
+}  // namespace
+
+absl::StatusOr<AzureBlobOptions> AzureBlobOptions::FromUri(
+    std::string_view text) {
+  absl::StatusOr<Uri> uri = ParseUri(text);
+  if (!uri.ok()) return uri.status();
+  auto bad = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("azblob URI \"", ToAbsl(text), "\": ", ToAbsl(why)));
+  };
+  if (uri->scheme != "azblob") return bad("scheme must be azblob");
+  for (const auto& [name, value] : uri->query) {
+    static const auto* known = new std::set<std::string>{
+        "endpoint",       "key", "sas", "create_container", "conflict_retries",
+        "max_value_bytes"};
+    if (known->count(name) == 0 && !objstore::IsSasParameter(name)) {
+      return bad(absl::StrCat("unknown parameter ", name));
+    }
+  }
+  AzureBlobOptions o;
+  absl::StatusOr<objstore::AzureCredentials> creds =
+      objstore::AzureCredentialsFromUri(*uri);
+  if (!creds.ok()) return creds.status();
+  o.account = creds->account;
+  o.key = creds->key;
+  o.sas = creds->sas;
+  std::string path(absl::StripSuffix(absl::StripPrefix(uri->path, "/"), "/"));
+  std::size_t slash = path.find('/');
+  o.container = path.substr(0, slash);
+  if (slash != std::string::npos) o.prefix = path.substr(slash + 1);
+  if (o.container.empty())
+    return bad("no container (azblob://account/container/prefix)");
+  if (absl::StrContains(o.prefix, "//"))
+    return bad("empty segment in the prefix");
+  o.endpoint = uri->Param("endpoint");
+  absl::StatusOr<bool> create = BoolParam(*uri, "create_container", false);
+  if (!create.ok()) return create.status();
+  o.create_container = *create;
+  absl::StatusOr<std::uint64_t> retries = uri->UintParam("conflict_retries", 8);
+  if (!retries.ok()) return retries.status();
+  if (*retries > 1000) return bad("conflict_retries over 1000");
+  o.conflict_retries = static_cast<int>(*retries);
+  absl::StatusOr<std::uint64_t> max = uri->UintParam("max_value_bytes", 0);
+  if (!max.ok()) return max.status();
+  o.max_value_bytes = *max;
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<Driver>> CreateAzureBlobStore(
+    AzureBlobOptions options) {
+  if (options.account.empty() || options.container.empty()) {
+    return absl::InvalidArgumentError(
+        "azure blob: account and container are required");
+  }
+  if (options.max_value_bytes > kPutBlobLimit) {
+    return absl::InvalidArgumentError(
+        "azure blob: max_value_bytes over Put Blob's 5000 MiB");
+  }
+  objstore::AzureCredentials creds{options.account, options.key, options.sas};
+  if (creds.sas.empty()) {
+    std::string decoded;
+    if (creds.key.empty() && creds.account == objstore::kDevAccount) {
+      creds.key = std::string(objstore::kDevAccountKey);
+    }
+    if (!objstore::Base64Decode(creds.key, &decoded) || decoded.empty()) {
+      return absl::InvalidArgumentError(
+          "azure blob: the account key is missing or not base64");
+    }
+  }
+  bool create = options.create_container;
+  auto store =
+      std::make_unique<AzureBlobStore>(std::move(options), std::move(creds));
+  if (create) {
+    if (absl::Status s = store->CreateContainer(); !s.ok()) return s;
+  }
+  return std::unique_ptr<Driver>(std::move(store));
+}
+
+absl::StatusOr<std::unique_ptr<Driver>> OpenAzureBlobStoreUri(
+    std::string_view uri) {
+  absl::StatusOr<AzureBlobOptions> options = AzureBlobOptions::FromUri(uri);
+  if (!options.ok()) return options.status();
+  return CreateAzureBlobStore(*std::move(options));
+}
+
+}  // namespace cask

@@ -1,0 +1,538 @@
+#include "azure_table_store.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "azure_shared_key.h"
+#include "azure_table_errors.h"
+#include "cask/key.h"
+#include "cask/status.h"
+#include "cask/string_view_compat.h"
+#include "conditional_write.h"
+#include "http_client.h"
+#include "nlohmann/json.hpp"
+#include "table_keys.h"
+#include "uri.h"
+
+namespace cask {
+namespace {
+
+using aztable::WriteVerdict;
+using objstore::AzureService;
+using objstore::ConditionalHeaders;
+using objstore::HttpRequest;
+using objstore::HttpResponse;
+using objstore::WriteAttempt;
+
+constexpr std::size_t kChunk = 64 * 1024;  // Azure's binary property limit
+constexpr std::uint64_t kDefaultMaxValue =
+    720 * 1024;  // see the header comment
+constexpr std::uint64_t kMaxMaxValue = 2 * 1024 * 1024;
+
+// Update Entity honours If-Match "E" and *; Insert Entity is create-only.
+constexpr objstore::NativeShapes kTableShapes{
+    .if_match_any = true, .if_none_match_tag = false, .both_headers = false};
+
+absl::StatusOr<bool> BoolParam(const Uri& uri, std::string_view name,
+                               bool fallback) {
+  std::string v = absl::AsciiStrToLower(uri.Param(name, fallback ? "1" : "0"));
+  if (v == "1" || v == "true" || v == "yes") return true;
+  if (v == "0" || v == "false" || v == "no") return false;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "URI parameter ", ToAbsl(name), "=\"", v, "\" is not a boolean"));
+}
+
+std::string JsonString(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump();
+}
+
+class AzureTableStore final : public Driver {
+ public:
+  AzureTableStore(AzureTableOptions options, objstore::AzureCredentials creds)
+      : options_(std::move(options)),
+        creds_(std::move(creds)),
+        http_(objstore::HttpClientOptions{.connect_timeout =
+                                              options_.connect_timeout}) {
+    endpoint_ = options_.endpoint.empty()
+                    ? absl::StrCat("https://", options_.account,
+                                   ".table.core.windows.net")
+                    : options_.endpoint;
+    while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+    table_url_ = absl::StrCat(endpoint_, "/", options_.table);
+  }
+
+  std::string_view name() const override { return "azure_table"; }
+
+  Capabilities capabilities() const override {
+    Capabilities caps;
+    caps.cas = true;
+    caps.max_value_bytes = options_.max_value_bytes == 0
+                               ? kDefaultMaxValue
+                               : options_.max_value_bytes;
+    return caps;
+  }
+
+  absl::Status CreateTable() {
+    std::string body =
+        absl::StrCat("{\"TableName\":", JsonString(options_.table), "}");
+    absl::StatusOr<HttpResponse> r = Send(
+        "POST", absl::StrCat(endpoint_, "/Tables"), "", &body, "create table");
+    if (!r.ok()) return r.status();
+    if (r->status / 100 == 2 ||
+        aztable::ErrorCode(*r) == "TableAlreadyExists") {
+      return absl::OkStatus();
+    }
+    return aztable::AzureTableError("create table", options_.table, *r, true);
+  }
+
+ protected:
+  absl::StatusOr<Item> DoGet(const std::string& key) override {
+    absl::StatusOr<HttpResponse> r =
+        Send("GET", EntityUrl(key), "", nullptr, "get");
+    if (!r.ok()) return r.status();
+    if (r->status == 404 && aztable::ErrorCode(*r) != "TableNotFound")
+      return NotFound(key);
+    if (r->status != 200)
+      return aztable::AzureTableError("get", key, *r, false);
+    nlohmann::json entity = nlohmann::json::parse(r->body, nullptr, false);
+    if (!entity.is_object())
+      return Corrupt(key, "the entity is not a JSON object");
+    Item item;
+    for (int i = 0;; ++i) {
+      std::string name = absl::StrCat("V", i);
+      if (!entity.contains(name)) break;
+      if (!entity[name].is_string() ||
+          !AppendBase64(entity[name].get_ref<const std::string&>(),
+                        &item.value)) {
+        return Corrupt(key, absl::StrCat("property ", name, " is not base64"));
+      }
+    }
+    absl::StatusOr<Meta> meta = MetaFrom(key, *r, entity);
+    if (!meta.ok()) return meta.status();
+    if (meta->size != item.value.size()) {
+      return Corrupt(
+          key, absl::StrCat("Size says ", meta->size, " bytes, the value has ",
+                            item.value.size()));
+    }
+    item.meta = *std::move(meta);
+    return item;
+  }
+
+  absl::StatusOr<Meta> DoGetMeta(const std::string& key) override {
+    absl::StatusOr<HttpResponse> r =
+        Send("GET", absl::StrCat(EntityUrl(key), "?$select=Size,Timestamp"), "",
+             nullptr, "head");
+    if (!r.ok()) return r.status();
+    if (r->status == 404 && aztable::ErrorCode(*r) != "TableNotFound")
+      return NotFound(key);
+    if (r->status != 200)
+      return aztable::AzureTableError("head", key, *r, false);
+    nlohmann::json entity = nlohmann::json::parse(r->body, nullptr, false);
+    if (!entity.is_object())
+      return Corrupt(key, "the entity is not a JSON object");
+    return MetaFrom(key, *r, entity);
+  }
+
+  absl::StatusOr<std::string> DoSet(const std::string& key,
+                                    std::string_view value,
+                                    const WriteOptions& options) override {
+    const Precondition& p = options.precondition;
+    std::string body = EntityJson(key, value);
+    auto write = [&](const ConditionalHeaders& h) {
+      return Write(key, body, h);
+    };
+    std::optional<ConditionalHeaders> native =
+        objstore::NativeHeaders(p, kTableShapes);
+    if (!native) {
+      return objstore::RunPinned(
+          "azure table put", key, p, /*remove=*/false,
+          options_.conflict_retries + 1, [&] { return CurrentEtag(key); },
+          write);
+    }
+    absl::StatusOr<WriteAttempt> r = write(*native);
+    if (!r.ok()) return r.status();
+    if (r->condition_failed) return Mismatch(key);
+    return r->etag;
+  }
+
+  absl::Status DoRemove(const std::string& key,
+                        const Precondition& p) override {
+    auto del = [&](const ConditionalHeaders& h) {
+      return Delete(key, RowKey(key), h);
+    };
+    std::optional<ConditionalHeaders> native =
+        objstore::NativeHeaders(p, kTableShapes);
+    // Delete Entity honours If-Match only.
+    if (native && !native->if_none_match.empty()) native.reset();
+    if (!native) {
+      return objstore::RunPinned(
+                 "azure table delete", key, p, /*remove=*/true,
+                 options_.conflict_retries + 1,
+                 [&] { return CurrentEtag(key); }, del)
+          .status();
+    }
+    absl::StatusOr<WriteAttempt> r = del(*native);
+    if (!r.ok()) return r.status();
+    if (r->condition_failed) return Mismatch(key);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<std::string>> DoKeys(
+      const std::string& base) override {
+    std::vector<std::string> keys;
+    absl::Status s = List(base, [&](std::string key, std::string) {
+      keys.push_back(std::move(key));
+    });
+    if (!s.ok()) return s;
+    return keys;
+  }
+
+  absl::Status DoClear(const std::string& base) override {
+    std::vector<std::pair<std::string, std::string>> entities;
+    absl::Status s = List(base, [&](std::string key, std::string row_key) {
+      entities.emplace_back(std::move(key), std::move(row_key));
+    });
+    if (!s.ok()) return s;
+    for (const auto& [key, row_key] : entities) {
+      absl::StatusOr<WriteAttempt> r = Delete(key, row_key, {});
+      if (!r.ok()) return r.status();
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::StatusOr<HttpResponse> Send(std::string method, std::string url,
+                                    const std::string& if_match,
+                                    const std::string* body,
+                                    std::string_view op,
+                                    bool prefer_no_content = false) {
+    HttpRequest req;
+    req.method = std::move(method);
+    req.url = std::move(url);
+    req.is_write = req.method != "GET";
+    req.headers.emplace_back("Accept", "application/json;odata=nometadata");
+    req.headers.emplace_back("DataServiceVersion", "3.0");
+    req.headers.emplace_back("MaxDataServiceVersion", "3.0;NetFx");
+    if (!if_match.empty()) req.headers.emplace_back("If-Match", if_match);
+    if (prefer_no_content)
+      req.headers.emplace_back("Prefer", "return-no-content");
+    if (body != nullptr) {
+      req.headers.emplace_back("Content-Type", "application/json");
+      req.body = *body;
+      req.has_body = true;
+    }
+    if (absl::Status s = objstore::Authorize(AzureService::kTable, creds_,
+                                             absl::Now(), &req);
+        !s.ok()) {
+      return s;
+    }
+    return http_.Send(req, absl::StrCat("azure table ", ToAbsl(op)));
+  }
+
+  static std::string RowKey(const std::string& key) {
+    return aztable::RowKeyFor(key);
+  }
+
+  std::string EntityUrlFor(const std::string& row_key) const {
+    // Neither the partition (validated) nor a RowKey contains a quote.
+    return absl::StrCat(table_url_, "(PartitionKey='",
+                        objstore::UrlEncode(options_.partition), "',RowKey='",
+                        objstore::UrlEncode(row_key), "')");
+  }
+
+  std::string EntityUrl(const std::string& key) const {
+    return EntityUrlFor(RowKey(key));
+  }
+
+  std::string EntityJson(const std::string& key, std::string_view value) const {
+    std::string json;
+    json.reserve(value.size() / 3 * 4 + 1024 + key.size() * 2);
+    absl::StrAppend(&json, "{\"PartitionKey\":", JsonString(options_.partition),
+                    ",\"RowKey\":", JsonString(RowKey(key)), ",\"Key\":\"",
+                    objstore::Base64Encode(key),
+                    "\",\"Key@odata.type\":\"Edm.Binary\"",
+                    ",\"Size\":", value.size());
+    for (std::size_t i = 0, off = 0; off < value.size(); ++i, off += kChunk) {
+      absl::StrAppend(&json, ",\"V", i, "\":\"",
+                      objstore::Base64Encode(value.substr(off, kChunk)),
+                      "\",\"V", i, "@odata.type\":\"Edm.Binary\"");
+    }
+    json.push_back('}');
+    return json;
+  }
+
+  static bool AppendBase64(const std::string& text, std::string* out) {
+    std::string decoded;
+    if (!objstore::Base64Decode(text, &decoded)) return false;
+    out->append(decoded);
+    return true;
+  }
+
+  static absl::Status NotFound(const std::string& key) {
+    return absl::NotFoundError(
+        absl::StrCat("azure table: key \"", key, "\" not found"));
+  }
+
+  static absl::Status Corrupt(const std::string& key, std::string_view why) {
+    return absl::DataLossError(absl::StrCat("azure table: entity of key \"",
+                                            key, "\": ", ToAbsl(why)));
+  }
+
+  static absl::StatusOr<Meta> MetaFrom(const std::string& key,
+                                       const HttpResponse& r,
+                                       const nlohmann::json& entity) {
+    Meta meta;
+    meta.etag = objstore::UnquoteEtag(r.Header("etag"));
+    if (meta.etag.empty()) return Corrupt(key, "the answer carried no ETag");
+    if (!entity.contains("Size") || !entity["Size"].is_number_unsigned()) {
+      if (!entity.contains("Size") || !entity["Size"].is_number_integer() ||
+          entity["Size"].get<std::int64_t>() < 0) {
+        return Corrupt(key, "no Size property");
+      }
+    }
+    meta.size = entity["Size"].get<std::uint64_t>();
+    if (entity.contains("Timestamp") && entity["Timestamp"].is_string()) {
+      meta.mtime =
+          objstore::ParseHttpOrIsoTime(entity["Timestamp"].get<std::string>());
+    }
+    return meta;
+  }
+
+  absl::StatusOr<std::optional<std::string>> CurrentEtag(
+      const std::string& key) {
+    absl::StatusOr<Meta> meta = DoGetMeta(key);
+    if (meta.ok()) return std::optional<std::string>(meta->etag);
+    if (absl::IsNotFound(meta.status())) return std::optional<std::string>();
+    return meta.status();
+  }
+
+  absl::Status Mismatch(const std::string& key) {
+    absl::StatusOr<std::optional<std::string>> current = CurrentEtag(key);
+    return CasMismatchError(key, current.ok() ? *current : std::nullopt);
+  }
+
+  // If-Match as the Table service wants it: * or W/"<etag>".
+  static std::string TableIfMatch(const std::string& header) {
+    if (header.empty() || header == "*") return header;
+    return absl::StrCat("W/", header);
+  }
+
+  absl::StatusOr<WriteAttempt> Verdict(std::string_view op,
+                                       const std::string& key,
+                                       const HttpResponse& r,
+                                       bool sent_if_match) {
+    switch (aztable::ClassifyWrite(r, sent_if_match)) {
+      case WriteVerdict::kOk:
+      case WriteVerdict::kAbsent:
+        return WriteAttempt{false, objstore::UnquoteEtag(r.Header("etag"))};
+      case WriteVerdict::kConditionFailed:
+        return WriteAttempt{true, ""};
+      case WriteVerdict::kError:
+        break;
+    }
+    return aztable::AzureTableError(op, key, r, true);
+  }
+
+  // Insert (create-only), Update with If-Match, or Insert Or Replace.
+  absl::StatusOr<WriteAttempt> Write(const std::string& key,
+                                     const std::string& body,
+                                     const ConditionalHeaders& h) {
+    absl::StatusOr<HttpResponse> r;
+    if (h.if_none_match == "*") {
+      r = Send("POST", table_url_, "", &body, "insert",
+               /*prefer_no_content=*/true);
+    } else {
+      r = Send("PUT", EntityUrl(key), TableIfMatch(h.if_match), &body, "put");
+    }
+    if (!r.ok()) return r.status();
+    absl::StatusOr<WriteAttempt> v =
+        Verdict("put", key, *r, !h.if_match.empty());
+    if (v.ok() && !v->condition_failed && v->etag.empty()) {
+      return absl::InternalError(absl::StrCat(
+          "azure table put \"", key, "\": the answer carried no ETag"));
+    }
+    return v;
+  }
+
+  absl::StatusOr<WriteAttempt> Delete(const std::string& key,
+                                      const std::string& row_key,
+                                      const ConditionalHeaders& h) {
+    std::string if_match = h.if_match.empty() ? "*" : TableIfMatch(h.if_match);
+    absl::StatusOr<HttpResponse> r =
+        Send("DELETE", EntityUrlFor(row_key), if_match, nullptr, "delete");
+    if (!r.ok()) return r.status();
+    absl::StatusOr<WriteAttempt> v =
+        Verdict("delete", key, *r, !h.if_match.empty());
+    if (v.ok()) v->etag.clear();
+    return v;
+  }
+
+  // Calls `each(key, row_key)` for every entity under `base`.
+  template <typename Fn>
+  absl::Status List(const std::string& base, Fn each) {
+    std::string filter = absl::StrCat("PartitionKey eq ",
+                                      aztable::ODataString(options_.partition));
+    if (!base.empty()) {
+      std::string lower, upper;
+      aztable::RowKeyRange(base, &lower, &upper);
+      absl::StrAppend(&filter, " and RowKey ge ", aztable::ODataString(lower),
+                      " and RowKey lt ", aztable::ODataString(upper));
+    }
+    std::string next_pk, next_rk;
+    while (true) {
+      std::string url =
+          absl::StrCat(table_url_, "()?$filter=", objstore::UrlEncode(filter),
+                       "&$select=RowKey,Key");
+      if (!next_pk.empty()) {
+        absl::StrAppend(&url,
+                        "&NextPartitionKey=", objstore::UrlEncode(next_pk),
+                        "&NextRowKey=", objstore::UrlEncode(next_rk));
+      }
+      absl::StatusOr<HttpResponse> r = Send("GET", url, "", nullptr, "list");
+      if (!r.ok()) return r.status();
+      if (r->status != 200)
+        return aztable::AzureTableError("list", base, *r, false);
+      nlohmann::json page = nlohmann::json::parse(r->body, nullptr, false);
+      if (!page.is_object() || !page.contains("value") ||
+          !page["value"].is_array()) {
+        return Corrupt(base, "the query answer has no value array");
+      }
+      for (const nlohmann::json& e : page["value"]) {
+        std::string key;
+        if (!e.contains("Key") || !e["Key"].is_string() ||
+            !e.contains("RowKey") || !e["RowKey"].is_string() ||
+            !objstore::Base64Decode(e["Key"].get<std::string>(), &key)) {
+          continue;  // not an entity of cask's
+        }
+        if (!base.empty() && !IsUnderBase(key, base)) continue;
+        each(std::move(key), e["RowKey"].get<std::string>());
+      }
+      next_pk = r->Header("x-ms-continuation-nextpartitionkey");
+      next_rk = r->Header("x-ms-continuation-nextrowkey");
+      if (next_pk.empty()) return absl::OkStatus();
+    }
+  }
+
+  const AzureTableOptions options_;
+  const objstore::AzureCredentials creds_;
+  objstore::HttpClient http_;
+  std::string endpoint_;
+  std::string table_url_;
+};
+
+bool ValidTableName(const std::string& t) {
+  if (t.size() < 3 || t.size() > 63 ||
+      !std::isalpha(static_cast<unsigned char>(t[0]))) {
+    return false;
+  }
+  return std::all_of(t.begin(), t.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c));
+  });
+}
+
+bool ValidPartition(const std::string& p) {
+  if (p.size() > 256) return false;
+  return std::all_of(p.begin(), p.end(), [](char c) {
+    return c >= 0x20 && c < 0x7F && c != '/' && c != '\\' && c != '#' &&
+           c != '?' && c != '\'';
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<AzureTableOptions> AzureTableOptions::FromUri(
+    std::string_view text) {
+  absl::StatusOr<Uri> uri = ParseUri(text);
+  if (!uri.ok()) return uri.status();
+  auto bad = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("aztable URI \"", ToAbsl(text), "\": ", ToAbsl(why)));
+  };
+  if (uri->scheme != "aztable") return bad("scheme must be aztable");
+  for (const auto& [name, value] : uri->query) {
+    static const auto* known = new std::set<std::string>{
+        "endpoint",         "partition",      "key", "sas", "create_table",
+        "conflict_retries", "max_value_bytes"};
+    if (known->count(name) == 0 && !objstore::IsSasParameter(name)) {
+      return bad(absl::StrCat("unknown parameter ", name));
+    }
+  }
+  AzureTableOptions o;
+  absl::StatusOr<objstore::AzureCredentials> creds =
+      objstore::AzureCredentialsFromUri(*uri);
+  if (!creds.ok()) return creds.status();
+  o.account = creds->account;
+  o.key = creds->key;
+  o.sas = creds->sas;
+  o.table =
+      std::string(absl::StripSuffix(absl::StripPrefix(uri->path, "/"), "/"));
+  if (o.table.empty()) return bad("no table (aztable://account/table)");
+  o.partition = uri->Param("partition", o.partition);
+  o.endpoint = uri->Param("endpoint");
+  absl::StatusOr<bool> create = BoolParam(*uri, "create_table", false);
+  if (!create.ok()) return create.status();
+  o.create_table = *create;
+  absl::StatusOr<std::uint64_t> retries = uri->UintParam("conflict_retries", 8);
+  if (!retries.ok()) return retries.status();
+  if (*retries > 1000) return bad("conflict_retries over 1000");
+  o.conflict_retries = static_cast<int>(*retries);
+  absl::StatusOr<std::uint64_t> max = uri->UintParam("max_value_bytes", 0);
+  if (!max.ok()) return max.status();
+  o.max_value_bytes = *max;
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<Driver>> CreateAzureTableStore(
+    AzureTableOptions options) {
+  if (options.account.empty())
+    return absl::InvalidArgumentError("azure table: no account");
+  if (!ValidTableName(options.table)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("azure table: bad table name \"", options.table,
+                     "\" (3-63 letters and digits, starting with a letter)"));
+  }
+  if (!ValidPartition(options.partition)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "azure table: bad partition \"", options.partition,
+        "\" (printable ASCII without / \\ # ? or ', at most 256)"));
+  }
+  if (options.max_value_bytes > kMaxMaxValue) {
+    return absl::InvalidArgumentError(
+        "azure table: max_value_bytes over 2 MiB");
+  }
+  objstore::AzureCredentials creds{options.account, options.key, options.sas};
+  if (creds.sas.empty()) {
+    if (creds.key.empty() && creds.account == objstore::kDevAccount) {
+      creds.key = std::string(objstore::kDevAccountKey);
+    }
+    std::string decoded;
+    if (!objstore::Base64Decode(creds.key, &decoded) || decoded.empty()) {
+      return absl::InvalidArgumentError(
+          "azure table: the account key is missing or not base64");
+    }
+  }
+  bool create = options.create_table;
+  auto store =
+      std::make_unique<AzureTableStore>(std::move(options), std::move(creds));
+  if (create) {
+    if (absl::Status s = store->CreateTable(); !s.ok()) return s;
+  }
+  return std::unique_ptr<Driver>(std::move(store));
+}
+
+absl::StatusOr<std::unique_ptr<Driver>> OpenAzureTableStoreUri(
+    std::string_view uri) {
+  absl::StatusOr<AzureTableOptions> options = AzureTableOptions::FromUri(uri);
+  if (!options.ok()) return options.status();
+  return CreateAzureTableStore(*std::move(options));
+}
+
+}  // namespace cask

@@ -1,0 +1,613 @@
+#include "etcd_store.h"
+
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "cask/key.h"
+#include "cask/status.h"
+#include "cask/string_view_compat.h"
+#include "etcd_client.h"
+#include "etcd_errors.h"
+#include "uri.h"
+
+namespace cask {
+namespace {
+
+using etcd_internal::Access;
+using etcd_internal::EtcdClient;
+using etcd_internal::MalformedReply;
+using json = nlohmann::json;
+
+// Value header: format byte, mtime ms, expiry ms (0 = none), big-endian.
+constexpr char kFormat = 'c';
+constexpr std::size_t kHeaderSize = 17;
+// Attempts of a txn whose pinned keys changed while its preconditions kept
+// holding (each failed attempt applied nothing).
+constexpr int kMaxAttempts = 16;
+
+// One etcd key-value as the gateway returns it.
+struct Kv {
+  std::string key;    // without the store prefix
+  std::string value;  // decoded value bytes (header removed)
+  Meta meta;
+  std::int64_t lease = 0;
+  bool expired = false;  // present in etcd but past its expiry
+};
+
+// Thrown inside the store and turned into a status at its edge, together
+// with nlohmann's own exceptions.
+struct BadReply {
+  std::string detail;
+};
+
+std::string B64(std::string_view s) { return absl::Base64Escape(ToAbsl(s)); }
+
+std::string UnB64(const json& j) {
+  std::string out;
+  if (!absl::Base64Unescape(j.get<std::string>(), &out)) {
+    throw BadReply{"bad base64"};
+  }
+  return out;
+}
+
+// A numeric field of a gateway reply (numbers come as strings; zero
+// values are omitted).
+std::int64_t Int(const json& j, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return 0;
+  if (it->is_number_integer()) return it->get<std::int64_t>();
+  std::int64_t v = 0;
+  if (!absl::SimpleAtoi(it->get<std::string>(), &v)) {
+    throw BadReply{absl::StrCat("bad number in ", field)};
+  }
+  return v;
+}
+
+void PutBe64(std::string& out, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+std::uint64_t GetBe64(std::string_view s) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+std::string Encode(std::string_view value, absl::Time mtime,
+                   std::optional<absl::Time> expires) {
+  std::string out;
+  out.reserve(kHeaderSize + value.size());
+  out.push_back(kFormat);
+  PutBe64(out, static_cast<std::uint64_t>(absl::ToUnixMillis(mtime)));
+  PutBe64(out, expires
+                   ? static_cast<std::uint64_t>(absl::ToUnixMillis(*expires))
+                   : 0);
+  out.append(value);
+  return out;
+}
+
+// The smallest key greater than every key starting with `prefix`.
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    unsigned char last = static_cast<unsigned char>(prefix.back());
+    if (last < 0xff) {
+      prefix.back() = static_cast<char>(last + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return std::string(1, '\0');  // etcd: every key from the start key on
+}
+
+// A txn compare pinning a key to its state in a snapshot.
+struct Pin {
+  std::int64_t mod_revision = 0;  // 0: the key must not exist
+};
+
+json CompareFor(const std::string& etcd_key, const Pin& pin) {
+  if (pin.mod_revision == 0) {
+    return {{"key", B64(etcd_key)},
+            {"target", "CREATE"},
+            {"result", "EQUAL"},
+            {"create_revision", "0"}};
+  }
+  return {{"key", B64(etcd_key)},
+          {"target", "MOD"},
+          {"result", "EQUAL"},
+          {"mod_revision", absl::StrCat(pin.mod_revision)}};
+}
+
+// The compare of a precondition that needs no read: create-only, or a swap
+// on one etag that is a revision this store could have issued.
+std::optional<Pin> DirectPin(const Precondition& p) {
+  if (!p.if_match && p.if_none_match && p.if_none_match->size() == 1 &&
+      (*p.if_none_match)[0] == kAnyEtag) {
+    return Pin{0};
+  }
+  if (p.if_match && !p.if_none_match && p.if_match->size() == 1) {
+    const std::string& tag = (*p.if_match)[0];
+    std::int64_t rev = 0;
+    if (absl::SimpleAtoi(tag, &rev) && rev > 0 && absl::StrCat(rev) == tag) {
+      return Pin{rev};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> EtagOf(const std::optional<Kv>& kv) {
+  if (!kv || kv->expired) return std::nullopt;
+  return kv->meta.etag;
+}
+
+class EtcdStore final : public Driver {
+ public:
+  explicit EtcdStore(EtcdOptions options)
+      : options_(std::move(options)), client_(options_) {}
+
+  std::string_view name() const override { return "etcd"; }
+
+  Capabilities capabilities() const override {
+    Capabilities caps;
+    caps.cas = caps.atomic_batch = caps.ttl = true;
+    caps.max_value_bytes = options_.max_value_bytes;
+    return caps;
+  }
+
+  // One read, to fail early when the server is unreachable.
+  absl::Status Ping() {
+    return Guard("open", [&]() -> absl::Status {
+      json body = {
+          {"key", B64(options_.prefix)}, {"limit", "1"}, {"keys_only", true}};
+      return Post("/v3/kv/range", body, Access::kRead, "open").status();
+    });
+  }
+
+ protected:
+  absl::StatusOr<Item> DoGet(const std::string& key) override {
+    return Guard("get", [&]() -> absl::StatusOr<Item> {
+      absl::StatusOr<std::optional<Kv>> kv = ReadOne(key, "get");
+      if (!kv.ok()) return kv.status();
+      if (!*kv || (*kv)->expired) return NotFound(key);
+      return Item{std::move((*kv)->value), (*kv)->meta};
+    });
+  }
+
+  absl::StatusOr<Meta> DoGetMeta(const std::string& key) override {
+    return Guard("meta", [&]() -> absl::StatusOr<Meta> {
+      absl::StatusOr<std::optional<Kv>> kv = ReadOne(key, "meta");
+      if (!kv.ok()) return kv.status();
+      if (!*kv || (*kv)->expired) return NotFound(key);
+      return (*kv)->meta;
+    });
+  }
+
+  absl::StatusOr<std::string> DoSet(const std::string& key,
+                                    std::string_view value,
+                                    const WriteOptions& options) override {
+    std::vector<BatchOp> ops;
+    ops.push_back(BatchOp{BatchOpKind::kPut, key, std::string(value), options});
+    absl::StatusOr<CommitResult> r = Apply(ops, "set");
+    if (!r.ok()) return SingleKeyError(r.status(), key);
+    return std::move(r->etags[0]);
+  }
+
+  absl::Status DoRemove(const std::string& key,
+                        const Precondition& precondition) override {
+    std::vector<BatchOp> ops;
+    ops.push_back(BatchOp{BatchOpKind::kDelete, key, "", {precondition, {}}});
+    absl::StatusOr<CommitResult> r = Apply(ops, "remove");
+    if (!r.ok()) return SingleKeyError(r.status(), key);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override {
+    if (batch.empty()) return CommitResult{};
+    return Apply(batch.ops(), "commit");
+  }
+
+  absl::StatusOr<std::vector<std::string>> DoKeys(
+      const std::string& base) override {
+    return Guard("keys", [&]() -> absl::StatusOr<std::vector<std::string>> {
+      std::string start = RangeStart(base);
+      json body = {{"key", B64(start)},
+                   {"range_end", B64(PrefixEnd(start))},
+                   {"keys_only", true}};
+      absl::StatusOr<json> r =
+          Post("/v3/kv/range", body, Access::kRead, "keys");
+      if (!r.ok()) return r.status();
+      std::vector<std::string> out;
+      std::vector<std::string> leased;
+      for (const json& kv : r->value("kvs", json::array())) {
+        std::string key = UnB64(kv.at("key")).substr(options_.prefix.size());
+        if (!IsUnderBase(key, base)) continue;
+        (Int(kv, "lease") != 0 ? leased : out).push_back(std::move(key));
+      }
+      // Keys with a lease may be past their expiry but not yet revoked.
+      if (!leased.empty()) {
+        absl::StatusOr<std::vector<std::optional<Kv>>> kvs =
+            ReadMany(leased, "keys");
+        if (!kvs.ok()) return kvs.status();
+        for (std::optional<Kv>& kv : *kvs) {
+          if (kv && !kv->expired) out.push_back(std::move(kv->key));
+        }
+      }
+      return out;
+    });
+  }
+
+  absl::Status DoClear(const std::string& base) override {
+    return Guard("clear", [&]() -> absl::Status {
+      std::string start = RangeStart(base);
+      json body = {{"key", B64(start)}, {"range_end", B64(PrefixEnd(start))}};
+      return Post("/v3/kv/deleterange", body, Access::kWrite, "clear").status();
+    });
+  }
+
+ private:
+  // Runs `fn`, turning a malformed reply into kInternal: no exception
+  // leaves the store.
+  template <typename Fn>
+  static auto Guard(std::string_view what, Fn fn) -> decltype(fn()) {
+    try {
+      return fn();
+    } catch (const BadReply& e) {
+      return MalformedReply(what, e.detail);
+    } catch (const std::exception& e) {  // nlohmann's, out_of_range...
+      return MalformedReply(what, e.what());
+    }
+  }
+
+  absl::StatusOr<json> Post(std::string_view path, const json& body,
+                            Access access, std::string_view what) {
+    absl::MutexLock lock(&mu_);
+    return client_.Post(path, body, access, what);
+  }
+
+  std::string EtcdKey(std::string_view key) const {
+    return absl::StrCat(options_.prefix, ToAbsl(key));
+  }
+
+  std::string RangeStart(const std::string& base) const {
+    return base.empty() ? options_.prefix : EtcdKey(base + ":");
+  }
+
+  static absl::Status NotFound(const std::string& key) {
+    return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
+  }
+
+  static absl::Status SingleKeyError(const absl::Status& s,
+                                     const std::string& key) {
+    if (!IsCasMismatch(s)) return s;
+    std::vector<Conflict> c = Conflicts(s);
+    return CasMismatchError(key, c.empty() ? std::nullopt : c[0].actual);
+  }
+
+  // Parses one kv of a range reply. Throws BadReply on a value this
+  // adapter did not write.
+  Kv ParseKv(const json& j, absl::Time now) const {
+    Kv kv;
+    kv.key = UnB64(j.at("key")).substr(options_.prefix.size());
+    std::string raw = j.contains("value") ? UnB64(j["value"]) : "";
+    if (raw.size() < kHeaderSize || raw[0] != kFormat) {
+      throw BadReply{absl::StrCat("key \"", kv.key,
+                                  "\" holds a value cask did not write")};
+    }
+    std::int64_t mod = Int(j, "mod_revision");
+    kv.meta.etag = absl::StrCat(mod);
+    kv.meta.revision = static_cast<std::uint64_t>(mod);
+    kv.meta.mtime = absl::FromUnixMillis(
+        static_cast<std::int64_t>(GetBe64(std::string_view(raw).substr(1))));
+    std::uint64_t x = GetBe64(std::string_view(raw).substr(9));
+    if (x != 0) {
+      kv.meta.expires = absl::FromUnixMillis(static_cast<std::int64_t>(x));
+      kv.expired = *kv.meta.expires <= now;
+    }
+    kv.lease = Int(j, "lease");
+    kv.value = raw.substr(kHeaderSize);
+    kv.meta.size = kv.value.size();
+    return kv;
+  }
+
+  std::optional<Kv> FirstKv(const json& range, absl::Time now) const {
+    auto it = range.find("kvs");
+    if (it == range.end() || it->empty()) return std::nullopt;
+    return ParseKv(it->at(0), now);
+  }
+
+  absl::StatusOr<std::optional<Kv>> ReadOne(const std::string& key,
+                                            std::string_view what) {
+    absl::StatusOr<json> r =
+        Post("/v3/kv/range", {{"key", B64(EtcdKey(key))}}, Access::kRead, what);
+    if (!r.ok()) return r.status();
+    return FirstKv(*r, absl::Now());
+  }
+
+  // Reads `keys` in one consistent snapshot (a txn of ranges), chunked to
+  // stay under etcd's txn size limit.
+  absl::StatusOr<std::vector<std::optional<Kv>>> ReadMany(
+      const std::vector<std::string>& keys, std::string_view what) {
+    std::vector<std::optional<Kv>> out;
+    constexpr std::size_t kChunk = 64;
+    for (std::size_t i = 0; i < keys.size(); i += kChunk) {
+      json success = json::array();
+      for (std::size_t j = i; j < keys.size() && j < i + kChunk; ++j) {
+        success.push_back(
+            {{"request_range", {{"key", B64(EtcdKey(keys[j]))}}}});
+      }
+      absl::StatusOr<json> r =
+          Post("/v3/kv/txn", {{"success", success}}, Access::kRead, what);
+      if (!r.ok()) return r.status();
+      absl::Time now = absl::Now();
+      for (const json& resp : r->value("responses", json::array())) {
+        out.push_back(FirstKv(resp.at("response_range"), now));
+      }
+    }
+    if (out.size() != keys.size()) throw BadReply{"short txn reply"};
+    return out;
+  }
+
+  // Grants a lease of `seconds`; returns its id and granted TTL.
+  absl::StatusOr<std::pair<std::string, std::int64_t>> GrantLease(
+      std::int64_t seconds) {
+    absl::StatusOr<json> r =
+        Post("/v3/lease/grant", {{"TTL", absl::StrCat(seconds)}},
+             Access::kWrite, "lease grant");
+    if (!r.ok()) {
+      // An unknown lease grant left no data behind: nothing was written.
+      if (r.status().code() == absl::StatusCode::kUnknown) {
+        return absl::UnavailableError(
+            absl::StrCat(r.status().message(), "; the value was not written"));
+      }
+      return r.status();
+    }
+    std::string id = r->at("ID").get<std::string>();
+    return std::make_pair(id, Int(*r, "TTL"));
+  }
+
+  // Conflicts of every conditioned op against `snapshot` (indexed like
+  // ops; entries of unconditioned ops unused).
+  static std::vector<Conflict> Evaluate(
+      const std::vector<BatchOp>& ops,
+      const std::vector<std::optional<Kv>>& snapshot,
+      const std::vector<bool>& conditioned) {
+    std::vector<Conflict> conflicts;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (!conditioned[i]) continue;
+      const Precondition& p = ops[i].options.precondition;
+      std::optional<std::string> current = EtagOf(snapshot[i]);
+      if (!PreconditionHolds(p, current)) {
+        conflicts.push_back(
+            Conflict{ops[i].key, DescribePrecondition(p), std::move(current)});
+      }
+    }
+    return conflicts;
+  }
+
+  // Set, Remove and Commit: see the header for the protocol.
+  absl::StatusOr<CommitResult> Apply(const std::vector<BatchOp>& ops,
+                                     std::string_view what) {
+    return Guard(what, [&]() -> absl::StatusOr<CommitResult> {
+      const absl::Time now = absl::Now();
+      const std::size_t n = ops.size();
+      // Leases first: one per distinct ttl.
+      std::map<std::int64_t, std::pair<std::string, std::int64_t>> leases;
+      std::vector<std::string> values(n);
+      std::vector<std::string> lease_of(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (ops[i].kind != BatchOpKind::kPut) continue;
+        std::optional<absl::Time> expires;
+        if (ops[i].options.ttl > absl::ZeroDuration()) {
+          std::int64_t secs = absl::ToInt64Seconds(
+              absl::Ceil(ops[i].options.ttl, absl::Seconds(1)));
+          if (secs < 1) secs = 1;
+          if (!leases.count(secs)) {
+            auto granted = GrantLease(secs);
+            if (!granted.ok()) return granted.status();
+            leases[secs] = *granted;
+          }
+          lease_of[i] = leases[secs].first;
+          expires = now + absl::Seconds(std::max(secs, leases[secs].second));
+        }
+        values[i] = Encode(ops[i].value, now, expires);
+      }
+      std::vector<bool> conditioned(n);
+      std::vector<std::optional<Pin>> pins(n);
+      bool need_read = false;
+      for (std::size_t i = 0; i < n; ++i) {
+        const Precondition& p = ops[i].options.precondition;
+        conditioned[i] = !p.empty();
+        if (!conditioned[i]) continue;
+        pins[i] = DirectPin(p);
+        if (!pins[i]) need_read = true;
+      }
+      if (n == 1 && !conditioned[0] && ops[0].kind != BatchOpKind::kVerify) {
+        return Unconditional(ops[0], values[0], lease_of[0], what);
+      }
+      if (need_read) {
+        std::vector<std::string> keys;
+        for (std::size_t i = 0; i < n; ++i) {
+          if (conditioned[i]) keys.push_back(ops[i].key);
+        }
+        absl::StatusOr<std::vector<std::optional<Kv>>> read =
+            ReadMany(keys, what);
+        if (!read.ok()) return read.status();
+        std::vector<std::optional<Kv>> snapshot(n);
+        for (std::size_t i = 0, j = 0; i < n; ++i) {
+          if (conditioned[i]) snapshot[i] = std::move((*read)[j++]);
+        }
+        std::vector<Conflict> conflicts = Evaluate(ops, snapshot, conditioned);
+        if (!conflicts.empty()) return CommitConflictError(conflicts);
+        Repin(snapshot, conditioned, pins);
+      }
+      for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+        json compare = json::array(), success = json::array(),
+             failure = json::array();
+        for (std::size_t i = 0; i < n; ++i) {
+          std::string key = EtcdKey(ops[i].key);
+          if (pins[i]) {
+            compare.push_back(CompareFor(key, *pins[i]));
+            failure.push_back({{"request_range", {{"key", B64(key)}}}});
+          }
+          if (ops[i].kind == BatchOpKind::kPut) {
+            json put = {{"key", B64(key)}, {"value", B64(values[i])}};
+            if (!lease_of[i].empty()) put["lease"] = lease_of[i];
+            success.push_back({{"request_put", put}});
+          } else if (ops[i].kind == BatchOpKind::kDelete) {
+            success.push_back({{"request_delete_range", {{"key", B64(key)}}}});
+          }
+        }
+        absl::StatusOr<json> r = Post(
+            "/v3/kv/txn",
+            {{"compare", compare}, {"success", success}, {"failure", failure}},
+            Access::kWrite, what);
+        if (!r.ok()) return r.status();
+        // On a failed compare the gateway omits "succeeded" altogether.
+        if (r->value("succeeded", false)) {
+          CommitResult result;
+          std::int64_t rev = Int(r->at("header"), "revision");
+          result.revision = static_cast<std::uint64_t>(rev);
+          for (const BatchOp& op : ops) {
+            result.etags.push_back(
+                op.kind == BatchOpKind::kPut ? absl::StrCat(rev) : "");
+          }
+          return result;
+        }
+        // The failure branch read every pinned key in the same revision.
+        const json& responses = r->value("responses", json::array());
+        std::vector<std::optional<Kv>> snapshot(n);
+        absl::Time read_at = absl::Now();
+        for (std::size_t i = 0, j = 0; i < n; ++i) {
+          if (!pins[i]) continue;
+          if (j >= responses.size()) throw BadReply{"short txn failure"};
+          snapshot[i] = FirstKv(responses[j++].at("response_range"), read_at);
+        }
+        std::vector<Conflict> conflicts = Evaluate(ops, snapshot, conditioned);
+        if (!conflicts.empty()) return CommitConflictError(conflicts);
+        // Every precondition still holds on the new state (a key changed
+        // to another acceptable etag, or expired without being revoked):
+        // pin on what was read and try again.
+        Repin(snapshot, conditioned, pins);
+      }
+      return absl::AbortedError(absl::StrCat(
+          "etcd: ", ToAbsl(what), ": keys kept changing under the txn after ",
+          kMaxAttempts, " attempts"));
+    });
+  }
+
+  static void Repin(const std::vector<std::optional<Kv>>& snapshot,
+                    const std::vector<bool>& conditioned,
+                    std::vector<std::optional<Pin>>& pins) {
+    for (std::size_t i = 0; i < snapshot.size(); ++i) {
+      if (!conditioned[i]) continue;
+      // Absent: must stay absent. Present (even expired but not yet
+      // revoked): must keep its mod_revision.
+      pins[i] = Pin{snapshot[i]
+                        ? static_cast<std::int64_t>(snapshot[i]->meta.revision)
+                        : 0};
+    }
+  }
+
+  // A write with no precondition: etcd's own put / deleterange.
+  absl::StatusOr<CommitResult> Unconditional(const BatchOp& op,
+                                             const std::string& value,
+                                             const std::string& lease,
+                                             std::string_view what) {
+    std::string key = B64(EtcdKey(op.key));
+    absl::StatusOr<json> r;
+    if (op.kind == BatchOpKind::kPut) {
+      json put = {{"key", key}, {"value", B64(value)}};
+      if (!lease.empty()) put["lease"] = lease;
+      r = Post("/v3/kv/put", put, Access::kWrite, what);
+    } else {
+      r = Post("/v3/kv/deleterange", {{"key", key}}, Access::kWrite, what);
+    }
+    if (!r.ok()) return r.status();
+    std::int64_t rev = Int(r->at("header"), "revision");
+    CommitResult result;
+    result.revision = static_cast<std::uint64_t>(rev);
+    result.etags.push_back(op.kind == BatchOpKind::kPut ? absl::StrCat(rev)
+                                                        : "");
+    return result;
+  }
+
+  const EtcdOptions options_;
+  absl::Mutex mu_;
+  EtcdClient client_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::Status BadUri(std::string_view uri, std::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("bad etcd URI \"", ToAbsl(uri), "\": ", ToAbsl(why),
+                   " (expected etcd://host[:port][?prefix=P&timeout_ms=N"
+                   "&connect_timeout_ms=N&max_value_bytes=N])"));
+}
+
+}  // namespace
+
+absl::StatusOr<EtcdOptions> EtcdOptions::FromUri(std::string_view text) {
+  absl::StatusOr<Uri> uri = ParseUri(text);
+  if (!uri.ok()) return uri.status();
+  if (uri->scheme != "etcd") return BadUri(text, "scheme must be etcd");
+  if (!uri->has_authority || uri->host.empty()) return BadUri(text, "no host");
+  if (!uri->user.empty() || !uri->password.empty()) {
+    return BadUri(text, "authentication is not supported");
+  }
+  if (!uri->path.empty() && uri->path != "/") {
+    return BadUri(text, "no path expected (use ?prefix=)");
+  }
+  EtcdOptions o;
+  o.host = uri->host;
+  if (uri->port) o.port = *uri->port;
+  for (const auto& [name, value] : uri->query) {
+    if (name == "prefix") {
+      o.prefix = value;
+      continue;
+    }
+    if (name != "timeout_ms" && name != "connect_timeout_ms" &&
+        name != "max_value_bytes") {
+      return BadUri(text, absl::StrCat("unknown parameter \"", name, "\""));
+    }
+    absl::StatusOr<std::uint64_t> v = uri->UintParam(name, 0);
+    if (!v.ok()) return v.status();
+    if (*v == 0) return BadUri(text, absl::StrCat(name, " must be > 0"));
+    if (name == "timeout_ms") {
+      o.timeout = absl::Milliseconds(*v);
+    } else if (name == "connect_timeout_ms") {
+      o.connect_timeout = absl::Milliseconds(*v);
+    } else {
+      o.max_value_bytes = *v;
+    }
+  }
+  if (o.prefix.empty()) return BadUri(text, "prefix must not be empty");
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<Driver>> OpenEtcdStore(EtcdOptions options) {
+  if (options.prefix.empty() || options.host.empty()) {
+    return absl::InvalidArgumentError("etcd: host and prefix must be set");
+  }
+  if (options.connect_timeout <= absl::ZeroDuration() ||
+      options.timeout <= absl::ZeroDuration() || options.max_value_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "etcd: timeouts and max_value_bytes must be > 0");
+  }
+  auto store = std::make_unique<EtcdStore>(std::move(options));
+  if (absl::Status s = store->Ping(); !s.ok()) return s;
+  return std::unique_ptr<Driver>(std::move(store));
+}
+
+absl::StatusOr<std::unique_ptr<Driver>> OpenEtcdStoreUri(std::string_view uri) {
+  absl::StatusOr<EtcdOptions> options = EtcdOptions::FromUri(uri);
+  if (!options.ok()) return options.status();
+  return OpenEtcdStore(*std::move(options));
+}
+
+}  // namespace cask

@@ -1,0 +1,96 @@
+// etcd: a cask store in an etcd v3 cluster, spoken to through etcd's JSON
+// gateway (POST /v3/kv/range, /v3/kv/txn, /v3/kv/put, /v3/kv/deleterange,
+// /v3/lease/grant) over libcurl. Tested against etcd 3.4.
+//
+// Layout: key `k` is the etcd key `<prefix>k`. Its etcd value is a 17-byte
+// header (format byte, mtime in ms and expiry in ms, big-endian; mtime is
+// the writing client's clock) followed by the value bytes.
+//
+// Etags: the key's mod_revision, in decimal. etcd revisions are
+// cluster-wide and never reused, so an etag is never reused for a key (not
+// after delete-and-recreate nor after Clear) and etags of two stores
+// (prefixes) on one cluster never match. Meta::revision and
+// CommitResult::revision are that revision too. Writing the same bytes
+// again gives a new etag.
+//
+// CAS: one txn per write. create-only compares create_revision = 0; a
+// swap (if-match one etag) compares mod_revision; both take one round
+// trip. Any other precondition (lists, if-match *, if-none-match etag)
+// first reads the key, evaluates it with cask's shared evaluator and then
+// runs a txn pinned on the mod_revision read (or create_revision 0 when
+// absent), so the evaluation stays atomic with the write. When a txn's
+// compare fails, its failure branch reads the keys in the same round trip;
+// the precondition is re-evaluated on that snapshot: a mismatch is
+// reported with the current etag, otherwise (the key changed but the
+// precondition still holds) the txn is re-pinned and sent again. This is
+// safe: a failed txn applied nothing.
+// Commit: one txn with every compare and every put / delete (at most 128
+// operations with etcd's default --max-txn-ops).
+//
+// TTL: each put with a ttl attaches a lease granted just before it (one
+// extra round trip). Lease TTLs are whole seconds and etcd grants at least
+// its minimum (2 s by default): the ttl is rounded up to that, and
+// Meta::expires says what was granted. etcd deletes the key when it
+// revokes the lease (up to ~0.5 s after expiry); reads and keys() hide it
+// from its expiry time on, but a swap pinned on its etag can still win in
+// that window.
+//
+// Keys: range over the prefix with keys_only (leased keys are then read to
+// hide expired ones). Clear(base): one deleterange, atomic.
+//
+// Errors (etcd_errors.h): connection refused is kUnavailable; a write sent
+// whose reply was lost (or which etcd reports as timed out) is kUnknown
+// ("outcome unknown") and is never retried. Every write uses a fresh
+// connection, so libcurl never re-sends it on its own.
+//
+// Limits: values up to Options::max_value_bytes (etcd's default request
+// limit is 1.5 MiB). Meta and Get both read the whole value.
+//
+// Thread-safe: one libcurl handle per store object, behind a mutex; open
+// more store objects for parallelism.
+#ifndef CASK_ADAPTERS_ETCD_ETCD_STORE_H_
+#define CASK_ADAPTERS_ETCD_ETCD_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cask/driver.h"
+
+namespace cask {
+
+struct EtcdOptions {
+  // Server address of the JSON gateway (etcd's client URL). Default
+  // 127.0.0.1:2379, plain http.
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 2379;
+  // Every key of the store lives under this etcd key prefix. Must not be
+  // empty, so that stores sharing a cluster stay apart.
+  std::string prefix = "cask/";
+  // Time allowed to connect. Must be > 0.
+  absl::Duration connect_timeout = absl::Seconds(2);
+  // Time allowed for one request, reply included. Must be > 0. A write
+  // whose reply does not arrive in time is kUnknown.
+  absl::Duration timeout = absl::Seconds(10);
+  // Largest value accepted, in bytes; must be > 0. Keep it under etcd's
+  // --max-request-bytes (1.5 MiB by default) minus the key and header.
+  std::uint64_t max_value_bytes = (3u << 19) - (32u << 10);
+
+  // Parses `etcd://host[:port][?prefix=P&timeout_ms=N&connect_timeout_ms=N
+  // &max_value_bytes=N]`. kInvalidArgument on anything else.
+  static absl::StatusOr<EtcdOptions> FromUri(std::string_view uri);
+};
+
+// Checks that the server answers (kUnavailable when it cannot be reached)
+// and returns the store. kInvalidArgument for bad options.
+absl::StatusOr<std::unique_ptr<Driver>> OpenEtcdStore(EtcdOptions options);
+
+// FromUri, then OpenEtcdStore.
+absl::StatusOr<std::unique_ptr<Driver>> OpenEtcdStoreUri(std::string_view uri);
+
+}  // namespace cask
+
+#endif  // CASK_ADAPTERS_ETCD_ETCD_STORE_H_

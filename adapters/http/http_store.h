@@ -1,0 +1,76 @@
+// http: a client of `cask serve` (or of any server speaking unstorage's
+// HTTP protocol), over libcurl.
+//
+// Etags: the server's (`ETag` response header, unquoted here); they are
+// whatever the store behind the server makes, so the no-reuse and
+// cross-store guarantees are that store's. A server that sends no ETag
+// (unstorage's own node server) yields empty etags.
+//
+// CAS: preconditions travel as If-Match / If-None-Match on PUT and DELETE
+// and are evaluated atomically by the server; 412 is a CAS mismatch
+// (kAborted, carrying the current etag the server reports), 501 CAS
+// unsupported. Negotiation: a precondition is only ever sent to a server
+// that advertises `X-Cask-CAS: 1`. The adapter probes the server once
+// (HEAD on the base URL) and caches the answer; against a server that does
+// not advertise CAS, every precondition, batch and ttl is refused with
+// kUnimplemented before anything is sent, so an old server can never
+// silently overwrite. The answer is forgotten after a connection failure
+// (re-probed before the next precondition), and a conditional write
+// answered without `X-Cask-CAS: 1` (the server was replaced since the
+// probe) is reported as kUnknown, never as success. Commit uses POST
+// /_cask/commit, Changes and Watch POST /_cask/changes (long-poll), when the
+// server advertises them.
+//
+// Errors: connection refused / no answer before the request was sent is
+// kUnavailable; a connection lost after a write was sent is kUnknown ("the
+// outcome is unknown"); a write is never retried by the adapter. The
+// server's JSON error body names the absl code, which is returned as is.
+// Limitation: libcurl itself re-sends a body-less request (DELETE) once
+// when a reused keep-alive connection turns out dead before any response
+// byte arrived; PUT and POST bodies are sent from a non-rewindable stream,
+// so they are never re-sent (kUnknown instead).
+//
+// Cross-process: yes (each client is independent; the server serialises).
+// Thread-safe: a pool of curl handles, one per concurrent call, reused.
+#ifndef CASK_ADAPTERS_HTTP_HTTP_STORE_H_
+#define CASK_ADAPTERS_HTTP_HTTP_STORE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "cask/driver.h"
+
+namespace cask {
+
+struct HttpOptions {
+  // Base URL of the server, e.g. "http://127.0.0.1:8787" or
+  // "https://host/prefix"; keys are appended as path segments.
+  std::string base_url;
+  // Sent as "Authorization: Bearer <token>"; "" sends none.
+  std::string token;
+  // Connect timeout, in milliseconds; 0 means libcurl's default (300 s).
+  long connect_timeout_ms = 5000;
+  // Whole-request timeout, in milliseconds; 0 means none. A timed-out
+  // write is kUnknown (outcome unknown).
+  long request_timeout_ms = 60000;
+  // Most idle connections kept for reuse.
+  int max_idle_connections = 16;
+
+  // From `http://host:port/prefix?token=T&connect_timeout_ms=N&
+  // timeout_ms=N` (https likewise). kInvalidArgument for a malformed URI
+  // or another scheme.
+  static absl::StatusOr<HttpOptions> FromUri(std::string_view uri);
+};
+
+// Creates a client. Does not contact the server: the capability probe
+// runs at the first call that needs it.
+absl::StatusOr<std::unique_ptr<Driver>> CreateHttpStore(HttpOptions options);
+
+// OpenStore's entry for http:// and https:// URIs.
+absl::StatusOr<std::unique_ptr<Driver>> OpenHttpStoreUri(std::string_view uri);
+
+}  // namespace cask
+
+#endif  // CASK_ADAPTERS_HTTP_HTTP_STORE_H_

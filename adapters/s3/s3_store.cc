@@ -1,0 +1,469 @@
+#include "s3_store.h"
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "cask/key.h"
+#include "cask/status.h"
+#include "cask/string_view_compat.h"
+#include "conditional_write.h"
+#include "http_client.h"
+#include "s3_errors.h"
+#include "uri.h"
+#include "xml_text.h"
+
+namespace cask {
+namespace {
+
+using objstore::ConditionalHeaders;
+using objstore::HttpRequest;
+using objstore::HttpResponse;
+using objstore::WriteAttempt;
+using s3::WriteVerdict;
+
+constexpr std::uint64_t kSinglePutLimit = 5ull << 30;  // 5 GiB
+constexpr int kDeleteBatch = 1000;                     // DeleteObjects max
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+absl::StatusOr<bool> BoolParam(const Uri& uri, std::string_view name,
+                               bool fallback) {
+  std::string v = absl::AsciiStrToLower(uri.Param(name, fallback ? "1" : "0"));
+  if (v == "1" || v == "true" || v == "yes") return true;
+  if (v == "0" || v == "false" || v == "no") return false;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "URI parameter ", ToAbsl(name), "=\"", v, "\" is not a boolean"));
+}
+
+class S3Store final : public Driver {
+ public:
+  explicit S3Store(S3Options options)
+      : options_(std::move(options)),
+        http_(objstore::HttpClientOptions{.connect_timeout =
+                                              options_.connect_timeout}) {
+    std::string endpoint =
+        options_.endpoint.empty()
+            ? absl::StrCat("https://s3.", options_.region, ".amazonaws.com")
+            : options_.endpoint;
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    if (options_.path_style) {
+      bucket_url_ = absl::StrCat(endpoint, "/", options_.bucket);
+    } else {
+      std::size_t scheme = endpoint.find("://");
+      bucket_url_ =
+          scheme == std::string::npos
+              ? absl::StrCat("https://", options_.bucket, ".", endpoint)
+              : absl::StrCat(endpoint.substr(0, scheme + 3), options_.bucket,
+                             ".", endpoint.substr(scheme + 3));
+    }
+    object_prefix_ =
+        options_.prefix.empty() ? "" : absl::StrCat(options_.prefix, "/");
+    sigv4_ = absl::StrCat("aws:amz:", options_.region, ":s3");
+    userpwd_ = absl::StrCat(options_.access_key, ":", options_.secret_key);
+  }
+
+  std::string_view name() const override { return "s3"; }
+
+  Capabilities capabilities() const override {
+    Capabilities caps;
+    caps.cas = true;
+    caps.max_value_bytes = options_.max_value_bytes == 0
+                               ? kSinglePutLimit
+                               : options_.max_value_bytes;
+    return caps;
+  }
+
+  absl::Status CreateBucket() {
+    HttpRequest req = Request("PUT", bucket_url_);
+    std::string body;
+    if (options_.region != "us-east-1") {
+      body = absl::StrCat(
+          "<CreateBucketConfiguration "
+          "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+          "<LocationConstraint>",
+          options_.region, "</LocationConstraint></CreateBucketConfiguration>");
+    }
+    req.body = body;
+    req.has_body = true;
+    req.is_write = true;
+    absl::StatusOr<HttpResponse> r = http_.Send(req, "s3 create bucket");
+    if (!r.ok()) return r.status();
+    if (r->status / 100 == 2) return absl::OkStatus();
+    std::string code = objstore::XmlElement(r->body, "Code");
+    if (code == "BucketAlreadyOwnedByYou") return absl::OkStatus();
+    return s3::S3Error("create bucket", options_.bucket, *r, true);
+  }
+
+ protected:
+  absl::StatusOr<Item> DoGet(const std::string& key) override {
+    HttpRequest req = Request("GET", ObjectUrl(key));
+    absl::StatusOr<HttpResponse> r = http_.Send(req, "s3 get");
+    if (!r.ok()) return r.status();
+    if (r->status == 404 &&
+        objstore::XmlElement(r->body, "Code") != "NoSuchBucket") {
+      return NotFound(key);
+    }
+    if (r->status != 200) return s3::S3Error("get", key, *r, false);
+    Item item;
+    item.meta = MetaFrom(*r);
+    item.meta.size = r->body.size();
+    item.value = std::move(r->body);
+    return item;
+  }
+
+  absl::StatusOr<Meta> DoGetMeta(const std::string& key) override {
+    absl::StatusOr<HttpResponse> r = Head(key);
+    if (!r.ok()) return r.status();
+    if (r->status == 404) return NotFound(key);
+    if (r->status != 200) return s3::S3Error("head", key, *r, false);
+    return MetaFrom(*r);
+  }
+
+  absl::StatusOr<std::string> DoSet(const std::string& key,
+                                    std::string_view value,
+                                    const WriteOptions& options) override {
+    const Precondition& p = options.precondition;
+    std::optional<ConditionalHeaders> native = objstore::NativeHeaders(p, {});
+    auto put = [&](const ConditionalHeaders& h) { return Put(key, value, h); };
+    if (!native) {
+      return objstore::RunPinned(
+          "s3 put", key, p, /*remove=*/false, Attempts(),
+          [&] { return CurrentEtag(key); }, put);
+    }
+    absl::StatusOr<WriteAttempt> r = put(*native);
+    if (!r.ok()) return r.status();
+    if (r->condition_failed) return Mismatch(key);
+    return r->etag;
+  }
+
+  absl::Status DoRemove(const std::string& key,
+                        const Precondition& p) override {
+    auto del = [&](const ConditionalHeaders& h) { return Delete(key, h); };
+    // DELETE honours If-Match "E" only; every other shape is emulated.
+    std::optional<ConditionalHeaders> native = objstore::NativeHeaders(p, {});
+    if (native && !native->if_none_match.empty()) native.reset();
+    if (!native) {
+      return objstore::RunPinned(
+                 "s3 delete", key, p, /*remove=*/true, Attempts(),
+                 [&] { return CurrentEtag(key); }, del)
+          .status();
+    }
+    absl::StatusOr<WriteAttempt> r = del(*native);
+    if (!r.ok()) return r.status();
+    if (r->condition_failed) return Mismatch(key);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<std::string>> DoKeys(
+      const std::string& base) override {
+    std::vector<std::string> keys;
+    absl::Status s = List(base, [&](std::string object) {
+      keys.push_back(KeyOf(object));
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return keys;
+  }
+
+  absl::Status DoClear(const std::string& base) override {
+    std::vector<std::string> batch;
+    absl::Status s = List(base, [&](std::string object) {
+      batch.push_back(std::move(object));
+      if (batch.size() < kDeleteBatch) return absl::OkStatus();
+      absl::Status d = DeleteObjects(batch);
+      batch.clear();
+      return d;
+    });
+    if (!s.ok()) return s;
+    return batch.empty() ? absl::OkStatus() : DeleteObjects(batch);
+  }
+
+ private:
+  int Attempts() const { return options_.conflict_retries + 1; }
+
+  HttpRequest Request(std::string method, std::string url) const {
+    HttpRequest req;
+    req.method = std::move(method);
+    req.url = std::move(url);
+    req.aws_sigv4 = sigv4_;
+    req.userpwd = userpwd_;
+    // The payload is not hashed into the signature: values go out from the
+    // caller's memory in one pass (TLS protects them on AWS).
+    req.headers.emplace_back("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+    if (!options_.session_token.empty()) {
+      req.headers.emplace_back("x-amz-security-token", options_.session_token);
+    }
+    return req;
+  }
+
+  std::string ObjectName(const std::string& key) const {
+    return absl::StrCat(object_prefix_, absl::StrReplaceAll(key, {{":", "/"}}));
+  }
+
+  std::string KeyOf(std::string_view object) const {
+    object.remove_prefix(std::min(object.size(), object_prefix_.size()));
+    return absl::StrReplaceAll(ToAbsl(object), {{"/", ":"}});
+  }
+
+  std::string ObjectUrl(const std::string& key) const {
+    return absl::StrCat(bucket_url_, "/",
+                        objstore::UrlEncode(ObjectName(key), true));
+  }
+
+  static absl::Status NotFound(const std::string& key) {
+    return absl::NotFoundError(absl::StrCat("s3: key \"", key, "\" not found"));
+  }
+
+  static Meta MetaFrom(const HttpResponse& r) {
+    Meta meta;
+    meta.etag = objstore::UnquoteEtag(r.Header("etag"));
+    meta.mtime = objstore::ParseHttpOrIsoTime(r.Header("last-modified"));
+    std::uint64_t size = 0;
+    if (absl::SimpleAtoi(r.Header("content-length"), &size)) meta.size = size;
+    return meta;
+  }
+
+  absl::StatusOr<HttpResponse> Head(const std::string& key) {
+    return http_.Send(Request("HEAD", ObjectUrl(key)), "s3 head");
+  }
+
+  // The current etag, nullopt when the object is absent.
+  absl::StatusOr<std::optional<std::string>> CurrentEtag(
+      const std::string& key) {
+    absl::StatusOr<HttpResponse> r = Head(key);
+    if (!r.ok()) return r.status();
+    if (r->status == 404) return std::optional<std::string>();
+    if (r->status != 200) return s3::S3Error("head", key, *r, false);
+    return std::optional<std::string>(objstore::UnquoteEtag(r->Header("etag")));
+  }
+
+  // A CAS mismatch carrying the etag read right after the refusal.
+  absl::Status Mismatch(const std::string& key) {
+    absl::StatusOr<std::optional<std::string>> current = CurrentEtag(key);
+    return CasMismatchError(key, current.ok() ? *current : std::nullopt);
+  }
+
+  static void AddConditions(const ConditionalHeaders& h, HttpRequest* req) {
+    if (!h.if_match.empty()) req->headers.emplace_back("If-Match", h.if_match);
+    if (!h.if_none_match.empty())
+      req->headers.emplace_back("If-None-Match", h.if_none_match);
+  }
+
+  // One conditional write, re-sent on 409 ConditionalRequestConflict.
+  absl::StatusOr<WriteAttempt> Write(std::string_view op,
+                                     const std::string& key,
+                                     const HttpRequest& req,
+                                     bool sent_if_match) {
+    for (int attempt = 0;; ++attempt) {
+      absl::StatusOr<HttpResponse> r =
+          http_.Send(req, absl::StrCat("s3 ", ToAbsl(op)));
+      if (!r.ok()) return r.status();
+      switch (s3::ClassifyWrite(*r, sent_if_match)) {
+        case WriteVerdict::kOk:
+          return WriteAttempt{false, objstore::UnquoteEtag(r->Header("etag"))};
+        case WriteVerdict::kConditionFailed:
+          return WriteAttempt{true, ""};
+        case WriteVerdict::kConflict:
+          if (attempt < options_.conflict_retries) continue;
+          [[fallthrough]];
+        case WriteVerdict::kError:
+          return s3::S3Error(op, key, *r, true);
+      }
+    }
+  }
+
+  absl::StatusOr<WriteAttempt> Put(const std::string& key,
+                                   std::string_view value,
+                                   const ConditionalHeaders& h) {
+    HttpRequest req = Request("PUT", ObjectUrl(key));
+    req.headers.emplace_back("Content-Type", "application/octet-stream");
+    AddConditions(h, &req);
+    req.body = value;
+    req.has_body = true;
+    req.is_write = true;
+    absl::StatusOr<WriteAttempt> r =
+        Write("put", key, req, !h.if_match.empty());
+    if (r.ok() && !r->condition_failed && r->etag.empty()) {
+      return absl::InternalError(
+          absl::StrCat("s3 put \"", key, "\": the answer carried no ETag"));
+    }
+    return r;
+  }
+
+  absl::StatusOr<WriteAttempt> Delete(const std::string& key,
+                                      const ConditionalHeaders& h) {
+    HttpRequest req = Request("DELETE", ObjectUrl(key));
+    AddConditions(h, &req);
+    req.is_write = true;
+    return Write("delete", key, req, !h.if_match.empty());
+  }
+
+  // Calls `each` with every object name under `base`, page by page.
+  template <typename Fn>
+  absl::Status List(const std::string& base, Fn each) {
+    std::string prefix = object_prefix_;
+    if (!base.empty())
+      absl::StrAppend(&prefix, absl::StrReplaceAll(base, {{":", "/"}}), "/");
+    std::string token;
+    while (true) {
+      std::string url =
+          absl::StrCat(bucket_url_, "?list-type=2&encoding-type=url&prefix=",
+                       objstore::UrlEncode(prefix));
+      if (!token.empty())
+        absl::StrAppend(&url,
+                        "&continuation-token=", objstore::UrlEncode(token));
+      absl::StatusOr<HttpResponse> r =
+          http_.Send(Request("GET", url), "s3 list");
+      if (!r.ok()) return r.status();
+      if (r->status != 200) return s3::S3Error("list", base, *r, false);
+      for (const std::string& encoded : objstore::XmlElements(r->body, "Key")) {
+        absl::StatusOr<std::string> object = PercentDecode(encoded);
+        if (!object.ok()) return object.status();
+        // Objects that cannot be cask keys (empty segments) are skipped.
+        if (object->size() <= prefix.size() ||
+            absl::StrContains(*object, "//") || object->back() == '/') {
+          continue;
+        }
+        if (absl::Status s = each(*std::move(object)); !s.ok()) return s;
+      }
+      if (objstore::XmlElement(r->body, "IsTruncated") != "true")
+        return absl::OkStatus();
+      token = objstore::XmlElement(r->body, "NextContinuationToken");
+      if (token.empty()) {
+        return absl::InternalError(
+            "s3 list: truncated page without a continuation token");
+      }
+    }
+  }
+
+  absl::Status DeleteObjects(const std::vector<std::string>& objects) {
+    std::string body =
+        "<Delete "
+        "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+    for (const std::string& o : objects) {
+      absl::StrAppend(&body, "<Object><Key>", objstore::XmlEscape(o),
+                      "</Key></Object>");
+    }
+    absl::StrAppend(&body, "</Delete>");
+    unsigned char md5[EVP_MAX_MD_SIZE];
+    unsigned int md5_len = 0;
+    // S3 requires Content-MD5 on DeleteObjects.
+    EVP_Digest(body.data(), body.size(), md5, &md5_len, EVP_md5(), nullptr);
+    HttpRequest req = Request("POST", absl::StrCat(bucket_url_, "?delete"));
+    req.headers.emplace_back("Content-Type", "application/xml");
+    req.headers.emplace_back("Content-MD5",
+                             objstore::Base64Encode(std::string_view(
+                                 reinterpret_cast<char*>(md5), md5_len)));
+    req.body = body;
+    req.has_body = true;
+    req.is_write = true;
+    absl::StatusOr<HttpResponse> r = http_.Send(req, "s3 delete objects");
+    if (!r.ok()) return r.status();
+    if (r->status != 200)
+      return s3::S3Error("clear", KeyOf(objects.front()), *r, true);
+    std::vector<std::string> failed = objstore::XmlElements(r->body, "Error");
+    if (!failed.empty()) {
+      return absl::UnavailableError(absl::StrCat(
+          "s3 clear: ", failed.size(), " objects were not deleted, e.g. ",
+          objstore::XmlElement(failed.front(), "Key"), ": ",
+          objstore::XmlElement(failed.front(), "Code"), " (retry may help)"));
+    }
+    return absl::OkStatus();
+  }
+
+  const S3Options options_;
+  objstore::HttpClient http_;
+  std::string bucket_url_;
+  std::string object_prefix_;
+  std::string sigv4_;
+  std::string userpwd_;
+};
+
+}  // namespace
+
+absl::StatusOr<S3Options> S3Options::FromUri(std::string_view text) {
+  absl::StatusOr<Uri> uri = ParseUri(text);
+  if (!uri.ok()) return uri.status();
+  auto bad = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("s3 URI \"", ToAbsl(text), "\": ", ToAbsl(why)));
+  };
+  if (uri->scheme != "s3") return bad("scheme must be s3");
+  for (const auto& [name, value] : uri->query) {
+    static const auto* known = new std::set<std::string>{
+        "endpoint",      "region",           "path_style",
+        "access_key",    "secret_key",       "session_token",
+        "create_bucket", "conflict_retries", "max_value_bytes"};
+    if (known->count(name) == 0)
+      return bad(absl::StrCat("unknown parameter ", name));
+  }
+  S3Options o;
+  o.bucket = uri->host;
+  if (o.bucket.empty()) return bad("no bucket (s3://bucket/prefix)");
+  o.prefix =
+      std::string(absl::StripSuffix(absl::StripPrefix(uri->path, "/"), "/"));
+  if (absl::StrContains(o.prefix, "//"))
+    return bad("empty segment in the prefix");
+  o.endpoint = uri->Param("endpoint");
+  std::string region_env = Env("AWS_REGION");
+  if (region_env.empty()) region_env = Env("AWS_DEFAULT_REGION");
+  o.region =
+      uri->Param("region", region_env.empty() ? "us-east-1" : region_env);
+  absl::StatusOr<bool> path_style =
+      BoolParam(*uri, "path_style", !o.endpoint.empty());
+  if (!path_style.ok()) return path_style.status();
+  o.path_style = *path_style;
+  o.access_key = uri->Param("access_key", Env("AWS_ACCESS_KEY_ID"));
+  o.secret_key = uri->Param("secret_key", Env("AWS_SECRET_ACCESS_KEY"));
+  o.session_token = uri->Param("session_token", Env("AWS_SESSION_TOKEN"));
+  if (o.access_key.empty() || o.secret_key.empty()) {
+    return bad("no credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
+  }
+  absl::StatusOr<bool> create = BoolParam(*uri, "create_bucket", false);
+  if (!create.ok()) return create.status();
+  o.create_bucket = *create;
+  absl::StatusOr<std::uint64_t> retries = uri->UintParam("conflict_retries", 8);
+  if (!retries.ok()) return retries.status();
+  if (*retries > 1000) return bad("conflict_retries over 1000");
+  o.conflict_retries = static_cast<int>(*retries);
+  absl::StatusOr<std::uint64_t> max = uri->UintParam("max_value_bytes", 0);
+  if (!max.ok()) return max.status();
+  o.max_value_bytes = *max;
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<Driver>> CreateS3Store(S3Options options) {
+  if (options.bucket.empty())
+    return absl::InvalidArgumentError("s3: no bucket");
+  if (options.max_value_bytes > kSinglePutLimit) {
+    return absl::InvalidArgumentError(
+        "s3: max_value_bytes over the 5 GiB single-PUT limit");
+  }
+  bool create = options.create_bucket;
+  auto store = std::make_unique<S3Store>(std::move(options));
+  if (create) {
+    if (absl::Status s = store->CreateBucket(); !s.ok()) return s;
+  }
+  return std::unique_ptr<Driver>(std::move(store));
+}
+
+absl::StatusOr<std::unique_ptr<Driver>> OpenS3StoreUri(std::string_view uri) {
+  absl::StatusOr<S3Options> options = S3Options::FromUri(uri);
+  if (!options.ok()) return options.status();
+  return CreateS3Store(*std::move(options));
+}
+
+}  // namespace cask

@@ -1,0 +1,74 @@
+// Many processes, one store (issue 4; docs/processes.md).
+//
+// RocksDB lets one process open a directory. Engine::Open makes that
+// invisible: the first opener holds RocksDB (the *owner*) and serves the
+// store on a Unix domain socket inside the directory (`cask.sock`, mode
+// 0600, peers of another uid refused with SO_PEERCRED). Any later opener
+// in another process finds RocksDB's LOCK held and becomes a *client*: an
+// Engine whose every operation is forwarded over the socket and answered
+// with the owner's own results and statuses (CAS mismatch payloads
+// included).
+//
+// Failover: a client that loses its connection (the owner exited or was
+// killed) tries to connect again and, failing that, to open RocksDB itself;
+// the winner starts serving, the others reconnect. A background thread per
+// client does this as soon as the connection drops.
+//
+// Exactly-once: every forwarded write carries (client id, sequence). The
+// owner records the successful outcome in the sys column family in the
+// same RocksDB write as the data (WriteRequest::outcome_key), so a request
+// retried after a failover returns its first result instead of being
+// applied again. A failed precondition is not recorded: it wrote nothing,
+// and evaluating the retry again is a valid linearization.
+//
+// Internal to cask_engine, except the test hooks at the end.
+#ifndef CASK_ENGINE_ROCKSDB_IPC_H_
+#define CASK_ENGINE_ROCKSDB_IPC_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cask/batch.h"
+#include "cask/engine.h"
+
+namespace cask::engine {
+
+struct WriteRequest;
+
+namespace ipc {
+
+// The socket's file name inside the store directory.
+inline constexpr char kSocketName[] = "cask.sock";
+// Prefix of the outcome records in the sys column family.
+inline constexpr char kOutcomePrefix[] = "ipc/outcome/";
+
+// Engine::Open's hook: `opened` is the result of opening RocksDB in this
+// process. OK: returns an owner serving the socket. The LOCK held by
+// another process: returns a client of that process. Otherwise `opened`'s
+// error unchanged.
+absl::StatusOr<std::unique_ptr<Engine>> Share(
+    const std::string& path, const EngineOptions& options,
+    absl::StatusOr<std::unique_ptr<Engine>> opened);
+
+// The value recorded for a successful forwarded write (write_queue.cc).
+std::string EncodeOutcome(const CommitResult& result);
+
+// --- Test hooks (tests/processes, bench/processes).
+
+// Whether clients of this process may take over when the owner goes away
+// (default true). With false they only reconnect, so a test can keep the
+// owner in dedicated processes that it kills.
+void SetTakeoverAllowed(bool allowed);
+// The pid of the process serving the store at `path` (SO_PEERCRED).
+absl::StatusOr<pid_t> OwnerPid(const std::string& path);
+// True when `engine` (from Engine::Open) forwards to another process now.
+bool IsClient(const Engine& engine);
+
+}  // namespace ipc
+}  // namespace cask::engine
+
+#endif  // CASK_ENGINE_ROCKSDB_IPC_H_

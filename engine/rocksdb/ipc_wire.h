@@ -1,0 +1,121 @@
+// The binary protocol between a client process and the owner of a store
+// (docs/processes.md, "Protocol").
+//
+// Frame: a 16-byte header, then `length` payload bytes.
+//   u32 length (little-endian, <= kMaxPayload)
+//   u8  version (kVersion)   u8 type   u16 reserved (0)
+//   u64 call id (echoed by the response; many calls may be in flight)
+// Integers in payloads are little-endian; strings are u32 length + bytes.
+// A frame with another version, an unknown type, a reserved field != 0, a
+// length over kMaxPayload or a payload that does not parse closes the
+// connection (after an kError frame saying why); the store is not touched.
+#ifndef CASK_ENGINE_ROCKSDB_IPC_WIRE_H_
+#define CASK_ENGINE_ROCKSDB_IPC_WIRE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "cask/batch.h"
+#include "cask/driver.h"
+#include "cask/types.h"
+
+namespace cask::engine::ipc {
+
+inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::size_t kHeaderBytes = 16;
+inline constexpr std::uint32_t kMaxPayload = 512u << 20;
+
+enum class Type : std::uint8_t {
+  kHello = 1,
+  kGet = 2,
+  kGetMeta = 3,
+  kHas = 4,
+  kSet = 5,
+  kRemove = 6,
+  kKeys = 7,
+  kClear = 8,
+  kCommit = 9,
+  kChanges = 10,
+  kRevision = 11,
+  kMaintenance = 12,
+  kCompact = 13,
+  kResponse = 64,  // the answer to any call
+  kError = 65,     // a protocol error; the connection closes
+};
+bool IsRequestType(std::uint8_t type);
+
+struct Header {
+  std::uint32_t length = 0;
+  std::uint8_t version = kVersion;
+  std::uint8_t type = 0;
+  std::uint16_t reserved = 0;
+  std::uint64_t call = 0;
+};
+std::string EncodeHeader(const Header& h);
+Header DecodeHeader(const char* bytes);
+// OK, or why the header is refused.
+absl::Status CheckHeader(const Header& h, bool from_client);
+
+class Writer {
+ public:
+  void U8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void U32(std::uint32_t v);
+  void U64(std::uint64_t v);
+  void I64(std::int64_t v) { U64(static_cast<std::uint64_t>(v)); }
+  void Str(std::string_view s);
+  void OptStr(const std::optional<std::string>& s);
+  void Pre(const Precondition& p);
+  void MetaOf(const Meta& m);
+  void StatusOf(const absl::Status& s);
+  void Result(const CommitResult& r);
+  void Event(const ChangeEvent& e);
+  std::string& out() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+// Parses a payload; any read past the end sets !ok() and returns zeros.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  std::uint8_t U8();
+  std::uint32_t U32();
+  std::uint64_t U64();
+  std::int64_t I64() { return static_cast<std::int64_t>(U64()); }
+  std::string Str();
+  std::optional<std::string> OptStr();
+  Precondition Pre();
+  Meta MetaOf();
+  absl::Status StatusOf();
+  CommitResult Result();
+  ChangeEvent Event();
+  bool ok() const { return ok_; }
+  bool done() const { return ok_ && in_.empty(); }
+
+ private:
+  bool Need(std::size_t n);
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+// A request's write identity: sequence 0 means none (reads).
+struct RequestId {
+  std::uint64_t client = 0;
+  std::uint64_t seq = 0;
+};
+
+// Capabilities and identity, the answer to kHello.
+struct Hello {
+  std::string store_id;
+  Capabilities caps;
+};
+
+}  // namespace cask::engine::ipc
+
+#endif  // CASK_ENGINE_ROCKSDB_IPC_WIRE_H_

@@ -1,0 +1,380 @@
+// The write path: a queue of requests, group commit, and the evaluation of
+// preconditions against the state that includes earlier requests of the
+// same group.
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cask/key.h"
+#include "cask/status.h"
+#include "engine_impl.h"
+#include "ipc_internal.h"
+#include "rocksdb_status.h"
+
+namespace cask::engine {
+
+// Most requests and value bytes gathered into one RocksDB write (a group
+// always takes at least one request).
+constexpr std::size_t kMaxGroupRequests = 1024;
+constexpr std::size_t kMaxGroupBytes = 16u << 20;
+// Bound of EngineImpl::recent_.
+constexpr std::size_t kRecentWrites = 4096;
+
+// One group being applied: the WriteBatch being built and the overlay of
+// the keys it has written so far. Used by the leader under write_mu_.
+class EngineImpl::Group {
+ public:
+  explicit Group(EngineImpl* engine)
+      : e_(engine), now_(absl::ToUnixMicros(absl::Now())) {}
+
+  rocksdb::WriteBatch& batch() { return batch_; }
+  std::uint64_t last_revision() const { return e_->next_revision_ - 1; }
+
+  void Apply(WriteRequest* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(e_->write_mu_) {
+    switch (r->kind) {
+      case WriteRequest::Kind::kCommit:
+        ApplyCommit(r);
+        break;
+      case WriteRequest::Kind::kClear:
+        r->status = ApplyClear(r->base);
+        r->result.revision = last_revision();
+        break;
+      case WriteRequest::Kind::kExpire:
+        r->status = ApplyExpiries(r->expiries);
+        break;
+    }
+    if (r->status.ok() && !r->outcome_key.empty()) {  // issue 4 (ipc.h)
+      batch_.Put(e_->sys_cf_, r->outcome_key, ipc::EncodeOutcome(r->result));
+    }
+  }
+
+ private:
+  // The key's record as of this point of the group, expired or not.
+  absl::StatusOr<std::optional<MetaRecord>> Lookup(const std::string& key) {
+    if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
+    if (auto it = e_->recent_.find(key); it != e_->recent_.end()) {
+      return it->second;
+    }
+    rocksdb::PinnableSlice slice;
+    rocksdb::Status s =
+        e_->db_->Get(rocksdb::ReadOptions(), e_->meta_cf_, key, &slice);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) return FromRocks(s, absl::StrCat("read \"", key, "\""));
+    absl::StatusOr<MetaRecord> meta =
+        DecodeMeta(std::string_view(slice.data(), slice.size()), nullptr);
+    if (!meta.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(meta.status().message(), " for key \"", key, "\""));
+    }
+    return *meta;
+  }
+
+  bool Live(const std::optional<MetaRecord>& m) const {
+    return m.has_value() && !m->ExpiredAt(now_);
+  }
+
+  std::optional<std::string> EtagOf(const std::optional<MetaRecord>& m) const {
+    if (!Live(m)) return std::nullopt;
+    return MakeEtag(m->revision, e_->store_id_);
+  }
+
+  void ApplyCommit(WriteRequest* r)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(e_->write_mu_) {
+    std::vector<std::optional<MetaRecord>> olds;
+    olds.reserve(r->ops.size());
+    std::vector<Conflict> conflicts;
+    for (const WriteRequest::Op& op : r->ops) {
+      absl::StatusOr<std::optional<MetaRecord>> old = Lookup(*op.key);
+      if (!old.ok()) {
+        r->status = old.status();
+        return;
+      }
+      olds.push_back(*old);
+      if (op.precondition == nullptr || op.precondition->empty()) continue;
+      std::optional<std::string> current = EtagOf(*old);
+      if (!PreconditionHolds(*op.precondition, current)) {
+        if (r->single) {
+          r->status = CasMismatchError(*op.key, current);
+          return;
+        }
+        conflicts.push_back(
+            Conflict{*op.key, DescribePrecondition(*op.precondition), current});
+      }
+    }
+    if (!conflicts.empty()) {
+      r->status = CommitConflictError(conflicts);
+      return;
+    }
+    r->result.etags.reserve(r->ops.size());
+    for (std::size_t i = 0; i < r->ops.size(); ++i) {
+      const WriteRequest::Op& op = r->ops[i];
+      std::string etag;
+      if (op.kind == BatchOpKind::kPut) {
+        etag = Put(*op.key, op.value, op.ttl, olds[i]);
+      } else if (op.kind == BatchOpKind::kDelete && Live(olds[i])) {
+        Delete(*op.key, *olds[i], ChangeKind::kDelete);
+      }
+      r->result.etags.push_back(std::move(etag));
+    }
+    r->result.revision = last_revision();
+  }
+
+  std::string Put(const std::string& key, std::string_view value,
+                  absl::Duration ttl, const std::optional<MetaRecord>& old)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(e_->write_mu_) {
+    MetaRecord m;
+    m.revision = e_->next_revision_++;
+    m.mtime_micros = now_;
+    if (ttl > absl::ZeroDuration()) {
+      std::int64_t micros = absl::ToInt64Microseconds(ttl);
+      m.expires_micros =
+          micros >= std::numeric_limits<std::int64_t>::max() - now_
+              ? std::numeric_limits<std::int64_t>::max()
+              : now_ + std::max<std::int64_t>(micros, 1);
+    }
+    m.size = value.size();
+    m.out_of_line = value.size() >= e_->options_.min_blob_size;
+    std::string header = EncodeMetaHeader(m);
+    rocksdb::Slice key_slice(key);
+    if (m.out_of_line) {
+      batch_.Put(e_->meta_cf_, key_slice, header);
+      std::string rev = EncodeFixed64(m.revision);
+      rocksdb::Slice parts[2] = {rev,
+                                 rocksdb::Slice(value.data(), value.size())};
+      batch_.Put(e_->data_cf_, rocksdb::SliceParts(&key_slice, 1),
+                 rocksdb::SliceParts(parts, 2));
+    } else {
+      rocksdb::Slice parts[2] = {header,
+                                 rocksdb::Slice(value.data(), value.size())};
+      batch_.Put(e_->meta_cf_, rocksdb::SliceParts(&key_slice, 1),
+                 rocksdb::SliceParts(parts, 2));
+      if (old && old->out_of_line) batch_.Delete(e_->data_cf_, key_slice);
+    }
+    if (old && old->expires_micros != 0) {
+      batch_.Delete(e_->ttl_cf_, EncodeTtlKey(old->expires_micros, key));
+    }
+    if (m.expires_micros != 0) {
+      batch_.Put(e_->ttl_cf_, EncodeTtlKey(m.expires_micros, key),
+                 EncodeFixed64(m.revision));
+    }
+    std::string etag = MakeEtag(m.revision, e_->store_id_);
+    Log(LogRecord{m.revision, ChangeKind::kPut, now_, m.size, key, etag});
+    overlay_[key] = m;
+    return etag;
+  }
+
+  // Removes the key's records; logs `kind` unless it is kClear (a clear
+  // logs one record for the whole base).
+  void Delete(const std::string& key, const MetaRecord& old, ChangeKind kind)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(e_->write_mu_) {
+    batch_.Delete(e_->meta_cf_, key);
+    if (old.out_of_line) batch_.Delete(e_->data_cf_, key);
+    if (old.expires_micros != 0) {
+      batch_.Delete(e_->ttl_cf_, EncodeTtlKey(old.expires_micros, key));
+    }
+    if (kind != ChangeKind::kClear) {
+      Log(LogRecord{e_->next_revision_++, kind, now_, 0, key, ""});
+    }
+    overlay_[key] = std::nullopt;
+  }
+
+  absl::Status ApplyClear(const std::string& base)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(e_->write_mu_) {
+    std::vector<std::pair<std::string, MetaRecord>> doomed;
+    rocksdb::ReadOptions ro;
+    std::string lower = base.empty() ? "" : absl::StrCat(base, ":");
+    std::string upper = absl::StrCat(base, ";");
+    rocksdb::Slice upper_slice(upper);
+    if (!base.empty()) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(
+        e_->db_->NewIterator(ro, e_->meta_cf_));
+    for (it->Seek(lower); it->Valid(); it->Next()) {
+      std::string key = it->key().ToString();
+      if (overlay_.contains(key)) continue;  // handled below
+      rocksdb::Slice v = it->value();
+      absl::StatusOr<MetaRecord> meta =
+          DecodeMeta(std::string_view(v.data(), v.size()), nullptr);
+      if (!meta.ok()) return meta.status();
+      doomed.emplace_back(std::move(key), *meta);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "clear");
+    for (const auto& [key, meta] : overlay_) {
+      if (meta.has_value() && IsUnderBase(key, base)) {
+        doomed.emplace_back(key, *meta);
+      }
+    }
+    for (const auto& [key, meta] : doomed) {
+      Delete(key, meta, ChangeKind::kClear);
+    }
+    Log(LogRecord{e_->next_revision_++, ChangeKind::kClear, now_, 0, base, ""});
+    return absl::OkStatus();
+  }
+
+  absl::Status ApplyExpiries(const std::vector<WriteRequest::Expiry>& items)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(e_->write_mu_) {
+    for (const WriteRequest::Expiry& x : items) {
+      absl::StatusOr<std::optional<MetaRecord>> old = Lookup(x.key);
+      if (!old.ok()) return old.status();
+      const std::optional<MetaRecord>& m = *old;
+      if (m && m->revision == x.revision && m->ExpiredAt(now_)) {
+        Delete(x.key, *m, ChangeKind::kExpire);
+      } else if (!m || m->expires_micros != x.indexed_expiry) {
+        // A stale index entry: drop it.
+        batch_.Delete(e_->ttl_cf_, EncodeTtlKey(x.indexed_expiry, x.key));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ public:
+  // After a successful write: remember what the group wrote.
+  void Remember() ABSL_EXCLUSIVE_LOCKS_REQUIRED(e_->write_mu_) {
+    if (e_->recent_.size() + overlay_.size() > kRecentWrites) {
+      e_->recent_.clear();
+    }
+    if (overlay_.size() > kRecentWrites) return;
+    for (auto& [key, meta] : overlay_) e_->recent_[key] = meta;
+  }
+
+ private:
+  void Log(const LogRecord& record) {
+    batch_.Put(e_->log_cf_, EncodeFixed64(record.revision),
+               EncodeLogRecord(record));
+  }
+
+  EngineImpl* const e_;
+  const std::int64_t now_;
+  rocksdb::WriteBatch batch_;
+  absl::flat_hash_map<std::string, std::optional<MetaRecord>> overlay_;
+};
+
+void EngineImpl::Submit(WriteRequest* request) {
+  std::vector<WriteRequest*> group;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(request);
+    if (!leader_active_) {
+      leader_active_ = true;
+      request->leader = true;
+    } else {
+      queue_mu_.Await(absl::Condition(
+          +[](WriteRequest* r) { return r->done || r->leader; }, request));
+      if (request->done) return;
+    }
+    // This thread leads: take what is queued (it includes `request`).
+    std::size_t bytes = 0;
+    while (!queue_.empty() && group.size() < kMaxGroupRequests &&
+           (group.empty() || bytes < kMaxGroupBytes)) {
+      WriteRequest* r = queue_.front();
+      queue_.pop_front();
+      for (const WriteRequest::Op& op : r->ops) bytes += op.value.size();
+      group.push_back(r);
+    }
+  }
+  ApplyGroup(group);
+  absl::MutexLock lock(&queue_mu_);
+  for (WriteRequest* r : group) r->done = true;
+  if (!queue_.empty()) {
+    queue_.front()->leader = true;  // hand over; it wakes and leads
+  } else {
+    leader_active_ = false;
+  }
+}
+
+absl::Status EngineImpl::CheckWritable() {
+  if (write_error_.ok()) return absl::OkStatus();
+  // RocksDB stops writing after a failed write; try to resume it.
+  rocksdb::Status s = db_->Resume();
+  if (s.ok()) {
+    write_error_ = absl::OkStatus();
+    return absl::OkStatus();
+  }
+  return absl::Status(
+      write_error_.code(),
+      absl::StrCat(write_error_.message(), " (writes stay refused: ",
+                   s.ToString(), "; reopen the store once the cause is gone)"));
+}
+
+void EngineImpl::ApplyGroup(const std::vector<WriteRequest*>& group) {
+  absl::MutexLock lock(&write_mu_);
+  if (absl::Status s = CheckWritable(); !s.ok()) {
+    for (WriteRequest* r : group) r->status = s;
+    return;
+  }
+  const std::uint64_t first = next_revision_;
+  Group g(this);
+  for (WriteRequest* r : group) g.Apply(r);
+  if (g.batch().Count() == 0) return;  // nothing to write
+  // No separate revision counter is written: every revision has its log
+  // record in this batch, and Open recovers the revision from the log.
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.durability == Durability::kDurable;
+  rocksdb::Status s = db_->Write(wo, &g.batch());
+  if (!s.ok()) {
+    // Nothing of the group is acknowledged, and no further write is made
+    // until the store is reopened (RocksDB does not resume after a failed
+    // WAL write); Open then recovers the revision from what reached disk.
+    write_error_ = FromRocks(s, "commit");
+    for (WriteRequest* r : group) {
+      if (r->status.ok()) {
+        r->status = write_error_;
+        r->result = CommitResult{};
+      }
+    }
+    return;
+  }
+  g.Remember();
+  if (next_revision_ != first) {
+    committed_revision_.store(next_revision_ - 1, std::memory_order_release);
+    NotifyCommitted(next_revision_ - 1);
+  }
+}
+
+absl::StatusOr<std::string> EngineImpl::DoSet(const std::string& key,
+                                              std::string_view value,
+                                              const WriteOptions& options) {
+  WriteRequest r;
+  r.single = true;
+  r.ops.push_back(WriteRequest::Op{BatchOpKind::kPut, &key, value,
+                                   &options.precondition, options.ttl});
+  r.outcome_key = ipc::ThreadOutcomeKey();  // issue 4
+  Submit(&r);
+  if (!r.status.ok()) return r.status;
+  return std::move(r.result.etags[0]);
+}
+
+absl::Status EngineImpl::DoRemove(const std::string& key,
+                                  const Precondition& precondition) {
+  WriteRequest r;
+  r.single = true;
+  r.ops.push_back(WriteRequest::Op{
+      BatchOpKind::kDelete, &key, {}, &precondition, absl::ZeroDuration()});
+  r.outcome_key = ipc::ThreadOutcomeKey();  // issue 4
+  Submit(&r);
+  return r.status;
+}
+
+absl::StatusOr<CommitResult> EngineImpl::DoCommit(const Batch& batch) {
+  WriteRequest r;
+  r.ops.reserve(batch.size());
+  for (const BatchOp& op : batch.ops()) {
+    r.ops.push_back(WriteRequest::Op{op.kind, &op.key, op.value,
+                                     &op.options.precondition, op.options.ttl});
+  }
+  r.outcome_key = ipc::ThreadOutcomeKey();  // issue 4
+  Submit(&r);
+  if (!r.status.ok()) return r.status;
+  return std::move(r.result);
+}
+
+absl::Status EngineImpl::DoClear(const std::string& base) {
+  WriteRequest r;
+  r.kind = WriteRequest::Kind::kClear;
+  r.base = base;
+  r.outcome_key = ipc::ThreadOutcomeKey();  // issue 4
+  Submit(&r);
+  return r.status;
+}
+
+}  // namespace cask::engine

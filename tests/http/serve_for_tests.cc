@@ -1,0 +1,62 @@
+// Test-only: serves the store named by argv[1] (a cask URI, e.g. "mem:")
+// with cask::server::Server on 127.0.0.1 and prints "PORT <n>" once it
+// listens, then runs until SIGTERM / SIGINT (which drain) or stdin closes.
+//
+//   serve_for_tests URI [--port N] [--token T] [--max-body N]
+//                       [--max-header N] [--threads N]
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "cask/open.h"
+#include "server.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s URI [--port N] [--token T] ...\n", argv[0]);
+    return 2;
+  }
+  cask::server::ServerOptions options;
+  options.port = 0;
+  options.handle_signals = true;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    const char* value = argv[i + 1];
+    if (flag == "--port") {
+      options.port = std::atoi(value);
+    } else if (flag == "--token") {
+      options.token = value;
+    } else if (flag == "--max-body") {
+      options.max_body_bytes = std::strtoull(value, nullptr, 10);
+    } else if (flag == "--max-header") {
+      options.max_header_bytes = std::strtoull(value, nullptr, 10);
+    } else if (flag == "--threads") {
+      options.threads = std::strtoull(value, nullptr, 10);
+    } else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<cask::Driver>> store =
+      cask::OpenStore(argv[1]);
+  if (!store.ok()) {
+    std::fprintf(stderr, "cannot open %s: %s\n", argv[1],
+                 store.status().ToString().c_str());
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<cask::server::Server>> server =
+      cask::server::Server::Start(
+          std::shared_ptr<cask::Driver>(*std::move(store)), options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "cannot serve: %s\n",
+                 server.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("PORT %d\n", (*server)->port());
+  std::fflush(stdout);
+  (*server)->Wait();
+  std::fprintf(stderr, "serve_for_tests: drained and stopped\n");
+  return 0;
+}

@@ -1,0 +1,462 @@
+// Many processes on one engine store (issue 4): forwarding, the socket's
+// protection, the protocol's refusal of bad frames, exactly-once retries
+// across a failover, the increment race with owner kills, owner exit with
+// client takeover, and a client's watch across failovers.
+#define CATCH_CONFIG_RUNNER
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "cask/engine.h"
+#include "cask/status.h"
+#include "catch2/catch.hpp"
+#include "ipc.h"
+#include "ipc_internal.h"
+#include "ipc_wire.h"
+#include "proc_util.h"
+
+namespace cask {
+namespace {
+
+using engine::ipc::Header;
+using engine::ipc::Reader;
+using engine::ipc::Type;
+using engine::ipc::Writer;
+
+#define REQUIRE_OK(expr)                       \
+  do {                                         \
+    auto _s = (expr);                          \
+    INFO(std::string(_s.ToString()));          \
+    REQUIRE(_s.ok());                          \
+  } while (0)
+
+// A store in a fresh directory, owned by a separate process, plus
+// `standbys` standby processes.
+struct Fixture {
+  std::string dir;
+  std::vector<pid_t> owners;
+  explicit Fixture(int standbys = 0) {
+    dir = processes::MakeTempDir("proc-test");
+    REQUIRE(!dir.empty());
+    for (int i = 0; i <= standbys; ++i) {
+      pid_t pid = processes::SpawnOwner(dir);
+      REQUIRE(pid > 0);
+      owners.push_back(pid);
+    }
+  }
+  ~Fixture() {
+    for (pid_t pid : owners) processes::KillAndReap(pid);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::unique_ptr<Engine> Client() {
+    absl::StatusOr<std::unique_ptr<Engine>> e =
+        Engine::Open(dir, processes::TestOptions());
+    INFO(std::string(e.status().ToString()));
+    REQUIRE(e.ok());
+    REQUIRE(engine::ipc::IsClient(**e));
+    return *std::move(e);
+  }
+  // Kills the current owner; returns once another process serves.
+  void KillOwner() {
+    pid_t owner = processes::WaitForOwner(dir);
+    REQUIRE(owner > 0);
+    REQUIRE(kill(owner, SIGKILL) == 0);
+    REQUIRE(processes::WaitForOwner(dir, owner) > 0);
+  }
+};
+
+// A raw protocol connection.
+struct Raw {
+  int fd = -1;
+  explicit Raw(const std::string& dir) {
+    absl::StatusOr<int> c = engine::ipc::ConnectSocket(dir);
+    REQUIRE(c.ok());
+    fd = *c;
+  }
+  ~Raw() { close(fd); }
+  bool Send(std::string_view bytes) {
+    return engine::ipc::WriteAll(fd, bytes);
+  }
+  // The next frame: (header, payload); header.type 0 at EOF.
+  std::pair<Header, std::string> Next() {
+    char head[engine::ipc::kHeaderBytes];
+    if (!engine::ipc::ReadFull(fd, head, sizeof head)) return {};
+    Header h = engine::ipc::DecodeHeader(head);
+    std::string payload(h.length, '\0');
+    if (!engine::ipc::ReadFull(fd, payload.data(), h.length)) return {};
+    return {h, payload};
+  }
+  bool AtEof() {
+    char c;
+    return recv(fd, &c, 1, 0) == 0;
+  }
+  // One call; the response's status and body reader.
+  std::string Call(Type type, const std::string& payload,
+                   std::uint64_t call = 7) {
+    REQUIRE(engine::ipc::SendFrame(fd, type, call, payload));
+    auto [h, body] = Next();
+    REQUIRE(h.type == static_cast<std::uint8_t>(Type::kResponse));
+    REQUIRE(h.call == call);
+    return body;
+  }
+};
+
+std::string SetPayload(std::uint64_t client, std::uint64_t seq,
+                       const std::string& key, const std::string& value,
+                       const Precondition& pre = {}) {
+  Writer w;
+  w.U64(client);
+  w.U64(seq);
+  w.Str(key);
+  w.Str(value);
+  w.Pre(pre);
+  w.I64(0);
+  return w.out();
+}
+
+// Runs `body` in n forked children; each returns an int64 through a pipe.
+std::vector<std::int64_t> Children(int n,
+                                   const std::function<std::int64_t(int)>& body,
+                                   const std::function<void()>& meanwhile = {}) {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < n; ++i) {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      close(fds[0]);
+      std::int64_t v = body(i);
+      ssize_t w = write(fds[1], &v, sizeof v);
+      _exit(w == sizeof v ? 0 : 1);
+    }
+    pids.push_back(pid);
+  }
+  close(fds[1]);
+  if (meanwhile) meanwhile();
+  std::vector<std::int64_t> out;
+  std::int64_t v;
+  while (read(fds[0], &v, sizeof v) == sizeof v) out.push_back(v);
+  close(fds[0]);
+  for (pid_t pid : pids) {
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  }
+  REQUIRE(out.size() == static_cast<std::size_t>(n));
+  return out;
+}
+
+// Increments "counter" `times` times by swap; the number of acknowledged
+// swaps, or -1 on an unexpected status (kUnknown included).
+std::int64_t Increment(Driver& store, int times) {
+  std::int64_t acks = 0;
+  while (acks < times) {
+    absl::StatusOr<Item> item = store.Get("counter");
+    if (!item.ok()) {
+      std::fprintf(stderr, "increment get: %s\n",
+                   std::string(item.status().ToString()).c_str());
+      return -1;
+    }
+    std::int64_t n = std::stoll(item->value);
+    absl::StatusOr<std::string> set =
+        store.Set("counter", std::to_string(n + 1),
+                  {.precondition = Precondition::IfMatch(item->meta.etag)});
+    if (set.ok()) {
+      ++acks;
+    } else if (!IsCasMismatch(set.status())) {
+      std::fprintf(stderr, "increment: %s\n",
+                   std::string(set.status().ToString()).c_str());
+      return -1;
+    }
+  }
+  return acks;
+}
+
+TEST_CASE("a client gets the owner's results and statuses") {
+  Fixture f;
+  std::unique_ptr<Engine> c = f.Client();
+  std::unique_ptr<Engine> c2 = f.Client();
+  REQUIRE(c->store_id().size() == 16);
+  REQUIRE(c->store_id() == c2->store_id());
+  REQUIRE(c->capabilities().cas);
+  REQUIRE(c->capabilities().atomic_batch);
+  REQUIRE(c->capabilities().watch);
+  absl::StatusOr<std::string> e1 = c->Set("a:b", "one");
+  REQUIRE_OK(e1.status());
+  absl::StatusOr<Item> item = c2->Get("a:b");
+  REQUIRE_OK(item.status());
+  CHECK(item->value == "one");
+  CHECK(item->meta.etag == *e1);
+  CHECK(item->meta.revision == 1);
+  CHECK(c->revision() == 1);
+  CHECK(*c2->Has("a:b"));
+  CHECK(!*c2->Has("a:c"));
+  CHECK(c->Get("nope").status().code() == absl::StatusCode::kNotFound);
+  CHECK(c->GetMeta("nope").status().code() == absl::StatusCode::kNotFound);
+  // A CAS mismatch carries the current etag across the socket.
+  absl::StatusOr<std::string> bad =
+      c2->Set("a:b", "two", {.precondition = Precondition::CreateOnly()});
+  REQUIRE(bad.status().code() == absl::StatusCode::kAborted);
+  CHECK(CurrentEtag(bad.status()) == *e1);
+  absl::Status rm = c2->Remove("a:zz", Precondition::MustExist());
+  REQUIRE(rm.code() == absl::StatusCode::kAborted);
+  CHECK(!CurrentEtag(rm).has_value());
+  // A commit conflict lists every failing key.
+  Batch b;
+  b.Put("a:b", "x", {.precondition = Precondition::CreateOnly()});
+  b.Put("q", "y", {.precondition = Precondition::MustExist()});
+  absl::StatusOr<CommitResult> cr = c->Commit(b);
+  REQUIRE(cr.status().code() == absl::StatusCode::kAborted);
+  std::vector<Conflict> conflicts = Conflicts(cr.status());
+  REQUIRE(conflicts.size() == 2);
+  CHECK(conflicts[0].key == "a:b");
+  CHECK(conflicts[0].actual == *e1);
+  CHECK(conflicts[1].key == "q");
+  Batch ok;
+  ok.Put("q", "y").Put("a:c", "z").Delete("a:b");
+  absl::StatusOr<CommitResult> done = c2->Commit(ok);
+  REQUIRE_OK(done.status());
+  CHECK(done->etags.size() == 3);
+  CHECK(done->revision == 4);
+  CHECK(*c->Keys() == std::vector<std::string>{"a:c", "q"});
+  CHECK(*c->Keys("a") == std::vector<std::string>{"a:c"});
+  absl::StatusOr<std::vector<ChangeEvent>> log = c->Changes(0, 100);
+  REQUIRE_OK(log.status());
+  REQUIRE(log->size() == 4);
+  CHECK((*log)[3].kind == ChangeKind::kDelete);
+  CHECK((*log)[3].key == "a:b");
+  REQUIRE_OK(c->Clear("a"));
+  CHECK(*c2->Keys() == std::vector<std::string>{"q"});
+  // Checks before the owner: bad key, negative ttl.
+  CHECK(c->Set("", "v").status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(c->Set("k", "v", {.precondition = {}, .ttl = absl::Seconds(-1)}).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  // TTL is applied by the owner.
+  absl::StatusOr<std::string> t =
+      c->Set("t", "v", {.precondition = {}, .ttl = absl::Milliseconds(100)});
+  REQUIRE_OK(t.status());
+  absl::StatusOr<Meta> tm = c2->GetMeta("t");
+  REQUIRE_OK(tm.status());
+  CHECK(tm->expires.has_value());
+  REQUIRE_OK(c->RunMaintenance());
+  REQUIRE_OK(c->Compact());
+}
+
+TEST_CASE("the socket is private and bad frames close only their connection") {
+  Fixture f;
+  std::unique_ptr<Engine> c = f.Client();
+  REQUIRE_OK(c->Set("k", "v").status());
+  struct stat st{};
+  REQUIRE(stat((f.dir + "/cask.sock").c_str(), &st) == 0);
+  CHECK(S_ISSOCK(st.st_mode));
+  CHECK((st.st_mode & 0777) == 0600);
+
+  auto expect_refused = [&](const std::string& bytes) {
+    Raw raw(f.dir);
+    REQUIRE(raw.Send(bytes));
+    auto [h, body] = raw.Next();
+    CHECK(h.type == static_cast<std::uint8_t>(Type::kError));
+    Reader r(body);
+    CHECK(r.StatusOf().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(raw.AtEof());
+  };
+  Header h;
+  h.type = static_cast<std::uint8_t>(Type::kGet);
+  SECTION("wrong version") {
+    h.version = 9;
+    expect_refused(engine::ipc::EncodeHeader(h));
+  }
+  SECTION("oversized") {
+    h.length = engine::ipc::kMaxPayload + 1;
+    expect_refused(engine::ipc::EncodeHeader(h));
+  }
+  SECTION("unknown type") {
+    h.type = 200;
+    expect_refused(engine::ipc::EncodeHeader(h));
+  }
+  SECTION("payload that does not parse") {
+    h.type = static_cast<std::uint8_t>(Type::kSet);
+    h.length = 5;
+    expect_refused(engine::ipc::EncodeHeader(h) + "abcde");
+  }
+  SECTION("a truncated frame, then the peer goes away") {
+    Raw raw(f.dir);
+    h.length = 100;
+    REQUIRE(raw.Send(engine::ipc::EncodeHeader(h) + "xy"));
+  }
+  // The store is undisturbed and the other client still works.
+  absl::StatusOr<Item> item = c->Get("k");
+  REQUIRE_OK(item.status());
+  CHECK(item->value == "v");
+  CHECK(c->revision() == 1);
+}
+
+TEST_CASE("a retried write returns its first result, also after failover") {
+  Fixture f(/*standbys=*/1);
+  std::string etag;
+  std::string created;
+  {
+    Raw raw(f.dir);
+    Reader r1(raw.Call(Type::kSet, SetPayload(42, 1, "k", "v")));
+    REQUIRE(r1.StatusOf().ok());
+    etag = r1.Str();
+    // The same request again: not applied twice.
+    Reader r2(raw.Call(Type::kSet, SetPayload(42, 1, "k", "v")));
+    REQUIRE(r2.StatusOf().ok());
+    CHECK(r2.Str() == etag);
+    // A create-only write retried: its etag, not a false mismatch.
+    Reader r3(raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
+                                              Precondition::CreateOnly())));
+    REQUIRE(r3.StatusOf().ok());
+    created = r3.Str();
+    Reader r4(raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
+                                              Precondition::CreateOnly())));
+    REQUIRE(r4.StatusOf().ok());
+    CHECK(r4.Str() == created);
+    // A new sequence number is a new request: create-only now fails.
+    Reader r5(raw.Call(Type::kSet, SetPayload(42, 3, "c", "v",
+                                              Precondition::CreateOnly())));
+    CHECK(r5.StatusOf().code() == absl::StatusCode::kAborted);
+  }
+  f.KillOwner();
+  {
+    Raw raw(f.dir);
+    Reader r1(raw.Call(Type::kSet, SetPayload(42, 1, "k", "v")));
+    REQUIRE(r1.StatusOf().ok());
+    CHECK(r1.Str() == etag);
+    Reader r2(raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
+                                              Precondition::CreateOnly())));
+    REQUIRE(r2.StatusOf().ok());
+    CHECK(r2.Str() == created);
+  }
+  std::unique_ptr<Engine> c = f.Client();
+  CHECK(c->revision() == 2);  // two writes applied, once each
+  CHECK(c->GetMeta("k")->etag == etag);
+}
+
+TEST_CASE("increment race across processes with owner kills") {
+  Fixture f(/*standbys=*/3);
+  {
+    std::unique_ptr<Engine> c = f.Client();
+    REQUIRE_OK(c->Set("counter", "0").status());
+  }
+  const int per_process = 150;
+  std::vector<std::int64_t> acks = Children(
+      4,
+      [&](int) -> std::int64_t {
+        engine::ipc::SetTakeoverAllowed(false);
+        absl::StatusOr<std::unique_ptr<Engine>> e =
+            Engine::Open(f.dir, processes::TestOptions());
+        if (!e.ok()) {
+          std::fprintf(stderr, "open: %s\n",
+                       std::string(e.status().ToString()).c_str());
+          return -1;
+        }
+        return Increment(**e, per_process);
+      },
+      [&] {
+        for (int i = 0; i < 3; ++i) {
+          absl::SleepFor(absl::Milliseconds(30));
+          f.KillOwner();
+        }
+      });
+  std::int64_t total = 0;
+  for (std::int64_t a : acks) {
+    CHECK(a == per_process);
+    total += a;
+  }
+  std::unique_ptr<Engine> c = f.Client();
+  absl::StatusOr<Item> item = c->Get("counter");
+  REQUIRE_OK(item.status());
+  CHECK(std::stoll(item->value) == total);
+  CHECK(total == 4 * per_process);
+}
+
+TEST_CASE("owner exit: a client process takes over") {
+  std::string dir = processes::MakeTempDir("proc-exit");
+  REQUIRE(!dir.empty());
+  {
+    absl::StatusOr<std::unique_ptr<Engine>> e =
+        Engine::Open(dir, processes::TestOptions());
+    REQUIRE_OK(e.status());
+    REQUIRE(!engine::ipc::IsClient(**e));
+    REQUIRE_OK((*e)->Set("counter", "0").status());
+  }
+  // Client i stops after 40 * (i + 1) increments, so owners come and go.
+  std::vector<std::int64_t> acks = Children(4, [&](int i) -> std::int64_t {
+    absl::StatusOr<std::unique_ptr<Engine>> e =
+        Engine::Open(dir, processes::TestOptions());
+    if (!e.ok()) {
+      std::fprintf(stderr, "open: %s\n",
+                   std::string(e.status().ToString()).c_str());
+      return -1;
+    }
+    return Increment(**e, 40 * (i + 1));
+  });
+  std::int64_t total = 0;
+  for (std::int64_t a : acks) total += a;
+  CHECK(total == 40 * (1 + 2 + 3 + 4));
+  absl::StatusOr<std::unique_ptr<Engine>> e =
+      Engine::Open(dir, processes::TestOptions());
+  REQUIRE_OK(e.status());
+  CHECK(std::stoll((*e)->Get("counter")->value) == total);
+  CHECK((*e)->revision() == static_cast<std::uint64_t>(total) + 1);
+  e->reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a client's watch resumes across failovers without gaps") {
+  Fixture f(/*standbys=*/2);
+  std::unique_ptr<Engine> writer = f.Client();
+  std::unique_ptr<Engine> watcher = f.Client();
+  std::mutex mu;
+  std::vector<ChangeEvent> seen;
+  absl::StatusOr<std::unique_ptr<Subscription>> sub =
+      watcher->Watch("w", 0, [&](const ChangeEvent& e) {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.push_back(e);
+      });
+  REQUIRE_OK(sub.status());
+  const int kWrites = 60;
+  for (int i = 0; i < kWrites; ++i) {
+    REQUIRE_OK(writer->Set("w:" + std::to_string(i), "v").status());
+    REQUIRE_OK(writer->Set("other", "v").status());  // filtered out
+    if (i == 20 || i == 40) f.KillOwner();
+  }
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (seen.size() >= kWrites || absl::Now() > deadline) break;
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  sub->reset();
+  REQUIRE(seen.size() == kWrites);
+  for (int i = 0; i < kWrites; ++i) {
+    CHECK(seen[i].key == "w:" + std::to_string(i));
+    CHECK(seen[i].revision == static_cast<std::uint64_t>(2 * i + 1));
+  }
+}
+
+}  // namespace
+}  // namespace cask
+
+int main(int argc, char** argv) {
+  cask::processes::MaybeRunOwner(argc, argv);
+  return Catch::Session().run(argc, argv);
+}

@@ -1,0 +1,228 @@
+// The redis adapter across a server outage, against a private redis-server
+// this test starts, pauses, kills and restarts itself (append-only file
+// with fsync always, so a restart keeps every acknowledged write):
+//   - while the server is down every call is kUnavailable;
+//   - a write whose reply never comes is kUnknown, never retried;
+//   - after the restart the same store object works again and every
+//     acknowledged write is there with its etag.
+// Also: bad URIs are kInvalidArgument, and opening an unreachable server is
+// kUnavailable. Exits 77 (skipped) when redis-server is not installed.
+#define CATCH_CONFIG_RUNNER
+#include <hiredis/hiredis.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cask/status.h"
+#include "catch2/catch.hpp"
+#include "child_process.h"
+#include "redis_store.h"
+
+namespace cask {
+namespace {
+
+std::string g_redis_server;
+
+// A redis-server on a free port with its data in a temp dir.
+class PrivateRedis {
+ public:
+  PrivateRedis() : port_(testing::FreePort()) {
+    char tmpl[] = "/tmp/cask-redis-outage.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    process_ = std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{g_redis_server, "--bind", "127.0.0.1",
+                                 "--port", absl::StrCat(port_), "--dir", dir_,
+                                 "--save", "", "--appendonly", "yes",
+                                 "--appendfsync", "always"},
+        dir_ + "/log");
+  }
+  ~PrivateRedis() {
+    process_->Kill(SIGKILL);
+    std::string cmd = "rm -rf " + dir_;
+    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "cleanup failed\n");
+  }
+
+  // Starts the server and waits until it answers PING.
+  bool Start() {
+    if (!process_->Start()) return false;
+    for (int i = 0; i < 200; ++i) {
+      if (Admin("PING") == "PONG") return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+  void Kill() { process_->Kill(SIGKILL); }
+
+  // Runs one command on a fresh admin connection; its status/string reply.
+  std::string Admin(const std::string& command) {
+    timeval tv{1, 0};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+    std::string out;
+    if (c != nullptr && c->err == 0) {
+      auto* r = static_cast<redisReply*>(redisCommand(c, command.c_str()));
+      if (r != nullptr) {
+        if (r->str != nullptr) out.assign(r->str, r->len);
+        freeReplyObject(r);
+      }
+    }
+    if (c != nullptr) redisFree(c);
+    return out;
+  }
+
+  std::string uri(const std::string& query = "") const {
+    return absl::StrCat("redis://127.0.0.1:", port_,
+                        "/0?prefix=outage:", query.empty() ? "" : "&", query);
+  }
+
+ private:
+  int port_;
+  std::string dir_;
+  std::unique_ptr<testing::ChildProcess> process_;
+};
+
+WriteOptions When(Precondition p) {
+  WriteOptions o;
+  o.precondition = std::move(p);
+  return o;
+}
+
+TEST_CASE("redis: bad URIs are InvalidArgument", "[redis][uri]") {
+  for (const char* uri :
+       {"redis:", "redis://", "redis://h:1/x", "redis://h:1/0?prefix=",
+        "redis://h:1/0?nope=1", "redis://h:1/0?timeout_ms=0",
+        "redis://h:1/0?timeout_ms=abc", "http://h:1/0", "redis://h:99999"}) {
+    INFO(uri);
+    absl::StatusOr<std::unique_ptr<Driver>> s = OpenRedisStoreUri(uri);
+    REQUIRE(s.status().code() == absl::StatusCode::kInvalidArgument);
+  }
+  absl::StatusOr<RedisOptions> o =
+      RedisOptions::FromUri("redis://u:p%40ss@10.0.0.1:7000/3?prefix=app:");
+  REQUIRE(o.ok());
+  CHECK(o->host == "10.0.0.1");
+  CHECK(o->port == 7000);
+  CHECK(o->db == 3);
+  CHECK(o->user == "u");
+  CHECK(o->password == "p@ss");
+  CHECK(o->prefix == "app:");
+}
+
+TEST_CASE("redis: opening an unreachable server is Unavailable",
+          "[redis][outage]") {
+  absl::StatusOr<std::unique_ptr<Driver>> s = OpenRedisStoreUri(
+      absl::StrCat("redis://127.0.0.1:", testing::FreePort(), "/0"));
+  INFO(s.status().ToString());
+  REQUIRE(s.status().code() == absl::StatusCode::kUnavailable);
+}
+
+// ("\\" cannot appear: it is a separator and normalises to ':'.)
+TEST_CASE("redis: keys and clear with glob characters in keys",
+          "[redis][keys]") {
+  PrivateRedis server;
+  REQUIRE(server.Start());
+  absl::StatusOr<std::unique_ptr<Driver>> opened =
+      OpenRedisStoreUri(server.uri());
+  REQUIRE(opened.ok());
+  Driver& store = **opened;
+  for (const char* k : {"a*:x", "a*:y", "ab:x", "a?:x", "a[1]:x"}) {
+    REQUIRE(store.Set(k, "v").ok());
+  }
+  using Keys = std::vector<std::string>;
+  CHECK(*store.Keys("a*") == Keys{"a*:x", "a*:y"});
+  CHECK(*store.Keys("a?") == Keys{"a?:x"});
+  CHECK(*store.Keys("a[1]") == Keys{"a[1]:x"});
+  REQUIRE(store.Clear("a*").ok());
+  CHECK(*store.Keys() == Keys{"a?:x", "a[1]:x", "ab:x"});
+}
+
+TEST_CASE("redis: outage and restart lose no acknowledged write",
+          "[redis][outage]") {
+  PrivateRedis server;
+  REQUIRE(server.Start());
+  absl::StatusOr<std::unique_ptr<Driver>> opened =
+      OpenRedisStoreUri(server.uri("timeout_ms=1000"));
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  Driver& store = **opened;
+
+  std::map<std::string, std::string> acked;  // key -> etag
+  for (int i = 0; i < 20; ++i) {
+    std::string key = absl::StrCat("k:", i);
+    absl::StatusOr<std::string> etag =
+        store.Set(key, absl::StrCat("v", i), When(Precondition::CreateOnly()));
+    REQUIRE(etag.ok());
+    acked[key] = *etag;
+  }
+
+  SECTION("a write whose reply never comes is Unknown") {
+    // The server accepts the script but holds it: the reply cannot arrive
+    // within the 1 s timeout.
+    REQUIRE(server.Admin("CLIENT PAUSE 3000 WRITE") == "OK");
+    absl::StatusOr<std::string> r =
+        store.Set("k:0", "changed", When(Precondition::IfMatch(acked["k:0"])));
+    INFO(r.status().ToString());
+    REQUIRE(r.status().code() == absl::StatusCode::kUnknown);
+    REQUIRE(std::string(r.status().message()).find("unknown") !=
+            std::string::npos);
+    REQUIRE(server.Admin("CLIENT UNPAUSE") == "OK");
+    // The store reconnects by itself; the key holds one of the two states.
+    absl::StatusOr<Item> item = store.Get("k:0");
+    REQUIRE(item.ok());
+    REQUIRE((item->value == "v0" || item->value == "changed"));
+    if (item->value == "v0") REQUIRE(item->meta.etag == acked["k:0"]);
+    acked.erase("k:0");
+  }
+
+  SECTION("down: Unavailable everywhere; restarted: everything is back") {
+    server.Kill();
+    for (int round = 0; round < 2; ++round) {
+      INFO("round " << round);
+      CHECK(store.Get("k:1").status().code() == absl::StatusCode::kUnavailable);
+      CHECK(store.GetMeta("k:1").status().code() ==
+            absl::StatusCode::kUnavailable);
+      CHECK(store.Keys().status().code() == absl::StatusCode::kUnavailable);
+      CHECK(store.Set("new", "x").status().code() ==
+            absl::StatusCode::kUnavailable);
+      CHECK(store.Set("k:1", "x", When(Precondition::IfMatch(acked["k:1"])))
+                .status()
+                .code() == absl::StatusCode::kUnavailable);
+      CHECK(store.Remove("k:2", Precondition::MustExist()).code() ==
+            absl::StatusCode::kUnavailable);
+      Batch batch;
+      batch.Put("k:3", "y", When(Precondition::IfMatch(acked["k:3"])));
+      CHECK(store.Commit(batch).status().code() ==
+            absl::StatusCode::kUnavailable);
+      CHECK(store.Clear("k").code() == absl::StatusCode::kUnavailable);
+    }
+    REQUIRE(server.Start());
+    for (const auto& [key, etag] : acked) {
+      absl::StatusOr<Meta> meta = store.GetMeta(key);
+      INFO(key << ": " << meta.status().ToString());
+      REQUIRE(meta.ok());
+      REQUIRE(meta->etag == etag);
+    }
+    REQUIRE_FALSE(*store.Has("new"));
+    absl::StatusOr<std::string> swapped =
+        store.Set("k:1", "after", When(Precondition::IfMatch(acked["k:1"])));
+    INFO(swapped.status().ToString());
+    REQUIRE(swapped.ok());
+    REQUIRE(*swapped != acked["k:1"]);
+  }
+}
+
+}  // namespace
+}  // namespace cask
+
+int main(int argc, char** argv) {
+  cask::g_redis_server = cask::testing::FindProgram("redis-server");
+  if (cask::g_redis_server.empty()) {
+    std::fprintf(stderr,
+                 "\n*** SKIPPED: redis_outage_test: redis-server is "
+                 "not installed ***\n\n");
+    return 77;
+  }
+  return Catch::Session().run(argc, argv);
+}

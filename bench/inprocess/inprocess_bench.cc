@@ -2,7 +2,7 @@
 // and fs read-modify-write increments from N processes on one key (CAS
 // with retry) against N processes writing the same key unguarded. Every
 // figure that matters is a ratio printed at the end, against a baseline
-// measured in the same run (docs/benchmarks-inprocess.md).
+// measured in the same run (docs/benchmarks/inprocess.md).
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // Conditional PUT throughput of the object-store adapters against their
 // unconditional PUT, through the same client in the same run (docs/
-// benchmarks-objectstore.md). Each store runs whose test URL is set
+// benchmarks/objectstore.md). Each store runs whose test URL is set
 // (CASK_TEST_S3_URL, CASK_TEST_AZURE_BLOB_URL, CASK_TEST_AZURE_TABLE_URL;
 // tests/servers/with-servers.sh sets them all). 1 KiB values.
 //

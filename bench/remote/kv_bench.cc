@@ -9,7 +9,7 @@
 // Counters: server_requests_per_op = requests the server handled per
 // iteration (Redis: calls of SET, EVALSHA and EVAL, not the commands run
 // inside scripts; etcd: gRPC KV and Lease calls), i.e. round trips per
-// operation. docs/benchmarks-kv.md has the
+// operation. docs/benchmarks/kv.md has the
 // figures and the exact command.
 #include <benchmark/benchmark.h>
 

@@ -12,7 +12,7 @@
 // (PostgreSQL: pg_stat_statements calls, needs the extension, which
 // tests/servers/postgres.sh loads; MariaDB: the Questions status), i.e.
 // round trips, as every statement is one. SQLite runs in process: no
-// round trips. docs/benchmarks-sql.md has the figures and the command.
+// round trips. docs/benchmarks/sql.md has the figures and the command.
 #include <benchmark/benchmark.h>
 
 #include <chrono>

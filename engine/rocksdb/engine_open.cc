@@ -437,8 +437,7 @@ namespace cask {
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
     std::string_view path, const EngineOptions& options) {
   // Issue 4: serve other processes, or forward to the one that owns it.
-  return engine::ipc::Share(std::string(path), options,
-                            engine::OpenEngineWithEnv(path, options, nullptr));
+  return engine::ipc::Open(std::string(path), options);
 }
 
 absl::StatusOr<std::unique_ptr<Driver>> OpenEngineUri(std::string_view uri) {

@@ -46,13 +46,13 @@ inline constexpr char kSocketName[] = "cask.sock";
 // Prefix of the outcome records in the sys column family.
 inline constexpr char kOutcomePrefix[] = "ipc/outcome/";
 
-// Engine::Open's hook: `opened` is the result of opening RocksDB in this
-// process. OK: returns an owner serving the socket. The LOCK held by
-// another process: returns a client of that process. Otherwise `opened`'s
-// error unchanged.
-absl::StatusOr<std::unique_ptr<Engine>> Share(
-    const std::string& path, const EngineOptions& options,
-    absl::StatusOr<std::unique_ptr<Engine>> opened);
+// Engine::Open's hook. Takes the owner's lock (flock on the directory) and
+// opens RocksDB: returns an owner serving the socket. The lock held by
+// another process: returns a client of it. Held by this process:
+// kUnavailable (one Engine per store and process). Otherwise the engine's
+// own error.
+absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& path,
+                                             const EngineOptions& options);
 
 // The value recorded for a successful forwarded write (write_queue.cc).
 std::string EncodeOutcome(const CommitResult& result);

@@ -1,13 +1,18 @@
 // SharedEngine: what Engine::Open returns. Either the owner (RocksDB in
 // this process, served to others) or a client forwarding to the owner,
 // turning into the owner when the owner goes away.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
+#include <set>
 #include <map>
 #include <mutex>
 #include <random>
@@ -37,6 +42,52 @@ bool LockHeldByOtherProcess(const absl::Status& s) {
   return s.code() == absl::StatusCode::kUnavailable &&
          absl::StrContains(s.message(), "While lock file");
 }
+
+// The owner's lock: flock on the store directory itself (so nothing is
+// added to a directory that is not a store yet). Taken before RocksDB is
+// opened, so processes that will not own the store never call DB::Open
+// (which rotates the info LOG even when the LOCK is held elsewhere). A
+// process knows which directories it owns: a second Open of one of them in
+// the same process is kUnavailable, as before issue 4.
+std::mutex g_owned_mu;
+std::set<std::pair<dev_t, ino_t>> g_owned;
+
+class DirLock {
+ public:
+  enum class Result { kLocked, kHeldElsewhere, kHeldHere };
+  static Result TryLock(const std::string& dir, std::unique_ptr<DirLock>* out) {
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Result::kHeldElsewhere;
+    struct stat st {};
+    if (fstat(fd, &st) != 0) {
+      close(fd);
+      return Result::kHeldElsewhere;
+    }
+    std::lock_guard<std::mutex> lock(g_owned_mu);
+    if (g_owned.contains({st.st_dev, st.st_ino})) {
+      close(fd);
+      return Result::kHeldHere;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      close(fd);
+      return Result::kHeldElsewhere;
+    }
+    g_owned.insert({st.st_dev, st.st_ino});
+    out->reset(new DirLock(fd, st.st_dev, st.st_ino));
+    return Result::kLocked;
+  }
+  ~DirLock() {
+    std::lock_guard<std::mutex> lock(g_owned_mu);
+    g_owned.erase({dev_, ino_});
+    close(fd_);  // releases the flock
+  }
+
+ private:
+  DirLock(int fd, dev_t dev, ino_t ino) : fd_(fd), dev_(dev), ino_(ino) {}
+  const int fd_;
+  const dev_t dev_;
+  const ino_t ino_;
+};
 
 // One connection to the owner; many threads' calls share it (pipelining).
 class Connection {
@@ -134,6 +185,7 @@ class Connection {
 
 // The owner's machinery: the engine, the service and the server.
 struct Owner {
+  std::unique_ptr<DirLock> dir_lock;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<Service> service;
   std::unique_ptr<Server> server;
@@ -141,12 +193,15 @@ struct Owner {
     server.reset();  // stop serving before the engine closes
     service.reset();
     engine.reset();
+    dir_lock.reset();  // last: a successor finds RocksDB's LOCK free
   }
 };
 
 absl::StatusOr<std::unique_ptr<Owner>> MakeOwner(
-    const std::string& path, std::unique_ptr<Engine> engine) {
+    const std::string& path, std::unique_ptr<DirLock> dir_lock,
+    std::unique_ptr<Engine> engine) {
   auto owner = std::make_unique<Owner>();
+  owner->dir_lock = std::move(dir_lock);
   owner->engine = std::move(engine);
   owner->service = std::make_unique<Service>(owner->engine.get());
   absl::StatusOr<std::unique_ptr<Server>> server =
@@ -219,9 +274,10 @@ class SharedEngine final : public Engine {
   }
 
   // Becomes the owner of an engine opened in this process.
-  absl::Status InitOwner(std::unique_ptr<Engine> engine) {
+  absl::Status InitOwner(std::unique_ptr<DirLock> dir_lock,
+                         std::unique_ptr<Engine> engine) {
     absl::StatusOr<std::unique_ptr<Owner>> owner =
-        MakeOwner(path_, std::move(engine));
+        MakeOwner(path_, std::move(dir_lock), std::move(engine));
     if (!owner.ok()) return owner.status();
     local_ = (*owner)->engine.get();
     caps_ = local_->capabilities();
@@ -515,12 +571,14 @@ class SharedEngine final : public Engine {
       } else {
         last = fd.status();
       }
-      if (g_takeover_allowed.load()) {
+      std::unique_ptr<DirLock> dir_lock;
+      if (g_takeover_allowed.load() &&
+          DirLock::TryLock(path_, &dir_lock) == DirLock::Result::kLocked) {
         absl::StatusOr<std::unique_ptr<Engine>> engine =
             OpenEngineWithEnv(path_, options_, nullptr);
         if (engine.ok()) {
           absl::StatusOr<std::unique_ptr<Owner>> owner =
-              MakeOwner(path_, *std::move(engine));
+              MakeOwner(path_, std::move(dir_lock), *std::move(engine));
           if (!owner.ok()) return owner.status();
           std::lock_guard<std::mutex> lock(state_mu_);
           if (gen_ == 0) {
@@ -535,10 +593,8 @@ class SharedEngine final : public Engine {
           state_cv_.notify_all();
           return absl::OkStatus();
         }
-        if (!LockHeldByOtherProcess(engine.status()) &&
-            engine.status().code() != absl::StatusCode::kUnavailable) {
-          return engine.status();
-        }
+        // RocksDB still locked: the old owner is still closing.
+        if (!LockHeldByOtherProcess(engine.status())) return engine.status();
       }
       if (absl::Now() >= deadline) return last;
       absl::SleepFor(pause);
@@ -616,17 +672,47 @@ void PollingWatch::Run() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Engine>> Share(
-    const std::string& path, const EngineOptions& options,
-    absl::StatusOr<std::unique_ptr<Engine>> opened) {
-  if (opened.ok()) {
-    auto shared = std::make_unique<SharedEngine>(path, options);
-    if (absl::Status s = shared->InitOwner(*std::move(opened)); !s.ok()) {
-      return s;
-    }
-    return std::unique_ptr<Engine>(std::move(shared));
+absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& path,
+                                             const EngineOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  if (!path.empty() && !fs::exists(st) && options.create_if_missing) {
+    fs::create_directories(path, ec);
+    st = fs::status(path, ec);
   }
-  if (!LockHeldByOtherProcess(opened.status())) return opened.status();
+  if (path.empty() || !fs::is_directory(st)) {
+    // Let the engine report it (missing, not a directory...).
+    return OpenEngineWithEnv(path, options, nullptr);
+  }
+  std::unique_ptr<DirLock> dir_lock;
+  switch (DirLock::TryLock(path, &dir_lock)) {
+    case DirLock::Result::kHeldHere:
+      return absl::UnavailableError(absl::StrCat(
+          "cask engine: store \"", path,
+          "\" is already open in this process (one Engine per store and "
+          "process; share it between threads)"));
+    case DirLock::Result::kLocked: {
+      absl::StatusOr<std::unique_ptr<Engine>> opened =
+          OpenEngineWithEnv(path, options, nullptr);
+      if (opened.ok()) {
+        auto shared = std::make_unique<SharedEngine>(path, options);
+        if (absl::Status s =
+                shared->InitOwner(std::move(dir_lock), *std::move(opened));
+            !s.ok()) {
+          return s;
+        }
+        return std::unique_ptr<Engine>(std::move(shared));
+      }
+      // Open in another process without the directory lock (an older
+      // owner still closing): become its client.
+      if (!LockHeldByOtherProcess(opened.status())) return opened.status();
+      dir_lock.reset();
+      break;
+    }
+    case DirLock::Result::kHeldElsewhere:
+      break;
+  }
   auto shared = std::make_unique<SharedEngine>(path, options);
   if (absl::Status s = shared->InitClient(); !s.ok()) return s;
   return std::unique_ptr<Engine>(std::move(shared));

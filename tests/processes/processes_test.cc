@@ -311,35 +311,44 @@ TEST_CASE("a retried write returns its first result, also after failover") {
   std::string created;
   {
     Raw raw(f.dir);
-    Reader r1(raw.Call(Type::kSet, SetPayload(42, 1, "k", "v")));
-    REQUIRE(r1.StatusOf().ok());
+    std::string r1_bytes = raw.Call(Type::kSet, SetPayload(42, 1, "k", "v"));
+    Reader r1(r1_bytes);
+    absl::Status s1 = r1.StatusOf();
+    INFO(std::string(s1.ToString()));
+    REQUIRE(s1.ok());
     etag = r1.Str();
     // The same request again: not applied twice.
-    Reader r2(raw.Call(Type::kSet, SetPayload(42, 1, "k", "v")));
+    std::string r2_bytes = raw.Call(Type::kSet, SetPayload(42, 1, "k", "v"));
+    Reader r2(r2_bytes);
     REQUIRE(r2.StatusOf().ok());
     CHECK(r2.Str() == etag);
     // A create-only write retried: its etag, not a false mismatch.
-    Reader r3(raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
-                                              Precondition::CreateOnly())));
+    std::string r3_bytes = raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
+                                              Precondition::CreateOnly()));
+    Reader r3(r3_bytes);
     REQUIRE(r3.StatusOf().ok());
     created = r3.Str();
-    Reader r4(raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
-                                              Precondition::CreateOnly())));
+    std::string r4_bytes = raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
+                                              Precondition::CreateOnly()));
+    Reader r4(r4_bytes);
     REQUIRE(r4.StatusOf().ok());
     CHECK(r4.Str() == created);
     // A new sequence number is a new request: create-only now fails.
-    Reader r5(raw.Call(Type::kSet, SetPayload(42, 3, "c", "v",
-                                              Precondition::CreateOnly())));
+    std::string r5_bytes = raw.Call(Type::kSet, SetPayload(42, 3, "c", "v",
+                                              Precondition::CreateOnly()));
+    Reader r5(r5_bytes);
     CHECK(r5.StatusOf().code() == absl::StatusCode::kAborted);
   }
   f.KillOwner();
   {
     Raw raw(f.dir);
-    Reader r1(raw.Call(Type::kSet, SetPayload(42, 1, "k", "v")));
+    std::string r1_bytes = raw.Call(Type::kSet, SetPayload(42, 1, "k", "v"));
+    Reader r1(r1_bytes);
     REQUIRE(r1.StatusOf().ok());
     CHECK(r1.Str() == etag);
-    Reader r2(raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
-                                              Precondition::CreateOnly())));
+    std::string r2_bytes = raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
+                                              Precondition::CreateOnly()));
+    Reader r2(r2_bytes);
     REQUIRE(r2.StatusOf().ok());
     CHECK(r2.Str() == created);
   }

@@ -1,7 +1,6 @@
 #include "azure_blob_errors.h"
 
-#include "absl/strings/str_cat.h"
-#include "cask/string_view_compat.h"
+#include "error_status.h"
 #include "xml_text.h"
 
 namespace cask::azblob {
@@ -32,30 +31,9 @@ absl::Status AzureBlobError(std::string_view op, std::string_view key,
                             bool is_write) {
   std::string code = ErrorCode(response);
   std::string message = objstore::XmlElement(response.body, "Message");
-  std::string text = absl::StrCat("azure blob ", ToAbsl(op), " \"", ToAbsl(key),
-                                  "\": HTTP ", response.status, " ",
-                                  code.empty() ? "(no error code)" : code,
-                                  message.empty() ? "" : ": ", message);
-  const long s = response.status;
-  if (s == 413 || code == "RequestBodyTooLarge")
-    return absl::ResourceExhaustedError(text);
-  if (s == 403) return absl::PermissionDeniedError(text);
-  if (s == 404 && code == "ContainerNotFound")
-    return absl::FailedPreconditionError(text);
-  if (s == 409 || s == 429 || s == 503) {
-    return absl::UnavailableError(
-        absl::StrCat(text, " (nothing applied; retry may help)"));
-  }
-  if (s >= 500) {
-    if (is_write) {
-      return absl::UnknownError(absl::StrCat(
-          text,
-          " (server error after the write was sent: the outcome is unknown)"));
-    }
-    return absl::UnavailableError(text);
-  }
-  if (s >= 400) return absl::InvalidArgumentError(text);
-  return absl::InternalError(absl::StrCat(text, " (unexpected answer)"));
+  return objstore::ErrorStatus(
+      op, key, {"azure blob", response.status, code, message},
+      {"RequestBodyTooLarge"}, "ContainerNotFound", is_write);
 }
 
 }  // namespace cask::azblob

@@ -4,11 +4,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "azure_blob_errors.h"
@@ -16,8 +13,11 @@
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
+#include "error_status.h"
 #include "http_client.h"
+#include "object_names.h"
 #include "uri.h"
+#include "uri_params.h"
 #include "xml_text.h"
 
 namespace cask {
@@ -38,13 +38,12 @@ constexpr std::uint64_t kPutBlobLimit = 5000ull << 20;  // 5000 MiB
 constexpr objstore::NativeShapes kAzureShapes{
     .if_match_any = false, .if_none_match_tag = true, .both_headers = false};
 
-absl::StatusOr<bool> BoolParam(const Uri& uri, std::string_view name,
-                               bool fallback) {
-  std::string v = absl::AsciiStrToLower(uri.Param(name, fallback ? "1" : "0"));
-  if (v == "1" || v == "true" || v == "yes") return true;
-  if (v == "0" || v == "false" || v == "no") return false;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "URI parameter ", ToAbsl(name), "=\"", v, "\" is not a boolean"));
+std::string ContainerUrl(const AzureBlobOptions& options) {
+  std::string endpoint = objstore::TrimTrailingSlashes(
+      options.endpoint.empty()
+          ? absl::StrCat("https://", options.account, ".blob.core.windows.net")
+          : options.endpoint);
+  return absl::StrCat(endpoint, "/", options.container);
 }
 
 class AzureBlobStore final : public Driver {
@@ -53,16 +52,8 @@ class AzureBlobStore final : public Driver {
       : options_(std::move(options)),
         creds_(std::move(creds)),
         http_(objstore::HttpClientOptions{.connect_timeout =
-                                              options_.connect_timeout}) {
-    std::string endpoint = options_.endpoint.empty()
-                               ? absl::StrCat("https://", options_.account,
-                                              ".blob.core.windows.net")
-                               : options_.endpoint;
-    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-    container_url_ = absl::StrCat(endpoint, "/", options_.container);
-    blob_prefix_ =
-        options_.prefix.empty() ? "" : absl::StrCat(options_.prefix, "/");
-  }
+                                              options_.connect_timeout}),
+        names_(ContainerUrl(options_), options_.prefix) {}
 
   std::string_view name() const override { return "azure_blob"; }
 
@@ -77,7 +68,7 @@ class AzureBlobStore final : public Driver {
 
   absl::Status CreateContainer() {
     absl::StatusOr<HttpResponse> r =
-        Send("PUT", absl::StrCat(container_url_, "?restype=container"), {},
+        Send("PUT", absl::StrCat(names_.base_url(), "?restype=container"), {},
              nullptr, "create container");
     if (!r.ok()) return r.status();
     if (r->status / 100 == 2 ||
@@ -97,7 +88,7 @@ class AzureBlobStore final : public Driver {
       return NotFound(key);
     if (r->status != 200) return azblob::AzureBlobError("get", key, *r, false);
     Item item;
-    item.meta = MetaFrom(*r);
+    item.meta = objstore::MetaFromHeaders(*r);
     item.meta.size = r->body.size();
     item.value = std::move(r->body);
     return item;
@@ -112,7 +103,7 @@ class AzureBlobStore final : public Driver {
       return NotFound(key);
     }
     if (r->status != 200) return azblob::AzureBlobError("head", key, *r, false);
-    return MetaFrom(*r);
+    return objstore::MetaFromHeaders(*r);
   }
 
   absl::StatusOr<std::string> DoSet(const std::string& key,
@@ -207,32 +198,14 @@ class AzureBlobStore final : public Driver {
     return http_.Send(req, absl::StrCat("azure blob ", ToAbsl(op)));
   }
 
-  std::string BlobName(const std::string& key) const {
-    return absl::StrCat(blob_prefix_, absl::StrReplaceAll(key, {{":", "/"}}));
-  }
-
-  std::string KeyOf(std::string_view blob) const {
-    blob.remove_prefix(std::min(blob.size(), blob_prefix_.size()));
-    return absl::StrReplaceAll(ToAbsl(blob), {{"/", ":"}});
-  }
+  std::string KeyOf(std::string_view blob) const { return names_.KeyOf(blob); }
 
   std::string BlobUrl(const std::string& key) const {
-    return absl::StrCat(container_url_, "/",
-                        objstore::UrlEncode(BlobName(key), true));
+    return names_.UrlOf(key);
   }
 
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(
-        absl::StrCat("azure blob: key \"", key, "\" not found"));
-  }
-
-  static Meta MetaFrom(const HttpResponse& r) {
-    Meta meta;
-    meta.etag = objstore::UnquoteEtag(r.Header("etag"));
-    meta.mtime = objstore::ParseHttpOrIsoTime(r.Header("last-modified"));
-    std::uint64_t size = 0;
-    if (absl::SimpleAtoi(r.Header("content-length"), &size)) meta.size = size;
-    return meta;
+    return objstore::KeyNotFound("azure blob", key);
   }
 
   absl::StatusOr<std::optional<std::string>> CurrentEtag(
@@ -293,13 +266,11 @@ class AzureBlobStore final : public Driver {
   // Calls `each` with every blob name under `base`, page by page.
   template <typename Fn>
   absl::Status List(const std::string& base, Fn each) {
-    std::string prefix = blob_prefix_;
-    if (!base.empty())
-      absl::StrAppend(&prefix, absl::StrReplaceAll(base, {{":", "/"}}), "/");
+    const std::string prefix = names_.ListPrefix(base);
     std::string marker;
     while (true) {
       std::string url = absl::StrCat(
-          container_url_,
+          names_.base_url(),
           "?restype=container&comp=list&prefix=", objstore::UrlEncode(prefix));
       if (!marker.empty())
         absl::StrAppend(&url, "&marker=", objstore::UrlEncode(marker));
@@ -323,8 +294,7 @@ class AzureBlobStore final : public Driver {
   const AzureBlobOptions options_;
   const objstore::AzureCredentials creds_;
   objstore::HttpClient http_;
-  std::string container_url_;
-  std::string blob_prefix_;
+  const objstore::ObjectNames names_;
 };
 
 }  // namespace
@@ -362,16 +332,15 @@ absl::StatusOr<AzureBlobOptions> AzureBlobOptions::FromUri(
   if (absl::StrContains(o.prefix, "//"))
     return bad("empty segment in the prefix");
   o.endpoint = uri->Param("endpoint");
-  absl::StatusOr<bool> create = BoolParam(*uri, "create_container", false);
+  absl::StatusOr<bool> create =
+      objstore::BoolParam(*uri, "create_container", false);
   if (!create.ok()) return create.status();
   o.create_container = *create;
-  absl::StatusOr<std::uint64_t> retries = uri->UintParam("conflict_retries", 8);
-  if (!retries.ok()) return retries.status();
-  if (*retries > 1000) return bad("conflict_retries over 1000");
-  o.conflict_retries = static_cast<int>(*retries);
-  absl::StatusOr<std::uint64_t> max = uri->UintParam("max_value_bytes", 0);
-  if (!max.ok()) return max.status();
-  o.max_value_bytes = *max;
+  if (absl::Status s = objstore::ParseWriteParams(
+          *uri, bad, &o.conflict_retries, &o.max_value_bytes);
+      !s.ok()) {
+    return s;
+  }
   return o;
 }
 
@@ -386,15 +355,9 @@ absl::StatusOr<std::unique_ptr<Driver>> CreateAzureBlobStore(
         "azure blob: max_value_bytes over Put Blob's 5000 MiB");
   }
   objstore::AzureCredentials creds{options.account, options.key, options.sas};
-  if (creds.sas.empty()) {
-    std::string decoded;
-    if (creds.key.empty() && creds.account == objstore::kDevAccount) {
-      creds.key = std::string(objstore::kDevAccountKey);
-    }
-    if (!objstore::Base64Decode(creds.key, &decoded) || decoded.empty()) {
-      return absl::InvalidArgumentError(
-          "azure blob: the account key is missing or not base64");
-    }
+  if (absl::Status s = objstore::CheckAzureCredentials("azure blob", &creds);
+      !s.ok()) {
+    return s;
   }
   bool create = options.create_container;
   auto store =

@@ -1,7 +1,6 @@
 #include "azure_table_errors.h"
 
-#include "absl/strings/str_cat.h"
-#include "cask/string_view_compat.h"
+#include "error_status.h"
 #include "nlohmann/json.hpp"
 
 namespace cask::aztable {
@@ -53,32 +52,10 @@ absl::Status AzureTableError(std::string_view op, std::string_view key,
                              bool is_write) {
   std::string code = ErrorCode(response);
   std::string message = ErrorMessage(response);
-  std::string text = absl::StrCat("azure table ", ToAbsl(op), " \"",
-                                  ToAbsl(key), "\": HTTP ", response.status,
-                                  " ", code.empty() ? "(no error code)" : code,
-                                  message.empty() ? "" : ": ", message);
-  const long s = response.status;
-  if (s == 413 || code == "EntityTooLarge" || code == "PropertyValueTooLarge" ||
-      code == "RequestBodyTooLarge") {
-    return absl::ResourceExhaustedError(text);
-  }
-  if (s == 403) return absl::PermissionDeniedError(text);
-  if (s == 404 && code == "TableNotFound")
-    return absl::FailedPreconditionError(text);
-  if (s == 409 || s == 429 || s == 503) {
-    return absl::UnavailableError(
-        absl::StrCat(text, " (nothing applied; retry may help)"));
-  }
-  if (s >= 500) {
-    if (is_write) {
-      return absl::UnknownError(absl::StrCat(
-          text,
-          " (server error after the write was sent: the outcome is unknown)"));
-    }
-    return absl::UnavailableError(text);
-  }
-  if (s >= 400) return absl::InvalidArgumentError(text);
-  return absl::InternalError(absl::StrCat(text, " (unexpected answer)"));
+  return objstore::ErrorStatus(
+      op, key, {"azure table", response.status, code, message},
+      {"EntityTooLarge", "PropertyValueTooLarge", "RequestBodyTooLarge"},
+      "TableNotFound", is_write);
 }
 
 }  // namespace cask::aztable

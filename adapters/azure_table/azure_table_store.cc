@@ -6,7 +6,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -17,10 +16,13 @@
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
+#include "error_status.h"
 #include "http_client.h"
 #include "nlohmann/json.hpp"
+#include "object_names.h"
 #include "table_keys.h"
 #include "uri.h"
+#include "uri_params.h"
 
 namespace cask {
 namespace {
@@ -41,15 +43,6 @@ constexpr std::uint64_t kMaxMaxValue = 2 * 1024 * 1024;
 constexpr objstore::NativeShapes kTableShapes{
     .if_match_any = true, .if_none_match_tag = false, .both_headers = false};
 
-absl::StatusOr<bool> BoolParam(const Uri& uri, std::string_view name,
-                               bool fallback) {
-  std::string v = absl::AsciiStrToLower(uri.Param(name, fallback ? "1" : "0"));
-  if (v == "1" || v == "true" || v == "yes") return true;
-  if (v == "0" || v == "false" || v == "no") return false;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "URI parameter ", ToAbsl(name), "=\"", v, "\" is not a boolean"));
-}
-
 std::string JsonString(std::string_view s) {
   return nlohmann::json(std::string(s)).dump();
 }
@@ -61,11 +54,10 @@ class AzureTableStore final : public Driver {
         creds_(std::move(creds)),
         http_(objstore::HttpClientOptions{.connect_timeout =
                                               options_.connect_timeout}) {
-    endpoint_ = options_.endpoint.empty()
-                    ? absl::StrCat("https://", options_.account,
-                                   ".table.core.windows.net")
-                    : options_.endpoint;
-    while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+    endpoint_ = objstore::TrimTrailingSlashes(
+        options_.endpoint.empty() ? absl::StrCat("https://", options_.account,
+                                                 ".table.core.windows.net")
+                                  : options_.endpoint);
     table_url_ = absl::StrCat(endpoint_, "/", options_.table);
   }
 
@@ -277,8 +269,7 @@ class AzureTableStore final : public Driver {
   }
 
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(
-        absl::StrCat("azure table: key \"", key, "\" not found"));
+    return objstore::KeyNotFound("azure table", key);
   }
 
   static absl::Status Corrupt(const std::string& key, std::string_view why) {
@@ -477,16 +468,15 @@ absl::StatusOr<AzureTableOptions> AzureTableOptions::FromUri(
   if (o.table.empty()) return bad("no table (aztable://account/table)");
   o.partition = uri->Param("partition", o.partition);
   o.endpoint = uri->Param("endpoint");
-  absl::StatusOr<bool> create = BoolParam(*uri, "create_table", false);
+  absl::StatusOr<bool> create =
+      objstore::BoolParam(*uri, "create_table", false);
   if (!create.ok()) return create.status();
   o.create_table = *create;
-  absl::StatusOr<std::uint64_t> retries = uri->UintParam("conflict_retries", 8);
-  if (!retries.ok()) return retries.status();
-  if (*retries > 1000) return bad("conflict_retries over 1000");
-  o.conflict_retries = static_cast<int>(*retries);
-  absl::StatusOr<std::uint64_t> max = uri->UintParam("max_value_bytes", 0);
-  if (!max.ok()) return max.status();
-  o.max_value_bytes = *max;
+  if (absl::Status s = objstore::ParseWriteParams(
+          *uri, bad, &o.conflict_retries, &o.max_value_bytes);
+      !s.ok()) {
+    return s;
+  }
   return o;
 }
 
@@ -509,15 +499,9 @@ absl::StatusOr<std::unique_ptr<Driver>> CreateAzureTableStore(
         "azure table: max_value_bytes over 2 MiB");
   }
   objstore::AzureCredentials creds{options.account, options.key, options.sas};
-  if (creds.sas.empty()) {
-    if (creds.key.empty() && creds.account == objstore::kDevAccount) {
-      creds.key = std::string(objstore::kDevAccountKey);
-    }
-    std::string decoded;
-    if (!objstore::Base64Decode(creds.key, &decoded) || decoded.empty()) {
-      return absl::InvalidArgumentError(
-          "azure table: the account key is missing or not base64");
-    }
+  if (absl::Status s = objstore::CheckAzureCredentials("azure table", &creds);
+      !s.ok()) {
+    return s;
   }
   bool create = options.create_table;
   auto store =

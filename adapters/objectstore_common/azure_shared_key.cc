@@ -209,4 +209,18 @@ absl::Status Authorize(AzureService service, const AzureCredentials& creds,
   return absl::OkStatus();
 }
 
+absl::Status CheckAzureCredentials(std::string_view store,
+                                   AzureCredentials* creds) {
+  if (!creds->sas.empty()) return absl::OkStatus();
+  if (creds->key.empty() && creds->account == kDevAccount) {
+    creds->key = std::string(kDevAccountKey);
+  }
+  std::string decoded;
+  if (!Base64Decode(creds->key, &decoded) || decoded.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        ToAbsl(store), ": the account key is missing or not base64"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace cask::objstore

@@ -42,6 +42,13 @@ struct AzureCredentials {
 // its published key. kInvalidArgument when there are none.
 absl::StatusOr<AzureCredentials> AzureCredentialsFromUri(const Uri& uri);
 
+// Completes and checks `creds` before a store is made: without a SAS, the
+// devstoreaccount1 key defaults to its published one, and the key must be
+// non-empty base64. kInvalidArgument otherwise, its message starting with
+// `store` ("azure blob", "azure table").
+absl::Status CheckAzureCredentials(std::string_view store,
+                                   AzureCredentials* creds);
+
 // True for the query parameters of a SAS token (sv, sig, se, ...).
 bool IsSasParameter(std::string_view name);
 

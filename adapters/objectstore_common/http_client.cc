@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -229,6 +230,17 @@ std::string UnquoteEtag(std::string_view etag) {
 
 std::string HttpDate(absl::Time t) {
   return absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", t, absl::UTCTimeZone());
+}
+
+Meta MetaFromHeaders(const HttpResponse& response) {
+  Meta meta;
+  meta.etag = UnquoteEtag(response.Header("etag"));
+  meta.mtime = ParseHttpOrIsoTime(response.Header("last-modified"));
+  std::uint64_t size = 0;
+  if (absl::SimpleAtoi(response.Header("content-length"), &size)) {
+    meta.size = size;
+  }
+  return meta;
 }
 
 absl::Time ParseHttpOrIsoTime(std::string_view text) {

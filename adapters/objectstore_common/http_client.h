@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cask/types.h"
 
 namespace cask::objstore {
 
@@ -102,6 +103,10 @@ std::string UnquoteEtag(std::string_view etag);
 // returns absl::InfinitePast().
 std::string HttpDate(absl::Time t);
 absl::Time ParseHttpOrIsoTime(std::string_view text);
+
+// An object's metadata from the ETag, Last-Modified and Content-Length
+// headers of a GET or HEAD answer (size 0 when Content-Length is absent).
+Meta MetaFromHeaders(const HttpResponse& response);
 
 // A random lower-case hex string of `bytes` random bytes.
 std::string RandomHex(int bytes);

@@ -7,19 +7,19 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "cask/key.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
+#include "error_status.h"
 #include "http_client.h"
+#include "object_names.h"
 #include "s3_errors.h"
 #include "uri.h"
+#include "uri_params.h"
 #include "xml_text.h"
 
 namespace cask {
@@ -39,13 +39,19 @@ std::string Env(const char* name) {
   return v == nullptr ? "" : v;
 }
 
-absl::StatusOr<bool> BoolParam(const Uri& uri, std::string_view name,
-                               bool fallback) {
-  std::string v = absl::AsciiStrToLower(uri.Param(name, fallback ? "1" : "0"));
-  if (v == "1" || v == "true" || v == "yes") return true;
-  if (v == "0" || v == "false" || v == "no") return false;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "URI parameter ", ToAbsl(name), "=\"", v, "\" is not a boolean"));
+// The bucket's URL: path style (endpoint/bucket) or virtual-hosted
+// (bucket.endpoint).
+std::string BucketUrl(const S3Options& options) {
+  std::string endpoint = objstore::TrimTrailingSlashes(
+      options.endpoint.empty()
+          ? absl::StrCat("https://s3.", options.region, ".amazonaws.com")
+          : options.endpoint);
+  if (options.path_style) return absl::StrCat(endpoint, "/", options.bucket);
+  std::size_t scheme = endpoint.find("://");
+  return scheme == std::string::npos
+             ? absl::StrCat("https://", options.bucket, ".", endpoint)
+             : absl::StrCat(endpoint.substr(0, scheme + 3), options.bucket, ".",
+                            endpoint.substr(scheme + 3));
 }
 
 class S3Store final : public Driver {
@@ -53,24 +59,8 @@ class S3Store final : public Driver {
   explicit S3Store(S3Options options)
       : options_(std::move(options)),
         http_(objstore::HttpClientOptions{.connect_timeout =
-                                              options_.connect_timeout}) {
-    std::string endpoint =
-        options_.endpoint.empty()
-            ? absl::StrCat("https://s3.", options_.region, ".amazonaws.com")
-            : options_.endpoint;
-    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-    if (options_.path_style) {
-      bucket_url_ = absl::StrCat(endpoint, "/", options_.bucket);
-    } else {
-      std::size_t scheme = endpoint.find("://");
-      bucket_url_ =
-          scheme == std::string::npos
-              ? absl::StrCat("https://", options_.bucket, ".", endpoint)
-              : absl::StrCat(endpoint.substr(0, scheme + 3), options_.bucket,
-                             ".", endpoint.substr(scheme + 3));
-    }
-    object_prefix_ =
-        options_.prefix.empty() ? "" : absl::StrCat(options_.prefix, "/");
+                                              options_.connect_timeout}),
+        names_(BucketUrl(options_), options_.prefix) {
     sigv4_ = absl::StrCat("aws:amz:", options_.region, ":s3");
     userpwd_ = absl::StrCat(options_.access_key, ":", options_.secret_key);
   }
@@ -87,7 +77,7 @@ class S3Store final : public Driver {
   }
 
   absl::Status CreateBucket() {
-    HttpRequest req = Request("PUT", bucket_url_);
+    HttpRequest req = Request("PUT", names_.base_url());
     std::string body;
     if (options_.region != "us-east-1") {
       body = absl::StrCat(
@@ -118,7 +108,7 @@ class S3Store final : public Driver {
     }
     if (r->status != 200) return s3::S3Error("get", key, *r, false);
     Item item;
-    item.meta = MetaFrom(*r);
+    item.meta = objstore::MetaFromHeaders(*r);
     item.meta.size = r->body.size();
     item.value = std::move(r->body);
     return item;
@@ -129,7 +119,7 @@ class S3Store final : public Driver {
     if (!r.ok()) return r.status();
     if (r->status == 404) return NotFound(key);
     if (r->status != 200) return s3::S3Error("head", key, *r, false);
-    return MetaFrom(*r);
+    return objstore::MetaFromHeaders(*r);
   }
 
   absl::StatusOr<std::string> DoSet(const std::string& key,
@@ -209,31 +199,16 @@ class S3Store final : public Driver {
     return req;
   }
 
-  std::string ObjectName(const std::string& key) const {
-    return absl::StrCat(object_prefix_, absl::StrReplaceAll(key, {{":", "/"}}));
-  }
-
   std::string KeyOf(std::string_view object) const {
-    object.remove_prefix(std::min(object.size(), object_prefix_.size()));
-    return absl::StrReplaceAll(ToAbsl(object), {{"/", ":"}});
+    return names_.KeyOf(object);
   }
 
   std::string ObjectUrl(const std::string& key) const {
-    return absl::StrCat(bucket_url_, "/",
-                        objstore::UrlEncode(ObjectName(key), true));
+    return names_.UrlOf(key);
   }
 
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(absl::StrCat("s3: key \"", key, "\" not found"));
-  }
-
-  static Meta MetaFrom(const HttpResponse& r) {
-    Meta meta;
-    meta.etag = objstore::UnquoteEtag(r.Header("etag"));
-    meta.mtime = objstore::ParseHttpOrIsoTime(r.Header("last-modified"));
-    std::uint64_t size = 0;
-    if (absl::SimpleAtoi(r.Header("content-length"), &size)) meta.size = size;
-    return meta;
+    return objstore::KeyNotFound("s3", key);
   }
 
   absl::StatusOr<HttpResponse> Head(const std::string& key) {
@@ -314,14 +289,12 @@ class S3Store final : public Driver {
   // Calls `each` with every object name under `base`, page by page.
   template <typename Fn>
   absl::Status List(const std::string& base, Fn each) {
-    std::string prefix = object_prefix_;
-    if (!base.empty())
-      absl::StrAppend(&prefix, absl::StrReplaceAll(base, {{":", "/"}}), "/");
+    const std::string prefix = names_.ListPrefix(base);
     std::string token;
     while (true) {
-      std::string url =
-          absl::StrCat(bucket_url_, "?list-type=2&encoding-type=url&prefix=",
-                       objstore::UrlEncode(prefix));
+      std::string url = absl::StrCat(names_.base_url(),
+                                     "?list-type=2&encoding-type=url&prefix=",
+                                     objstore::UrlEncode(prefix));
       if (!token.empty())
         absl::StrAppend(&url,
                         "&continuation-token=", objstore::UrlEncode(token));
@@ -362,7 +335,8 @@ class S3Store final : public Driver {
     unsigned int md5_len = 0;
     // S3 requires Content-MD5 on DeleteObjects.
     EVP_Digest(body.data(), body.size(), md5, &md5_len, EVP_md5(), nullptr);
-    HttpRequest req = Request("POST", absl::StrCat(bucket_url_, "?delete"));
+    HttpRequest req =
+        Request("POST", absl::StrCat(names_.base_url(), "?delete"));
     req.headers.emplace_back("Content-Type", "application/xml");
     req.headers.emplace_back("Content-MD5",
                              objstore::Base64Encode(std::string_view(
@@ -386,8 +360,7 @@ class S3Store final : public Driver {
 
   const S3Options options_;
   objstore::HttpClient http_;
-  std::string bucket_url_;
-  std::string object_prefix_;
+  const objstore::ObjectNames names_;
   std::string sigv4_;
   std::string userpwd_;
 };
@@ -423,7 +396,7 @@ absl::StatusOr<S3Options> S3Options::FromUri(std::string_view text) {
   o.region =
       uri->Param("region", region_env.empty() ? "us-east-1" : region_env);
   absl::StatusOr<bool> path_style =
-      BoolParam(*uri, "path_style", !o.endpoint.empty());
+      objstore::BoolParam(*uri, "path_style", !o.endpoint.empty());
   if (!path_style.ok()) return path_style.status();
   o.path_style = *path_style;
   o.access_key = uri->Param("access_key", Env("AWS_ACCESS_KEY_ID"));
@@ -432,16 +405,15 @@ absl::StatusOr<S3Options> S3Options::FromUri(std::string_view text) {
   if (o.access_key.empty() || o.secret_key.empty()) {
     return bad("no credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
   }
-  absl::StatusOr<bool> create = BoolParam(*uri, "create_bucket", false);
+  absl::StatusOr<bool> create =
+      objstore::BoolParam(*uri, "create_bucket", false);
   if (!create.ok()) return create.status();
   o.create_bucket = *create;
-  absl::StatusOr<std::uint64_t> retries = uri->UintParam("conflict_retries", 8);
-  if (!retries.ok()) return retries.status();
-  if (*retries > 1000) return bad("conflict_retries over 1000");
-  o.conflict_retries = static_cast<int>(*retries);
-  absl::StatusOr<std::uint64_t> max = uri->UintParam("max_value_bytes", 0);
-  if (!max.ok()) return max.status();
-  o.max_value_bytes = *max;
+  if (absl::Status s = objstore::ParseWriteParams(
+          *uri, bad, &o.conflict_retries, &o.max_value_bytes);
+      !s.ok()) {
+    return s;
+  }
   return o;
 }
 

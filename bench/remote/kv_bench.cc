@@ -13,17 +13,16 @@
 // figures and the exact command.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
 #include <memory>
-#include <random>
 #include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "bench_util.h"
 #include "cask/driver.h"
 #include "cask/string_view_compat.h"
 
@@ -41,28 +40,50 @@
 
 namespace {
 
-const std::string kValue(100, 'v');
-
-std::string Env(const char* a, const char* b) {
-  for (const char* name : {a, b}) {
-    const char* v = std::getenv(name);
-    if (v != nullptr && *v != '\0') return v;
-  }
-  return "";
-}
-
-std::string RunId() {
-  static const std::string id = [] {
-    std::random_device rd;
-    return absl::StrFormat("%08x", rd());
-  }();
-  return id;
-}
+using cask::bench::kValue;
+using cask::bench::RunId;
 
 cask::WriteOptions IfMatch(std::string etag) {
-  cask::WriteOptions o;
-  o.precondition = cask::Precondition::IfMatch(std::move(etag));
-  return o;
+  return cask::bench::When(cask::Precondition::IfMatch(std::move(etag)));
+}
+
+// The options in $bench_var (else $test_var); false, with the benchmark
+// skipped, when neither is set or its URL is bad.
+template <typename Options>
+bool OptionsFromEnv(benchmark::State& state, const char* bench_var,
+                    const char* test_var, Options* options) {
+  std::string url = cask::bench::Env(bench_var, test_var);
+  if (url.empty()) {
+    state.SkipWithError(absl::StrCat("skipped: no ", bench_var).c_str());
+    return false;
+  }
+  absl::StatusOr<Options> o = Options::FromUri(url);
+  if (!o.ok()) {
+    state.SkipWithError(o.status().ToString().c_str());
+    return false;
+  }
+  *options = *std::move(o);
+  return true;
+}
+
+// The opened store, or null with the benchmark skipped.
+std::unique_ptr<cask::Driver> OpenedOrSkip(
+    benchmark::State& state,
+    absl::StatusOr<std::unique_ptr<cask::Driver>> store) {
+  if (!store.ok()) {
+    state.SkipWithError(store.status().ToString().c_str());
+    return nullptr;
+  }
+  return *std::move(store);
+}
+
+// Sets server_requests_per_op from the server's request counter read
+// before and after the loop, less `overhead` requests outside it.
+void ReportRequests(benchmark::State& state, double before, double after,
+                    double overhead) {
+  if (state.iterations() == 0) return;
+  state.counters["server_requests_per_op"] =
+      (after - before - overhead) / static_cast<double>(state.iterations());
 }
 
 // Runs a CAS loop: each iteration swaps `key` on the etag of the last
@@ -81,6 +102,45 @@ void CasLoop(benchmark::State& state, cask::Driver& store,
       return;
     }
   }
+}
+
+// The store's unconditional Set, over and over; `requests` reads the
+// server's request counter.
+template <typename Requests>
+void SetLoop(benchmark::State& state, cask::Driver& store, Requests requests) {
+  double before = requests();
+  for (auto _ : state) {
+    absl::StatusOr<std::string> e = store.Set("plain", kValue);
+    if (!e.ok()) {
+      state.SkipWithError(e.status().ToString().c_str());
+      return;
+    }
+  }
+  ReportRequests(state, before, requests(), 0);
+}
+
+// A batch swapping four keys, each on the etag of its last write.
+template <typename Requests>
+void Commit4Loop(benchmark::State& state, cask::Driver& store,
+                 Requests requests) {
+  std::string etags[4];
+  for (int i = 0; i < 4; ++i) {
+    etags[i] = *store.Set(absl::StrCat("ref:", i), kValue);
+  }
+  double before = requests();
+  for (auto _ : state) {
+    cask::Batch batch;
+    for (int i = 0; i < 4; ++i) {
+      batch.Put(absl::StrCat("ref:", i), kValue, IfMatch(etags[i]));
+    }
+    absl::StatusOr<cask::CommitResult> r = store.Commit(batch);
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    for (int i = 0; i < 4; ++i) etags[i] = r->etags[i];
+  }
+  ReportRequests(state, before, requests(), 0);
 }
 
 #if CASK_BENCH_REDIS
@@ -118,18 +178,12 @@ struct RedisRaw {
 
 std::unique_ptr<RedisRaw> RedisConnect(benchmark::State& state,
                                        cask::RedisOptions* options) {
-  std::string url = Env("CASK_BENCH_REDIS_URL", "CASK_TEST_REDIS_URL");
-  if (url.empty()) {
-    state.SkipWithError("skipped: no CASK_BENCH_REDIS_URL");
-    return nullptr;
-  }
-  absl::StatusOr<cask::RedisOptions> o = cask::RedisOptions::FromUri(url);
-  if (!o.ok()) {
-    state.SkipWithError(o.status().ToString().c_str());
+  cask::RedisOptions* o = options;
+  if (!OptionsFromEnv(state, "CASK_BENCH_REDIS_URL", "CASK_TEST_REDIS_URL",
+                      o)) {
     return nullptr;
   }
   o->prefix = absl::StrCat("cask-bench:", RunId(), ":");
-  *options = *o;
   auto raw = std::make_unique<RedisRaw>();
   raw->c = redisConnect(o->host.c_str(), o->port);
   if (raw->c == nullptr || raw->c->err) {
@@ -140,13 +194,6 @@ std::unique_ptr<RedisRaw> RedisConnect(benchmark::State& state,
     freeReplyObject(redisCommand(raw->c, "SELECT %u", o->db));
   }
   return raw;
-}
-
-void ReportRequests(benchmark::State& state, double before, double after,
-                    double overhead) {
-  if (state.iterations() == 0) return;
-  state.counters["server_requests_per_op"] =
-      (after - before - overhead) / static_cast<double>(state.iterations());
 }
 
 // Baseline: hiredis SET, the backend's own unconditional write.
@@ -174,20 +221,9 @@ void BM_Redis_StoreSet(benchmark::State& state) {
   cask::RedisOptions o;
   auto raw = RedisConnect(state, &o);
   if (!raw) return;
-  auto store = cask::OpenRedisStore(o);
-  if (!store.ok()) {
-    state.SkipWithError(store.status().ToString().c_str());
-    return;
-  }
-  double before = raw->Commands();
-  for (auto _ : state) {
-    absl::StatusOr<std::string> e = (*store)->Set("plain", kValue);
-    if (!e.ok()) {
-      state.SkipWithError(e.status().ToString().c_str());
-      return;
-    }
-  }
-  ReportRequests(state, before, raw->Commands(), 0);
+  auto store = OpenedOrSkip(state, cask::OpenRedisStore(o));
+  if (!store) return;
+  SetLoop(state, *store, [&] { return raw->Commands(); });
 }
 BENCHMARK(BM_Redis_StoreSet);
 
@@ -195,14 +231,11 @@ void BM_Redis_StoreCas(benchmark::State& state) {
   cask::RedisOptions o;
   auto raw = RedisConnect(state, &o);
   if (!raw) return;
-  auto store = cask::OpenRedisStore(o);
-  if (!store.ok()) {
-    state.SkipWithError(store.status().ToString().c_str());
-    return;
-  }
-  (*store)->Set("cas", kValue).IgnoreError();
+  auto store = OpenedOrSkip(state, cask::OpenRedisStore(o));
+  if (!store) return;
+  store->Set("cas", kValue).IgnoreError();
   double before = raw->Commands();
-  CasLoop(state, **store, "cas");
+  CasLoop(state, *store, "cas");
   // CasLoop's initial Set.
   ReportRequests(state, before, raw->Commands(), 1);
 }
@@ -212,29 +245,9 @@ void BM_Redis_StoreCommit4(benchmark::State& state) {
   cask::RedisOptions o;
   auto raw = RedisConnect(state, &o);
   if (!raw) return;
-  auto store = cask::OpenRedisStore(o);
-  if (!store.ok()) {
-    state.SkipWithError(store.status().ToString().c_str());
-    return;
-  }
-  std::string etags[4];
-  for (int i = 0; i < 4; ++i) {
-    etags[i] = *(*store)->Set(absl::StrCat("ref:", i), kValue);
-  }
-  double before = raw->Commands();
-  for (auto _ : state) {
-    cask::Batch batch;
-    for (int i = 0; i < 4; ++i) {
-      batch.Put(absl::StrCat("ref:", i), kValue, IfMatch(etags[i]));
-    }
-    absl::StatusOr<cask::CommitResult> r = (*store)->Commit(batch);
-    if (!r.ok()) {
-      state.SkipWithError(r.status().ToString().c_str());
-      return;
-    }
-    for (int i = 0; i < 4; ++i) etags[i] = r->etags[i];
-  }
-  ReportRequests(state, before, raw->Commands(), 0);
+  auto store = OpenedOrSkip(state, cask::OpenRedisStore(o));
+  if (!store) return;
+  Commit4Loop(state, *store, [&] { return raw->Commands(); });
 }
 BENCHMARK(BM_Redis_StoreCommit4);
 #endif  // CASK_BENCH_REDIS
@@ -293,28 +306,14 @@ struct EtcdRaw {
 
 std::unique_ptr<EtcdRaw> EtcdConnect(benchmark::State& state,
                                      cask::EtcdOptions* options) {
-  std::string url = Env("CASK_BENCH_ETCD_URL", "CASK_TEST_ETCD_URL");
-  if (url.empty()) {
-    state.SkipWithError("skipped: no CASK_BENCH_ETCD_URL");
-    return nullptr;
-  }
-  absl::StatusOr<cask::EtcdOptions> o = cask::EtcdOptions::FromUri(url);
-  if (!o.ok()) {
-    state.SkipWithError(o.status().ToString().c_str());
+  cask::EtcdOptions* o = options;
+  if (!OptionsFromEnv(state, "CASK_BENCH_ETCD_URL", "CASK_TEST_ETCD_URL", o)) {
     return nullptr;
   }
   o->prefix = absl::StrCat("cask-bench/", RunId(), "/");
-  *options = *o;
   auto raw = std::make_unique<EtcdRaw>();
   raw->base = absl::StrCat("http://", o->host, ":", o->port);
   return raw;
-}
-
-void ReportEtcdRequests(benchmark::State& state, double before, double after,
-                        double overhead) {
-  if (state.iterations() == 0) return;
-  state.counters["server_requests_per_op"] =
-      (after - before - overhead) / static_cast<double>(state.iterations());
 }
 
 // Baseline: the gateway's put through libcurl. Arg 0: connection reused
@@ -336,7 +335,7 @@ void BM_Etcd_RawPut(benchmark::State& state) {
       return;
     }
   }
-  ReportEtcdRequests(state, before, raw->Requests(), 0);
+  ReportRequests(state, before, raw->Requests(), 0);
 }
 BENCHMARK(BM_Etcd_RawPut)
     ->ArgName("fresh_connection")
@@ -344,32 +343,14 @@ BENCHMARK(BM_Etcd_RawPut)
     ->Arg(1)
     ->UseRealTime();
 
-std::unique_ptr<cask::Driver> OpenEtcd(benchmark::State& state,
-                                       const cask::EtcdOptions& o) {
-  auto store = cask::OpenEtcdStore(o);
-  if (!store.ok()) {
-    state.SkipWithError(store.status().ToString().c_str());
-    return nullptr;
-  }
-  return *std::move(store);
-}
-
 // The store's unconditional Set: the same put, on a fresh connection.
 void BM_Etcd_StoreSet(benchmark::State& state) {
   cask::EtcdOptions o;
   auto raw = EtcdConnect(state, &o);
   if (!raw) return;
-  auto store = OpenEtcd(state, o);
+  auto store = OpenedOrSkip(state, cask::OpenEtcdStore(o));
   if (!store) return;
-  double before = raw->Requests();
-  for (auto _ : state) {
-    absl::StatusOr<std::string> e = store->Set("plain", kValue);
-    if (!e.ok()) {
-      state.SkipWithError(e.status().ToString().c_str());
-      return;
-    }
-  }
-  ReportEtcdRequests(state, before, raw->Requests(), 0);
+  SetLoop(state, *store, [&] { return raw->Requests(); });
 }
 BENCHMARK(BM_Etcd_StoreSet)->UseRealTime();
 
@@ -378,11 +359,11 @@ void BM_Etcd_StoreCas(benchmark::State& state) {
   cask::EtcdOptions o;
   auto raw = EtcdConnect(state, &o);
   if (!raw) return;
-  auto store = OpenEtcd(state, o);
+  auto store = OpenedOrSkip(state, cask::OpenEtcdStore(o));
   if (!store) return;
   double before = raw->Requests();
   CasLoop(state, *store, "cas");
-  ReportEtcdRequests(state, before, raw->Requests(), 1);
+  ReportRequests(state, before, raw->Requests(), 1);
 }
 BENCHMARK(BM_Etcd_StoreCas)->UseRealTime();
 
@@ -391,7 +372,7 @@ void BM_Etcd_StoreCasList(benchmark::State& state) {
   cask::EtcdOptions o;
   auto raw = EtcdConnect(state, &o);
   if (!raw) return;
-  auto store = OpenEtcd(state, o);
+  auto store = OpenedOrSkip(state, cask::OpenEtcdStore(o));
   if (!store) return;
   absl::StatusOr<std::string> etag = store->Set("list", kValue);
   double before = raw->Requests();
@@ -404,7 +385,7 @@ void BM_Etcd_StoreCasList(benchmark::State& state) {
       return;
     }
   }
-  ReportEtcdRequests(state, before, raw->Requests(), 0);
+  ReportRequests(state, before, raw->Requests(), 0);
 }
 BENCHMARK(BM_Etcd_StoreCasList)->UseRealTime();
 
@@ -412,26 +393,9 @@ void BM_Etcd_StoreCommit4(benchmark::State& state) {
   cask::EtcdOptions o;
   auto raw = EtcdConnect(state, &o);
   if (!raw) return;
-  auto store = OpenEtcd(state, o);
+  auto store = OpenedOrSkip(state, cask::OpenEtcdStore(o));
   if (!store) return;
-  std::string etags[4];
-  for (int i = 0; i < 4; ++i) {
-    etags[i] = *store->Set(absl::StrCat("ref:", i), kValue);
-  }
-  double before = raw->Requests();
-  for (auto _ : state) {
-    cask::Batch batch;
-    for (int i = 0; i < 4; ++i) {
-      batch.Put(absl::StrCat("ref:", i), kValue, IfMatch(etags[i]));
-    }
-    absl::StatusOr<cask::CommitResult> r = store->Commit(batch);
-    if (!r.ok()) {
-      state.SkipWithError(r.status().ToString().c_str());
-      return;
-    }
-    for (int i = 0; i < 4; ++i) etags[i] = r->etags[i];
-  }
-  ReportEtcdRequests(state, before, raw->Requests(), 0);
+  Commit4Loop(state, *store, [&] { return raw->Requests(); });
 }
 BENCHMARK(BM_Etcd_StoreCommit4)->UseRealTime();
 #endif  // CASK_BENCH_ETCD

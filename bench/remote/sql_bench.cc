@@ -16,16 +16,15 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench_util.h"
 #include "cask/batch.h"
 #include "cask/driver.h"
 #include "uri.h"
@@ -48,23 +47,10 @@
 
 namespace {
 
-const std::string kValue(100, 'v');
-
-std::string Env(const char* a, const char* b) {
-  for (const char* name : {a, b}) {
-    const char* v = name != nullptr ? std::getenv(name) : nullptr;
-    if (v != nullptr && *v != '\0') return v;
-  }
-  return "";
-}
-
-std::string RunId() {
-  static const std::string id = [] {
-    std::random_device rd;
-    return absl::StrFormat("%08x", rd());
-  }();
-  return id;
-}
+using cask::bench::Env;
+using cask::bench::kValue;
+using cask::bench::RunId;
+using cask::bench::When;
 
 std::string WithTable(const std::string& url, const std::string& table) {
   return absl::StrCat(url, url.find('?') == std::string::npos ? "?" : "&",
@@ -108,12 +94,6 @@ std::unique_ptr<cask::Driver> Open(benchmark::State& state, Backend& b,
     return nullptr;
   }
   return *std::move(store);
-}
-
-cask::WriteOptions When(cask::Precondition p) {
-  cask::WriteOptions o;
-  o.precondition = std::move(p);
-  return o;
 }
 
 // Baseline: the backend's own unconditional write, one prepared UPDATE of

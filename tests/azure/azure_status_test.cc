@@ -2,9 +2,6 @@
 // (CASK_TEST_AZURE_BLOB_URL, CASK_TEST_AZURE_TABLE_URL), each checked by
 // its exact code, plus SAS tokens, awkward keys and the entity size limit.
 #define CATCH_CONFIG_RUNNER
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -21,20 +18,18 @@
 #include "cask/status.h"
 #include "catch2/catch.hpp"
 #include "http_client.h"
+#include "status_test_util.h"
 
 namespace {
 
 using cask::Driver;
 using cask::Precondition;
-using cask::WriteOptions;
+using cask::objstore_test::ClosedPort;
+using cask::objstore_test::When;
+using cask::objstore_test::WithPrefix;
 
 std::string BlobUrl() { return std::getenv("CASK_TEST_AZURE_BLOB_URL"); }
 std::string TableUrl() { return std::getenv("CASK_TEST_AZURE_TABLE_URL"); }
-
-std::string WithPrefix(const std::string& base, const std::string& prefix) {
-  std::size_t q = base.find('?');
-  return absl::StrCat(base.substr(0, q), "/", prefix, base.substr(q));
-}
 
 std::unique_ptr<Driver> FreshBlob() {
   auto s = cask::OpenAzureBlobStoreUri(WithPrefix(
@@ -50,37 +45,6 @@ std::unique_ptr<Driver> FreshTable(const std::string& extra = "") {
   INFO(s.status().ToString());
   REQUIRE(s.ok());
   return *std::move(s);
-}
-
-WriteOptions When(Precondition p) {
-  WriteOptions o;
-  o.precondition = std::move(p);
-  return o;
-}
-
-template <typename T>
-absl::Status StatusOf(const absl::StatusOr<T>& s) {
-  return s.status();
-}
-absl::Status StatusOf(const absl::Status& s) { return s; }
-
-#define REQUIRE_CODE(expr, expected)  \
-  do {                                \
-    absl::Status _s = StatusOf(expr); \
-    INFO(_s.ToString());              \
-    REQUIRE(_s.code() == (expected)); \
-  } while (0)
-
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 cask::objstore::HttpResponse Answer(long status, std::string code) {

@@ -23,17 +23,20 @@
 #include "catch2/catch.hpp"
 #include "child_process.h"
 #include "etcd_store.h"
+#include "outage_checks.h"
 
 namespace cask {
 namespace {
 
+using testing::When;
+
 std::string g_etcd;
 
-bool Healthy(int port) {
-  CURL* c = curl_easy_init();
-  std::string url = absl::StrCat("http://127.0.0.1:", port, "/health");
+// Sends the request set up on `c` to `path` on the etcd at `port`, without
+// proxy, its reply body dropped, and frees `c`; whether the reply was 200.
+bool Answers200(CURL* c, int port, const char* path) {
+  std::string url = absl::StrCat("http://127.0.0.1:", port, path);
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
   curl_easy_setopt(c, CURLOPT_PROXY, "");
   curl_easy_setopt(
       c, CURLOPT_WRITEFUNCTION,
@@ -45,37 +48,31 @@ bool Healthy(int port) {
   return ok && code == 200;
 }
 
+bool Healthy(int port) {
+  CURL* c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
+  return Answers200(c, port, "/health");
+}
+
 // A single-member etcd on free ports with its data in a temp dir.
 class PrivateEtcd {
  public:
-  PrivateEtcd() : port_(testing::FreePort()) {
+  PrivateEtcd() : port_(testing::FreePort()), dir_("cask-etcd-outage") {
     int peer = testing::FreePort();
-    char tmpl[] = "/tmp/cask-etcd-outage.XXXXXX";
-    dir_ = mkdtemp(tmpl);
     std::string client = absl::StrCat("http://127.0.0.1:", port_);
     std::string peer_url = absl::StrCat("http://127.0.0.1:", peer);
     process_ = std::make_unique<testing::ChildProcess>(
         std::vector<std::string>{
-            g_etcd, "--name", "outage", "--data-dir", dir_ + "/data",
+            g_etcd, "--name", "outage", "--data-dir", dir_.path() + "/data",
             "--listen-client-urls", client, "--advertise-client-urls", client,
             "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
             peer_url, "--initial-cluster", "outage=" + peer_url},
-        dir_ + "/log");
-  }
-  ~PrivateEtcd() {
-    process_->Signal(SIGCONT);
-    process_->Kill(SIGKILL);
-    std::string cmd = "rm -rf " + dir_;
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "cleanup failed\n");
+        dir_.path() + "/log");
   }
 
   bool Start() {
-    if (!process_->Start()) return false;
-    for (int i = 0; i < 200; ++i) {
-      if (Healthy(port_)) return true;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return false;
+    return process_->Start() &&
+           testing::WaitUntil([&] { return Healthy(port_); });
   }
   void Kill() { process_->Kill(SIGKILL); }
   void Signal(int sig) { process_->Signal(sig); }
@@ -88,15 +85,9 @@ class PrivateEtcd {
 
  private:
   int port_;
-  std::string dir_;
+  testing::TempDir dir_;  // outlives the process: declared before it
   std::unique_ptr<testing::ChildProcess> process_;
 };
-
-WriteOptions When(Precondition p) {
-  WriteOptions o;
-  o.precondition = std::move(p);
-  return o;
-}
 
 TEST_CASE("etcd: bad URIs are InvalidArgument", "[etcd][uri]") {
   for (const char* uri :
@@ -142,18 +133,8 @@ bool PutExpired(int port, const std::string& etcd_key,
       absl::StrCat(R"({"key":")", absl::Base64Escape(etcd_key),
                    R"(","value":")", absl::Base64Escape(raw), R"("})");
   CURL* c = curl_easy_init();
-  std::string url = absl::StrCat("http://127.0.0.1:", port, "/v3/kv/put");
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROXY, "");
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(
-      c, CURLOPT_WRITEFUNCTION,
-      +[](char*, size_t s, size_t n, void*) { return s * n; });
-  bool ok = curl_easy_perform(c) == CURLE_OK;
-  long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  curl_easy_cleanup(c);
-  return ok && code == 200;
+  return Answers200(c, port, "/v3/kv/put");
 }
 
 TEST_CASE("etcd: an expired item not yet revoked is absent, also to CAS",
@@ -204,74 +185,30 @@ TEST_CASE("etcd: outage and restart lose no acknowledged write",
   REQUIRE(opened.ok());
   Driver& store = **opened;
 
-  std::map<std::string, std::string> acked;  // key -> etag
-  for (int i = 0; i < 20; ++i) {
-    std::string key = absl::StrCat("k:", i);
-    absl::StatusOr<std::string> etag =
-        store.Set(key, absl::StrCat("v", i), When(Precondition::CreateOnly()));
-    REQUIRE(etag.ok());
-    acked[key] = *etag;
-  }
+  std::map<std::string, std::string> acked = testing::WriteAcked(store);
 
   SECTION("a write sent to a frozen server is Unknown") {
-    server.Signal(SIGSTOP);
-    absl::StatusOr<std::string> r =
-        store.Set("k:0", "changed", When(Precondition::IfMatch(acked["k:0"])));
-    server.Signal(SIGCONT);
-    INFO(r.status().ToString());
-    REQUIRE(r.status().code() == absl::StatusCode::kUnknown);
-    REQUIRE(std::string(r.status().message()).find("unknown") !=
-            std::string::npos);
-    // The same store works again; the key holds one of the two states.
-    absl::StatusOr<Item> item = store.Get("k:0");
-    INFO(item.status().ToString());
-    REQUIRE(item.ok());
-    REQUIRE((item->value == "v0" || item->value == "changed"));
-    if (item->value == "v0") REQUIRE(item->meta.etag == acked["k:0"]);
-    acked.erase("k:0");
+    testing::CheckUnansweredWriteIsUnknown(
+        store, acked, [&] { server.Signal(SIGSTOP); },
+        [&] { server.Signal(SIGCONT); });
   }
 
   SECTION("down: Unavailable everywhere; restarted: everything is back") {
     server.Kill();
     for (int round = 0; round < 2; ++round) {
       INFO("round " << round);
-      CHECK(store.Get("k:1").status().code() == absl::StatusCode::kUnavailable);
-      CHECK(store.GetMeta("k:1").status().code() ==
-            absl::StatusCode::kUnavailable);
-      CHECK(store.Keys().status().code() == absl::StatusCode::kUnavailable);
-      CHECK(store.Set("new", "x").status().code() ==
-            absl::StatusCode::kUnavailable);
-      CHECK(store.Set("k:1", "x", When(Precondition::IfMatch(acked["k:1"])))
-                .status()
-                .code() == absl::StatusCode::kUnavailable);
+      testing::CheckAllUnavailable(store, acked);
+      // etcd's own paths: an etag list (read, then txn) and a lease.
       CHECK(store.Set("k:1", "x", When(Precondition{{{"1", "2"}}, {}}))
                 .status()
                 .code() == absl::StatusCode::kUnavailable);
-      CHECK(store.Remove("k:2", Precondition::MustExist()).code() ==
-            absl::StatusCode::kUnavailable);
-      Batch batch;
-      batch.Put("k:3", "y", When(Precondition::IfMatch(acked["k:3"])));
-      CHECK(store.Commit(batch).status().code() ==
-            absl::StatusCode::kUnavailable);
-      CHECK(store.Clear("k").code() == absl::StatusCode::kUnavailable);
       WriteOptions ttl;
       ttl.ttl = absl::Seconds(5);
       CHECK(store.Set("t", "x", ttl).status().code() ==
             absl::StatusCode::kUnavailable);
     }
     REQUIRE(server.Start());
-    for (const auto& [key, etag] : acked) {
-      absl::StatusOr<Meta> meta = store.GetMeta(key);
-      INFO(key << ": " << meta.status().ToString());
-      REQUIRE(meta.ok());
-      REQUIRE(meta->etag == etag);
-    }
-    REQUIRE_FALSE(*store.Has("new"));
-    absl::StatusOr<std::string> swapped =
-        store.Set("k:1", "after", When(Precondition::IfMatch(acked["k:1"])));
-    INFO(swapped.status().ToString());
-    REQUIRE(swapped.ok());
-    REQUIRE(*swapped != acked["k:1"]);
+    testing::CheckAckedAfterRestart(store, acked);
   }
 }
 

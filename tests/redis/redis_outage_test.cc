@@ -20,40 +20,32 @@
 #include "cask/status.h"
 #include "catch2/catch.hpp"
 #include "child_process.h"
+#include "outage_checks.h"
 #include "redis_store.h"
 
 namespace cask {
 namespace {
+
+using testing::When;
 
 std::string g_redis_server;
 
 // A redis-server on a free port with its data in a temp dir.
 class PrivateRedis {
  public:
-  PrivateRedis() : port_(testing::FreePort()) {
-    char tmpl[] = "/tmp/cask-redis-outage.XXXXXX";
-    dir_ = mkdtemp(tmpl);
+  PrivateRedis() : port_(testing::FreePort()), dir_("cask-redis-outage") {
     process_ = std::make_unique<testing::ChildProcess>(
         std::vector<std::string>{g_redis_server, "--bind", "127.0.0.1",
-                                 "--port", absl::StrCat(port_), "--dir", dir_,
-                                 "--save", "", "--appendonly", "yes",
-                                 "--appendfsync", "always"},
-        dir_ + "/log");
-  }
-  ~PrivateRedis() {
-    process_->Kill(SIGKILL);
-    std::string cmd = "rm -rf " + dir_;
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "cleanup failed\n");
+                                 "--port", absl::StrCat(port_), "--dir",
+                                 dir_.path(), "--save", "", "--appendonly",
+                                 "yes", "--appendfsync", "always"},
+        dir_.path() + "/log");
   }
 
   // Starts the server and waits until it answers PING.
   bool Start() {
-    if (!process_->Start()) return false;
-    for (int i = 0; i < 200; ++i) {
-      if (Admin("PING") == "PONG") return true;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return false;
+    return process_->Start() &&
+           testing::WaitUntil([&] { return Admin("PING") == "PONG"; });
   }
   void Kill() { process_->Kill(SIGKILL); }
 
@@ -80,15 +72,9 @@ class PrivateRedis {
 
  private:
   int port_;
-  std::string dir_;
+  testing::TempDir dir_;  // outlives the process: declared before it
   std::unique_ptr<testing::ChildProcess> process_;
 };
-
-WriteOptions When(Precondition p) {
-  WriteOptions o;
-  o.precondition = std::move(p);
-  return o;
-}
 
 TEST_CASE("redis: bad URIs are InvalidArgument", "[redis][uri]") {
   for (const char* uri :
@@ -148,68 +134,25 @@ TEST_CASE("redis: outage and restart lose no acknowledged write",
   REQUIRE(opened.ok());
   Driver& store = **opened;
 
-  std::map<std::string, std::string> acked;  // key -> etag
-  for (int i = 0; i < 20; ++i) {
-    std::string key = absl::StrCat("k:", i);
-    absl::StatusOr<std::string> etag =
-        store.Set(key, absl::StrCat("v", i), When(Precondition::CreateOnly()));
-    REQUIRE(etag.ok());
-    acked[key] = *etag;
-  }
+  std::map<std::string, std::string> acked = testing::WriteAcked(store);
 
   SECTION("a write whose reply never comes is Unknown") {
     // The server accepts the script but holds it: the reply cannot arrive
-    // within the 1 s timeout.
-    REQUIRE(server.Admin("CLIENT PAUSE 3000 WRITE") == "OK");
-    absl::StatusOr<std::string> r =
-        store.Set("k:0", "changed", When(Precondition::IfMatch(acked["k:0"])));
-    INFO(r.status().ToString());
-    REQUIRE(r.status().code() == absl::StatusCode::kUnknown);
-    REQUIRE(std::string(r.status().message()).find("unknown") !=
-            std::string::npos);
-    REQUIRE(server.Admin("CLIENT UNPAUSE") == "OK");
-    // The store reconnects by itself; the key holds one of the two states.
-    absl::StatusOr<Item> item = store.Get("k:0");
-    REQUIRE(item.ok());
-    REQUIRE((item->value == "v0" || item->value == "changed"));
-    if (item->value == "v0") REQUIRE(item->meta.etag == acked["k:0"]);
-    acked.erase("k:0");
+    // within the 1 s timeout. The store reconnects by itself afterwards.
+    testing::CheckUnansweredWriteIsUnknown(
+        store, acked,
+        [&] { REQUIRE(server.Admin("CLIENT PAUSE 3000 WRITE") == "OK"); },
+        [&] { REQUIRE(server.Admin("CLIENT UNPAUSE") == "OK"); });
   }
 
   SECTION("down: Unavailable everywhere; restarted: everything is back") {
     server.Kill();
     for (int round = 0; round < 2; ++round) {
       INFO("round " << round);
-      CHECK(store.Get("k:1").status().code() == absl::StatusCode::kUnavailable);
-      CHECK(store.GetMeta("k:1").status().code() ==
-            absl::StatusCode::kUnavailable);
-      CHECK(store.Keys().status().code() == absl::StatusCode::kUnavailable);
-      CHECK(store.Set("new", "x").status().code() ==
-            absl::StatusCode::kUnavailable);
-      CHECK(store.Set("k:1", "x", When(Precondition::IfMatch(acked["k:1"])))
-                .status()
-                .code() == absl::StatusCode::kUnavailable);
-      CHECK(store.Remove("k:2", Precondition::MustExist()).code() ==
-            absl::StatusCode::kUnavailable);
-      Batch batch;
-      batch.Put("k:3", "y", When(Precondition::IfMatch(acked["k:3"])));
-      CHECK(store.Commit(batch).status().code() ==
-            absl::StatusCode::kUnavailable);
-      CHECK(store.Clear("k").code() == absl::StatusCode::kUnavailable);
+      testing::CheckAllUnavailable(store, acked);
     }
     REQUIRE(server.Start());
-    for (const auto& [key, etag] : acked) {
-      absl::StatusOr<Meta> meta = store.GetMeta(key);
-      INFO(key << ": " << meta.status().ToString());
-      REQUIRE(meta.ok());
-      REQUIRE(meta->etag == etag);
-    }
-    REQUIRE_FALSE(*store.Has("new"));
-    absl::StatusOr<std::string> swapped =
-        store.Set("k:1", "after", When(Precondition::IfMatch(acked["k:1"])));
-    INFO(swapped.status().ToString());
-    REQUIRE(swapped.ok());
-    REQUIRE(*swapped != acked["k:1"]);
+    testing::CheckAckedAfterRestart(store, acked);
   }
 }
 

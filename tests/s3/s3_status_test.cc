@@ -23,19 +23,17 @@
 #include "http_client.h"
 #include "s3_errors.h"
 #include "s3_store.h"
+#include "status_test_util.h"
 
 namespace {
 
 using cask::Driver;
 using cask::Precondition;
-using cask::WriteOptions;
+using cask::objstore_test::ClosedPort;
+using cask::objstore_test::When;
+using cask::objstore_test::WithPrefix;
 
 std::string BaseUrl() { return std::getenv("CASK_TEST_S3_URL"); }
-
-std::string WithPrefix(const std::string& base, const std::string& prefix) {
-  std::size_t q = base.find('?');
-  return absl::StrCat(base.substr(0, q), "/", prefix, base.substr(q));
-}
 
 std::unique_ptr<Driver> Fresh() {
   auto store = cask::OpenS3StoreUri(WithPrefix(
@@ -43,38 +41,6 @@ std::unique_ptr<Driver> Fresh() {
   INFO(store.status().ToString());
   REQUIRE(store.ok());
   return *std::move(store);
-}
-
-WriteOptions When(Precondition p) {
-  WriteOptions o;
-  o.precondition = std::move(p);
-  return o;
-}
-
-template <typename T>
-absl::Status StatusOf(const absl::StatusOr<T>& s) {
-  return s.status();
-}
-absl::Status StatusOf(const absl::Status& s) { return s; }
-
-#define REQUIRE_CODE(expr, expected)  \
-  do {                                \
-    absl::Status _s = StatusOf(expr); \
-    INFO(_s.ToString());              \
-    REQUIRE(_s.code() == (expected)); \
-  } while (0)
-
-// A TCP port on 127.0.0.1 with nothing listening.
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 TEST_CASE("if-match on a missing key: S3's 404 is a mismatch", "[s3]") {

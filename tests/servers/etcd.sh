@@ -9,7 +9,9 @@ set -euo pipefail
 verb=${1:?start|stop}
 dir=${2:?DIR}
 port=${CASK_ETCD_PORT:-12379}
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+etcd_healthy() { curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; }
 case "$verb" in
   start)
     if ! command -v etcd >/dev/null; then
@@ -31,30 +33,14 @@ case "$verb" in
       --listen-metrics-urls "http://127.0.0.1:$metrics" \
       >"$dir/etcd.log" 2>&1 &
     echo $! >"$dir/pid"
-    for _ in $(seq 1 100); do
-      # Our own process must be the one answering (the port may be taken).
-      if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-        echo "server exited (port $port in use?)" >&2
-        exit 1
-      fi
-      if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 &&
-        kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-        echo "export CASK_TEST_ETCD_URL=etcd://127.0.0.1:$port"
-        exit 0
-      fi
-      sleep 0.1
-    done
+    wait_ready "$dir" "$port" \
+      "export CASK_TEST_ETCD_URL=etcd://127.0.0.1:$port" etcd_healthy && exit 0
     echo "etcd did not answer on port $port" >&2
     tail -5 "$dir/etcd.log" >&2 || true
     exit 1
     ;;
   stop)
-    if [[ -f "$dir/pid" ]]; then
-      pid=$(cat "$dir/pid")
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      rm -f "$dir/pid"
-    fi
+    stop_by_pid "$dir"
     ;;
   *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac

@@ -59,9 +59,9 @@ std::string EncodeOutcome(const CommitResult& result);
 
 // --- Test hooks (tests/processes, bench/processes).
 
-// Whether clients of this process may take over when the owner goes away
-// (default true). With false they only reconnect, so a test can keep the
-// owner in dedicated processes that it kills.
+// Whether this process may own stores (default true). With false, Open
+// always returns a client and clients only reconnect when the owner goes
+// away, so a test can keep owners in dedicated processes that it kills.
 void SetTakeoverAllowed(bool allowed);
 // The pid of the process serving the store at `path` (SO_PEERCRED).
 absl::StatusOr<pid_t> OwnerPid(const std::string& path);

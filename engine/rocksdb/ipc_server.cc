@@ -25,11 +25,16 @@ struct IpcAccess {
   static absl::StatusOr<std::optional<std::string>> ReadSys(
       EngineImpl* e, const std::string& key) {
     std::string value;
-    rocksdb::Status s = e->db_->Get(rocksdb::ReadOptions(), e->sys_cf_, key,
-                                    &value);
+    rocksdb::Status s =
+        e->db_->Get(rocksdb::ReadOptions(), e->sys_cf_, key, &value);
     if (s.IsNotFound()) return std::nullopt;
     if (!s.ok()) return FromRocks(s, "read an outcome record");
     return value;
+  }
+  static void DropOutcomes(EngineImpl* e, const std::string& begin,
+                           const std::string& end) {
+    // Best effort: a failure only leaves records behind.
+    (void)e->db_->DeleteRange(rocksdb::WriteOptions(), e->sys_cf_, begin, end);
   }
 };
 
@@ -37,6 +42,7 @@ namespace ipc {
 namespace {
 
 constexpr int kWorkers = 16;
+constexpr std::uint64_t kPruneEvery = 256;
 
 thread_local std::string tl_outcome_key;
 
@@ -68,20 +74,17 @@ std::string Err(const absl::Status& s) {
 
 absl::Status Malformed(Type type) {
   return absl::InvalidArgumentError(absl::StrCat(
-      "cask ipc: malformed payload for request type ",
-      static_cast<int>(type)));
+      "cask ipc: malformed payload for request type ", static_cast<int>(type)));
 }
 
-absl::StatusOr<std::string> SocketAddress(const std::string& dir,
-                                          int* dir_fd) {
+absl::StatusOr<std::string> SocketAddress(const std::string& dir, int* dir_fd) {
   std::string path = dir + "/" + kSocketName;
   *dir_fd = -1;
   if (path.size() < sizeof(sockaddr_un{}.sun_path)) return path;
   int fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cask ipc: cannot open \"", dir, "\": ",
-                     std::strerror(errno)));
+    return absl::UnavailableError(absl::StrCat("cask ipc: cannot open \"", dir,
+                                               "\": ", std::strerror(errno)));
   }
   *dir_fd = fd;
   return absl::StrCat("/proc/self/fd/", fd, "/", kSocketName);
@@ -159,9 +162,9 @@ absl::StatusOr<int> ConnectSocket(const std::string& dir) {
   if (dir_fd >= 0) close(dir_fd);
   if (r < 0) {
     close(fd);
-    return absl::UnavailableError(absl::StrCat(
-        "cask ipc: cannot connect to the owner of \"", dir,
-        "\": ", std::strerror(err)));
+    return absl::UnavailableError(
+        absl::StrCat("cask ipc: cannot connect to the owner of \"", dir,
+                     "\": ", std::strerror(err)));
   }
   return fd;
 }
@@ -283,6 +286,7 @@ absl::StatusOr<std::string> Service::Handle(Type type,
   RequestId id;
   id.client = r.U64();
   id.seq = r.U64();
+  const std::uint64_t settled_below = r.U64();
   std::string key;
   std::string value;
   Precondition pre;
@@ -321,6 +325,12 @@ absl::StatusOr<std::string> Service::Handle(Type type,
   }
   if (!r.done()) return Malformed(type);
 
+  // Every 256 writes of a client, drop its settled outcome records.
+  if (id.seq != 0 && id.seq % kPruneEvery == 0 && settled_below > 1) {
+    IpcAccess::DropOutcomes(static_cast<EngineImpl*>(engine_),
+                            OutcomeKey(id.client, 0),
+                            OutcomeKey(id.client, settled_below));
+  }
   std::string okey;
   if (id.seq != 0) {
     okey = OutcomeKey(id.client, id.seq);
@@ -410,8 +420,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const std::string& dir,
   sockaddr_un addr = MakeAddr(*path);
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       chmod(path->c_str(), 0600) != 0 || listen(fd, 128) != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cask ipc: cannot serve \"", dir, "\": ", std::strerror(errno)));
+    return absl::UnavailableError(absl::StrCat("cask ipc: cannot serve \"", dir,
+                                               "\": ", std::strerror(errno)));
   }
   s->socket_path_ = dir + "/" + kSocketName;
   if (pipe2(s->wake_fd_, O_CLOEXEC) != 0) {
@@ -502,8 +512,7 @@ void Server::ReadLoop(std::shared_ptr<Conn> conn) {
     }
     auto payload = std::make_shared<std::string>(h.length, '\0');
     if (!ReadFull(conn->fd, payload->data(), h.length)) break;
-    std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back([this, conn, h, payload] {
+    auto job = [this, conn, h, payload] {
       absl::StatusOr<std::string> out =
           service_->Handle(static_cast<Type>(h.type), *payload);
       std::lock_guard<std::mutex> wl(conn->write_mu);
@@ -514,7 +523,18 @@ void Server::ReadLoop(std::shared_ptr<Conn> conn) {
         SendFrame(conn->fd, Type::kError, h.call, Err(out.status()));
         shutdown(conn->fd, SHUT_RDWR);
       }
-    });
+    };
+    // Reads are answered on this thread (one thread hand-off less); writes
+    // go to the workers, so that a connection's pipelined writes reach the
+    // engine's write queue together (group commit).
+    Type t = static_cast<Type>(h.type);
+    if (t != Type::kSet && t != Type::kRemove && t != Type::kClear &&
+        t != Type::kCommit && t != Type::kCompact && t != Type::kMaintenance) {
+      job();
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(std::move(job));
     cv_.notify_one();
   }
   shutdown(conn->fd, SHUT_RDWR);

@@ -12,10 +12,10 @@
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
-#include <set>
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -383,7 +383,8 @@ class SharedEngine final : public Engine {
                                     const WriteOptions& options) override {
     if (Engine* e = Local()) return e->Set(key, value, options);
     Writer w;
-    WriteId(w);
+    InFlight in_flight(this);
+    WriteId(w, in_flight.seq);
     w.Str(key);
     w.Str(value);
     w.Pre(options.precondition);
@@ -400,7 +401,8 @@ class SharedEngine final : public Engine {
                         const Precondition& precondition) override {
     if (Engine* e = Local()) return e->Remove(key, precondition);
     Writer w;
-    WriteId(w);
+    InFlight in_flight(this);
+    WriteId(w, in_flight.seq);
     w.Str(key);
     w.Pre(precondition);
     return StatusOnly(Type::kRemove, w.out(), true);
@@ -423,14 +425,16 @@ class SharedEngine final : public Engine {
   absl::Status DoClear(const std::string& base) override {
     if (Engine* e = Local()) return e->Clear(base);
     Writer w;
-    WriteId(w);
+    InFlight in_flight(this);
+    WriteId(w, in_flight.seq);
     w.Str(base);
     return StatusOnly(Type::kClear, w.out(), true);
   }
   absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override {
     if (Engine* e = Local()) return e->Commit(batch);
     Writer w;
-    WriteId(w);
+    InFlight in_flight(this);
+    WriteId(w, in_flight.seq);
     w.U32(static_cast<std::uint32_t>(batch.size()));
     for (const BatchOp& op : batch.ops()) {
       w.U8(static_cast<std::uint8_t>(op.kind));
@@ -473,9 +477,36 @@ class SharedEngine final : public Engine {
     return local_;
   }
 
-  void WriteId(Writer& w) {
+  // A write's sequence number, registered while the write is in flight:
+  // every sequence below the lowest in flight is settled, and the owner may
+  // drop their outcome records (no retry of them can come).
+  class InFlight {
+   public:
+    explicit InFlight(SharedEngine* e) : e_(e) {
+      std::lock_guard<std::mutex> lock(e->seq_mu_);
+      seq = e->next_seq_++;
+      e->in_flight_.insert(seq);
+    }
+    ~InFlight() {
+      std::lock_guard<std::mutex> lock(e_->seq_mu_);
+      e_->in_flight_.erase(seq);
+    }
+    std::uint64_t seq;
+
+   private:
+    SharedEngine* const e_;
+  };
+
+  // (client id, sequence, lowest sequence in flight).
+  void WriteId(Writer& w, std::uint64_t seq) {
+    std::uint64_t settled;
+    {
+      std::lock_guard<std::mutex> lock(seq_mu_);
+      settled = *in_flight_.begin();
+    }
     w.U64(client_id_);
-    w.U64(next_seq_.fetch_add(1));
+    w.U64(seq);
+    w.U64(settled);
   }
 
   absl::Status StatusOnly(Type type, std::string_view payload, bool write) {
@@ -522,11 +553,10 @@ class SharedEngine final : public Engine {
           "cask engine: lost the owner of \"", path_,
           "\" while a write was in flight and could not reach a new owner "
           "within ",
-          absl::FormatDuration(kFailoverWindow),
-          ": the outcome is unknown"));
+          absl::FormatDuration(kFailoverWindow), ": the outcome is unknown"));
     }
-    return absl::UnavailableError(absl::StrCat(
-        "cask engine: cannot reach the owner of \"", path_, "\""));
+    return absl::UnavailableError(
+        absl::StrCat("cask engine: cannot reach the owner of \"", path_, "\""));
   }
 
   // Replaces connection generation `gen` with a new connection, or makes
@@ -624,7 +654,9 @@ class SharedEngine final : public Engine {
   const std::string path_;
   const EngineOptions options_;
   const std::uint64_t client_id_;
-  std::atomic<std::uint64_t> next_seq_{1};
+  std::mutex seq_mu_;
+  std::uint64_t next_seq_ = 1;         // guarded by seq_mu_
+  std::set<std::uint64_t> in_flight_;  // guarded by seq_mu_
   std::atomic<bool> stop_{false};
 
   Capabilities caps_;
@@ -664,9 +696,9 @@ void PollingWatch::Run() {
       return;  // fell behind the retention: delivery stops
     }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::microseconds(
-                           absl::ToInt64Microseconds(kWatchPoll)),
-                 [&] { return stop_; });
+    cv_.wait_for(
+        lock, std::chrono::microseconds(absl::ToInt64Microseconds(kWatchPoll)),
+        [&] { return stop_; });
   }
 }
 
@@ -686,7 +718,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& path,
     return OpenEngineWithEnv(path, options, nullptr);
   }
   std::unique_ptr<DirLock> dir_lock;
-  switch (DirLock::TryLock(path, &dir_lock)) {
+  // With takeover off (a test hook) this process never owns the store.
+  DirLock::Result lock_result = g_takeover_allowed.load()
+                                    ? DirLock::TryLock(path, &dir_lock)
+                                    : DirLock::Result::kHeldElsewhere;
+  switch (lock_result) {
     case DirLock::Result::kHeldHere:
       return absl::UnavailableError(absl::StrCat(
           "cask engine: store \"", path,

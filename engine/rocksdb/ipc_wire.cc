@@ -65,9 +65,9 @@ Header DecodeHeader(const char* p) {
 
 absl::Status CheckHeader(const Header& h, bool from_client) {
   if (h.version != kVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cask ipc: protocol version ", h.version, " (this side speaks ",
-        kVersion, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cask ipc: protocol version ", h.version,
+                     " (this side speaks ", kVersion, ")"));
   }
   if (h.reserved != 0) {
     return absl::InvalidArgumentError("cask ipc: reserved header bits set");

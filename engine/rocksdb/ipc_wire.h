@@ -104,7 +104,9 @@ class Reader {
   bool ok_ = true;
 };
 
-// A request's write identity: sequence 0 means none (reads).
+// A write request starts with (client id, sequence, settled_below): every
+// sequence of that client below settled_below has been answered, so its
+// outcome record may be dropped. Sequence 0 means no identity.
 struct RequestId {
   std::uint64_t client = 0;
   std::uint64_t seq = 0;

@@ -1,13 +1,10 @@
 // The race block: concurrent read-modify-write increments on one key, and
 // concurrent create-only on one key, across threads and (where the store
 // is shared between processes) across forked processes.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
-#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cask/status.h"
+#include "race_util.h"
 #include "util.h"
 
 namespace cask::conformance {
@@ -22,46 +20,6 @@ namespace {
 
 constexpr int kThreads = 8;
 constexpr int kProcesses = 4;
-
-struct IncrementOutcome {
-  std::int64_t acknowledged = 0;
-  std::int64_t mismatches = 0;
-  std::string error;  // first unexpected status, if any
-};
-
-// Increments the counter under `key` `n` times with CAS, retrying each
-// increment on mismatch until it is acknowledged.
-IncrementOutcome Increment(Driver& store, const std::string& key, int n) {
-  IncrementOutcome out;
-  for (int i = 0; i < n; ++i) {
-    while (true) {
-      absl::StatusOr<Item> item = store.Get(key);
-      if (!item.ok()) {
-        out.error = item.status().ToString();
-        return out;
-      }
-      std::int64_t value = 0;
-      if (!absl::SimpleAtoi(item->value, &value)) {
-        out.error = "counter is not a number: " + item->value;
-        return out;
-      }
-      WriteOptions swap;
-      swap.precondition = Precondition::IfMatch(item->meta.etag);
-      absl::StatusOr<std::string> r =
-          store.Set(key, absl::StrCat(value + 1), swap);
-      if (r.ok()) {
-        ++out.acknowledged;
-        break;
-      }
-      if (!IsCasMismatch(r.status())) {
-        out.error = r.status().ToString();
-        return out;
-      }
-      ++out.mismatches;
-    }
-  }
-  return out;
-}
 
 std::int64_t ReadCounter(Driver& store, const std::string& key) {
   std::int64_t value = -1;
@@ -146,41 +104,6 @@ TEST_CASE("race: 8 threads create-only one key; exactly one wins", "[race]") {
     REQUIRE(losers == kThreads - 1);
     REQUIRE(MustGet(*store, key) == absl::StrCat("owner-", winner_id.load()));
   }
-}
-
-// Runs `body` in `n` forked children; each writes one int64 to the pipe.
-// Returns the values, or fails the test if a child failed.
-std::vector<std::int64_t> ForkChildren(
-    int n, const std::function<std::int64_t(int)>& body) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::vector<pid_t> pids;
-  for (int i = 0; i < n; ++i) {
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      std::int64_t result = body(i);
-      ssize_t w = write(fds[1], &result, sizeof result);
-      _exit(w == sizeof result && result >= 0 ? 0 : 1);
-    }
-    pids.push_back(pid);
-  }
-  close(fds[1]);
-  std::vector<std::int64_t> results;
-  std::int64_t value;
-  while (read(fds[0], &value, sizeof value) == sizeof value) {
-    results.push_back(value);
-  }
-  close(fds[0]);
-  for (pid_t pid : pids) {
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-  }
-  REQUIRE(results.size() == static_cast<std::size_t>(n));
-  return results;
 }
 
 TEST_CASE("race: 4 processes increment one key; count = acknowledged swaps",

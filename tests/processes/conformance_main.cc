@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<cask::Driver>> OpenClient() {
 
 int main(int argc, char** argv) {
   cask::processes::MaybeRunOwner(argc, argv);
+  cask::engine::ipc::SetTakeoverAllowed(false);  // owners are helpers only
   Root() = cask::processes::MakeTempDir("proc-conf");
   if (Root().empty()) {
     return cask::conformance::SkipConformance("processes",

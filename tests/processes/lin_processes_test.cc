@@ -21,8 +21,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "catch2/catch.hpp"
 #include "cask/engine.h"
+#include "catch2/catch.hpp"
 #include "history_test_util.h"
 #include "ipc.h"
 #include "proc_util.h"
@@ -87,10 +87,9 @@ TEST_CASE("engine from 4 processes, owner killed: histories linearizable") {
     RequireLinearizable(run, absl::StrCat("processes-", i));
     std::filesystem::remove_all(dir);
   }
-  WARN("engine (4 client processes, owner killed " << total_kills
-                                                   << " times in all): "
-                                                   << stats.ToString()
-                                                   << ", all linearizable");
+  WARN("engine (4 client processes, owner killed "
+       << total_kills << " times in all): " << stats.ToString()
+       << ", all linearizable");
   // The kills must really have happened during the runs.
   CHECK(total_kills >= histories);
 }

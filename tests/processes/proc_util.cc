@@ -18,8 +18,7 @@ namespace cask::processes {
 EngineOptions TestOptions(bool buffered) {
   EngineOptions options;
   options.maintenance_interval = absl::Milliseconds(50);
-  options.durability =
-      buffered ? Durability::kBuffered : Durability::kDurable;
+  options.durability = buffered ? Durability::kBuffered : Durability::kDurable;
   return options;
 }
 

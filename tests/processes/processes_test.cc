@@ -19,12 +19,14 @@
 
 #include "absl/time/clock.h"
 #include "cask/engine.h"
+#include "cask/open.h"
 #include "cask/status.h"
 #include "catch2/catch.hpp"
 #include "ipc.h"
 #include "ipc_internal.h"
 #include "ipc_wire.h"
 #include "proc_util.h"
+#include "race_util.h"
 
 namespace cask {
 namespace {
@@ -34,11 +36,11 @@ using engine::ipc::Reader;
 using engine::ipc::Type;
 using engine::ipc::Writer;
 
-#define REQUIRE_OK(expr)                       \
-  do {                                         \
-    auto _s = (expr);                          \
-    INFO(std::string(_s.ToString()));          \
-    REQUIRE(_s.ok());                          \
+#define REQUIRE_OK(expr)              \
+  do {                                \
+    auto _s = (expr);                 \
+    INFO(std::string(_s.ToString())); \
+    REQUIRE(_s.ok());                 \
   } while (0)
 
 // A store in a fresh directory, owned by a separate process, plus
@@ -86,9 +88,7 @@ struct Raw {
     fd = *c;
   }
   ~Raw() { close(fd); }
-  bool Send(std::string_view bytes) {
-    return engine::ipc::WriteAll(fd, bytes);
-  }
+  bool Send(std::string_view bytes) { return engine::ipc::WriteAll(fd, bytes); }
   // The next frame: (header, payload); header.type 0 at EOF.
   std::pair<Header, std::string> Next() {
     char head[engine::ipc::kHeaderBytes];
@@ -115,10 +115,12 @@ struct Raw {
 
 std::string SetPayload(std::uint64_t client, std::uint64_t seq,
                        const std::string& key, const std::string& value,
-                       const Precondition& pre = {}) {
+                       const Precondition& pre = {},
+                       std::uint64_t settled_below = 1) {
   Writer w;
   w.U64(client);
   w.U64(seq);
+  w.U64(settled_below);
   w.Str(key);
   w.Str(value);
   w.Pre(pre);
@@ -126,63 +128,16 @@ std::string SetPayload(std::uint64_t client, std::uint64_t seq,
   return w.out();
 }
 
-// Runs `body` in n forked children; each returns an int64 through a pipe.
-std::vector<std::int64_t> Children(int n,
-                                   const std::function<std::int64_t(int)>& body,
-                                   const std::function<void()>& meanwhile = {}) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::vector<pid_t> pids;
-  for (int i = 0; i < n; ++i) {
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      std::int64_t v = body(i);
-      ssize_t w = write(fds[1], &v, sizeof v);
-      _exit(w == sizeof v ? 0 : 1);
-    }
-    pids.push_back(pid);
-  }
-  close(fds[1]);
-  if (meanwhile) meanwhile();
-  std::vector<std::int64_t> out;
-  std::int64_t v;
-  while (read(fds[0], &v, sizeof v) == sizeof v) out.push_back(v);
-  close(fds[0]);
-  for (pid_t pid : pids) {
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
-  }
-  REQUIRE(out.size() == static_cast<std::size_t>(n));
-  return out;
-}
-
 // Increments "counter" `times` times by swap; the number of acknowledged
 // swaps, or -1 on an unexpected status (kUnknown included).
 std::int64_t Increment(Driver& store, int times) {
-  std::int64_t acks = 0;
-  while (acks < times) {
-    absl::StatusOr<Item> item = store.Get("counter");
-    if (!item.ok()) {
-      std::fprintf(stderr, "increment get: %s\n",
-                   std::string(item.status().ToString()).c_str());
-      return -1;
-    }
-    std::int64_t n = std::stoll(item->value);
-    absl::StatusOr<std::string> set =
-        store.Set("counter", std::to_string(n + 1),
-                  {.precondition = Precondition::IfMatch(item->meta.etag)});
-    if (set.ok()) {
-      ++acks;
-    } else if (!IsCasMismatch(set.status())) {
-      std::fprintf(stderr, "increment: %s\n",
-                   std::string(set.status().ToString()).c_str());
-      return -1;
-    }
+  conformance::IncrementOutcome o =
+      conformance::Increment(store, "counter", times);
+  if (!o.error.empty()) {
+    std::fprintf(stderr, "increment: %s\n", o.error.c_str());
+    return -1;
   }
-  return acks;
+  return o.acknowledged;
 }
 
 TEST_CASE("a client gets the owner's results and statuses") {
@@ -241,10 +196,10 @@ TEST_CASE("a client gets the owner's results and statuses") {
   REQUIRE_OK(c->Clear("a"));
   CHECK(*c2->Keys() == std::vector<std::string>{"q"});
   // Checks before the owner: bad key, negative ttl.
-  CHECK(c->Set("", "v").status().code() ==
-        absl::StatusCode::kInvalidArgument);
-  CHECK(c->Set("k", "v", {.precondition = {}, .ttl = absl::Seconds(-1)}).status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(c->Set("", "v").status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(c->Set("k", "v", {.precondition = {}, .ttl = absl::Seconds(-1)})
+            .status()
+            .code() == absl::StatusCode::kInvalidArgument);
   // TTL is applied by the owner.
   absl::StatusOr<std::string> t =
       c->Set("t", "v", {.precondition = {}, .ttl = absl::Milliseconds(100)});
@@ -256,11 +211,27 @@ TEST_CASE("a client gets the owner's results and statuses") {
   REQUIRE_OK(c->Compact());
 }
 
+TEST_CASE("OpenStore(\"cask:///dir\") is a client too") {
+  Fixture f;
+  std::unique_ptr<Engine> c = f.Client();
+  absl::StatusOr<std::string> etag = c->Set("x", "1");
+  REQUIRE_OK(etag.status());
+  absl::StatusOr<std::unique_ptr<Driver>> store = OpenStore("cask://" + f.dir);
+  REQUIRE_OK(store.status());
+  absl::StatusOr<Item> item = (*store)->Get("x");
+  REQUIRE_OK(item.status());
+  CHECK(item->meta.etag == *etag);
+  CHECK((*store)
+            ->Set("x", "2", {.precondition = Precondition::IfMatch("1.0")})
+            .status()
+            .code() == absl::StatusCode::kAborted);
+}
+
 TEST_CASE("the socket is private and bad frames close only their connection") {
   Fixture f;
   std::unique_ptr<Engine> c = f.Client();
   REQUIRE_OK(c->Set("k", "v").status());
-  struct stat st{};
+  struct stat st {};
   REQUIRE(stat((f.dir + "/cask.sock").c_str(), &st) == 0);
   CHECK(S_ISSOCK(st.st_mode));
   CHECK((st.st_mode & 0777) == 0600);
@@ -323,19 +294,19 @@ TEST_CASE("a retried write returns its first result, also after failover") {
     REQUIRE(r2.StatusOf().ok());
     CHECK(r2.Str() == etag);
     // A create-only write retried: its etag, not a false mismatch.
-    std::string r3_bytes = raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
-                                              Precondition::CreateOnly()));
+    std::string r3_bytes = raw.Call(
+        Type::kSet, SetPayload(42, 2, "c", "v", Precondition::CreateOnly()));
     Reader r3(r3_bytes);
     REQUIRE(r3.StatusOf().ok());
     created = r3.Str();
-    std::string r4_bytes = raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
-                                              Precondition::CreateOnly()));
+    std::string r4_bytes = raw.Call(
+        Type::kSet, SetPayload(42, 2, "c", "v", Precondition::CreateOnly()));
     Reader r4(r4_bytes);
     REQUIRE(r4.StatusOf().ok());
     CHECK(r4.Str() == created);
     // A new sequence number is a new request: create-only now fails.
-    std::string r5_bytes = raw.Call(Type::kSet, SetPayload(42, 3, "c", "v",
-                                              Precondition::CreateOnly()));
+    std::string r5_bytes = raw.Call(
+        Type::kSet, SetPayload(42, 3, "c", "v", Precondition::CreateOnly()));
     Reader r5(r5_bytes);
     CHECK(r5.StatusOf().code() == absl::StatusCode::kAborted);
   }
@@ -346,8 +317,8 @@ TEST_CASE("a retried write returns its first result, also after failover") {
     Reader r1(r1_bytes);
     REQUIRE(r1.StatusOf().ok());
     CHECK(r1.Str() == etag);
-    std::string r2_bytes = raw.Call(Type::kSet, SetPayload(42, 2, "c", "v",
-                                              Precondition::CreateOnly()));
+    std::string r2_bytes = raw.Call(
+        Type::kSet, SetPayload(42, 2, "c", "v", Precondition::CreateOnly()));
     Reader r2(r2_bytes);
     REQUIRE(r2.StatusOf().ok());
     CHECK(r2.Str() == created);
@@ -355,6 +326,19 @@ TEST_CASE("a retried write returns its first result, also after failover") {
   std::unique_ptr<Engine> c = f.Client();
   CHECK(c->revision() == 2);  // two writes applied, once each
   CHECK(c->GetMeta("k")->etag == etag);
+  {
+    // Sequence 256 says 1..255 are settled: their records are dropped, so
+    // sequence 1 is now a new request (a real client never reuses it).
+    Raw raw(f.dir);
+    std::string p_bytes =
+        raw.Call(Type::kSet, SetPayload(42, 256, "p", "v", {}, 256));
+    Reader p(p_bytes);
+    REQUIRE(p.StatusOf().ok());
+    std::string again_bytes = raw.Call(Type::kSet, SetPayload(42, 1, "k", "v"));
+    Reader again(again_bytes);
+    REQUIRE(again.StatusOf().ok());
+    CHECK(again.Str() != etag);
+  }
 }
 
 TEST_CASE("increment race across processes with owner kills") {
@@ -364,7 +348,7 @@ TEST_CASE("increment race across processes with owner kills") {
     REQUIRE_OK(c->Set("counter", "0").status());
   }
   const int per_process = 150;
-  std::vector<std::int64_t> acks = Children(
+  std::vector<std::int64_t> acks = conformance::ForkChildren(
       4,
       [&](int) -> std::int64_t {
         engine::ipc::SetTakeoverAllowed(false);
@@ -399,32 +383,43 @@ TEST_CASE("owner exit: a client process takes over") {
   std::string dir = processes::MakeTempDir("proc-exit");
   REQUIRE(!dir.empty());
   {
-    absl::StatusOr<std::unique_ptr<Engine>> e =
-        Engine::Open(dir, processes::TestOptions());
-    REQUIRE_OK(e.status());
-    REQUIRE(!engine::ipc::IsClient(**e));
-    REQUIRE_OK((*e)->Set("counter", "0").status());
+    // Created through a helper process: this process must not open RocksDB
+    // before it forks (RocksDB's background threads do not survive fork).
+    pid_t helper = processes::SpawnOwner(dir);
+    REQUIRE(helper > 0);
+    {
+      absl::StatusOr<std::unique_ptr<Engine>> e =
+          Engine::Open(dir, processes::TestOptions());
+      REQUIRE_OK(e.status());
+      REQUIRE(engine::ipc::IsClient(**e));
+      REQUIRE_OK((*e)->Set("counter", "0").status());
+    }
+    processes::KillAndReap(helper);
   }
   // Client i stops after 40 * (i + 1) increments, so owners come and go.
-  std::vector<std::int64_t> acks = Children(4, [&](int i) -> std::int64_t {
-    absl::StatusOr<std::unique_ptr<Engine>> e =
-        Engine::Open(dir, processes::TestOptions());
-    if (!e.ok()) {
-      std::fprintf(stderr, "open: %s\n",
-                   std::string(e.status().ToString()).c_str());
-      return -1;
-    }
-    return Increment(**e, 40 * (i + 1));
-  });
+  std::vector<std::int64_t> acks =
+      conformance::ForkChildren(4, [&](int i) -> std::int64_t {
+        engine::ipc::SetTakeoverAllowed(true);
+        absl::StatusOr<std::unique_ptr<Engine>> e =
+            Engine::Open(dir, processes::TestOptions());
+        if (!e.ok()) {
+          std::fprintf(stderr, "open: %s\n",
+                       std::string(e.status().ToString()).c_str());
+          return -1;
+        }
+        return Increment(**e, 40 * (i + 1));
+      });
   std::int64_t total = 0;
   for (std::int64_t a : acks) total += a;
   CHECK(total == 40 * (1 + 2 + 3 + 4));
+  engine::ipc::SetTakeoverAllowed(true);  // nobody serves it now
   absl::StatusOr<std::unique_ptr<Engine>> e =
       Engine::Open(dir, processes::TestOptions());
+  engine::ipc::SetTakeoverAllowed(false);
   REQUIRE_OK(e.status());
   CHECK(std::stoll((*e)->Get("counter")->value) == total);
   CHECK((*e)->revision() == static_cast<std::uint64_t>(total) + 1);
-  e->reset();
+  e->reset();  // (this process owned it last; nothing forks after this)
   std::filesystem::remove_all(dir);
 }
 
@@ -467,5 +462,8 @@ TEST_CASE("a client's watch resumes across failovers without gaps") {
 
 int main(int argc, char** argv) {
   cask::processes::MaybeRunOwner(argc, argv);
+  // The test process never takes over: the tests kill owners, and must not
+  // kill themselves. ("owner exit" turns it back on in its children.)
+  cask::engine::ipc::SetTakeoverAllowed(false);
   return Catch::Session().run(argc, argv);
 }

@@ -33,8 +33,9 @@
 //   Open: kInvalidArgument  the directory is not a cask store (or a bad
 //                           option / URI);
 //         kDataLoss         the store is corrupted;
-//         kUnavailable      the store is already open (in this or another
-//                           process: RocksDB's LOCK file). Retry later.
+//         kUnavailable      the store is already open in this process
+//                           (one Engine per store and process), or no
+//                           owner process could be reached or become one.
 //   writes: kResourceExhausted  disk full; kUnavailable  another I/O error.
 //         After a failed write the engine refuses further writes with the
 //         same error until RocksDB recovers (it retries on each write);
@@ -42,9 +43,11 @@
 //   reads of a corrupted record, Changes/Watch of a log record whose
 //         checksum fails: kDataLoss.
 //
-// Processes: one process opens a directory at a time (multi-process serving
-// comes with issue 4). Thread safety: an Engine is safe for concurrent use
-// by any number of threads.
+// Processes (docs/processes.md): any number of processes may Open one
+// directory. The first holds RocksDB and serves the others over a Unix
+// socket in the directory; their Engines forward every call and take over
+// when the owner exits or dies. Thread safety: an Engine is safe for
+// concurrent use by any number of threads.
 #ifndef CASK_ENGINE_H_
 #define CASK_ENGINE_H_
 

@@ -1,4 +1,6 @@
 // The `cask` binary as a user drives it: output and every exit code.
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -205,6 +207,66 @@ TEST_CASE("import refuses a truncated dump", "[cli]") {
   REQUIRE(r.exit_code == 6);
   REQUIRE(r.err.find("truncated") != std::string::npos);
   REQUIRE(Cask(dst.uri, {"import"}, "not a dump").exit_code == 2);
+}
+
+}  // namespace
+}  // namespace cask::testing
+
+namespace cask::testing {
+namespace {
+
+// `cask serve` and plain CLI calls on one store directory at once: the
+// first opener owns the store and serves the others (docs/processes.md).
+TEST_CASE("the CLI works on a store that cask serve holds open", "[cli]") {
+  if (std::string(CASK_CLI_TEST_SCHEME) != "cask" ||
+      RunProcess({CASK_BINARY, "--help"}).out.find("serve") ==
+          std::string::npos) {
+    WARN("SKIPPED: needs the engine and cask serve in this build");
+    return;
+  }
+  TempStore t;
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  pid_t server = fork();
+  REQUIRE(server >= 0);
+  if (server == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    execl(CASK_BINARY, CASK_BINARY, "--store", t.uri.c_str(), "serve",
+          "--port", "0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string url;
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n') url.push_back(c);
+  close(out[0]);
+  INFO("server said: " << url);
+  REQUIRE(url.rfind("http://127.0.0.1:", 0) == 0);
+
+  // A CLI process on the same directory while the server owns it.
+  ProcessResult set = Cask(t.uri, {"set", "shared", "from-cli"});
+  INFO(set.err);
+  REQUIRE(set.exit_code == 0);
+  std::string etag = Chomp(set.out);
+  // The server sees it at once, with the same etag.
+  ProcessResult over_http = Cask(url, {"meta", "shared"});
+  REQUIRE(over_http.exit_code == 0);
+  REQUIRE(over_http.out.find("etag: " + etag + "\n") != std::string::npos);
+  // A swap through the server, then a stale swap from the CLI.
+  REQUIRE(Cask(url, {"set", "shared", "from-http", "--if-match", etag})
+              .exit_code == 0);
+  REQUIRE(Cask(t.uri, {"set", "shared", "stale", "--if-match", etag})
+              .exit_code == 3);
+
+  // SIGTERM drains and exits 0; the next CLI call takes the store over.
+  REQUIRE(kill(server, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(waitpid(server, &status, 0) == server);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(Cask(t.uri, {"get", "shared"}).out == "from-http");
 }
 
 }  // namespace

@@ -1,13 +1,12 @@
 // OpenStore(uri): the one table from URI schemes to store factories.
 // Each adapter built in adds its row under its CASK_HAVE_<NAME> macro.
-#include "cask/open.h"
-
 #include <cctype>
 #include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cask/open.h"
 #include "cask/string_view_compat.h"
 #include "lru_store.h"
 #include "memory_store.h"
@@ -74,49 +73,47 @@ absl::StatusOr<std::unique_ptr<Driver>> OpenLru(std::string_view text) {
 }
 
 const std::vector<Scheme>& Schemes() {
-  static const auto* schemes = new std::vector<Scheme>{
-      {"mem", [](std::string_view) { return CreateMemoryStore(); }},
-      {"memory", [](std::string_view) { return CreateMemoryStore(); }},
-      {"lru", OpenLru},
-      {"null",
-       [](std::string_view) -> absl::StatusOr<std::unique_ptr<Driver>> {
-         return CreateNullStore();
-       }},
+  static const auto* schemes = new std::vector<Scheme> {
+    {"mem", [](std::string_view) { return CreateMemoryStore(); }},
+        {"memory", [](std::string_view) { return CreateMemoryStore(); }},
+        {"lru", OpenLru},
+        {"null",
+         [](std::string_view) -> absl::StatusOr<std::unique_ptr<Driver>> {
+           return CreateNullStore();
+         }},
 #if CASK_HAVE_FS
-      {"file", OpenFsStoreUri},
+        {"file", OpenFsStoreUri},
 #endif
 #if CASK_HAVE_ENGINE
-      {"cask", OpenEngineUri},
+        {"cask", OpenEngineUri},
 #endif
 #if CASK_HAVE_REDIS
-      {"redis", OpenRedisStoreUri},
+        {"redis", OpenRedisStoreUri},
 #endif
 #if CASK_HAVE_SQLITE
-      {"sqlite", OpenSqliteStoreUri},
+        {"sqlite", OpenSqliteStoreUri},
 #endif
 #if CASK_HAVE_POSTGRES
-      {"postgres", OpenPostgresStoreUri},
-      {"postgresql", OpenPostgresStoreUri},
+        {"postgres", OpenPostgresStoreUri},
+        {"postgresql", OpenPostgresStoreUri},
 #endif
 #if CASK_HAVE_MYSQL
-      {"mysql", OpenMysqlStoreUri},
-      {"mariadb", OpenMysqlStoreUri},
+        {"mysql", OpenMysqlStoreUri}, {"mariadb", OpenMysqlStoreUri},
 #endif
 #if CASK_HAVE_ETCD
-      {"etcd", OpenEtcdStoreUri},
+        {"etcd", OpenEtcdStoreUri},
 #endif
 #if CASK_HAVE_S3
-      {"s3", OpenS3StoreUri},
+        {"s3", OpenS3StoreUri},
 #endif
 #if CASK_HAVE_AZURE_BLOB
-      {"azblob", OpenAzureBlobStoreUri},
+        {"azblob", OpenAzureBlobStoreUri},
 #endif
 #if CASK_HAVE_AZURE_TABLE
-      {"aztable", OpenAzureTableStoreUri},
+        {"aztable", OpenAzureTableStoreUri},
 #endif
 #if CASK_HAVE_HTTP
-      {"http", OpenHttpStoreUri},
-      {"https", OpenHttpStoreUri},
+        {"http", OpenHttpStoreUri}, {"https", OpenHttpStoreUri},
 #endif
   };
   return *schemes;
@@ -145,7 +142,8 @@ absl::StatusOr<std::unique_ptr<Driver>> OpenStore(std::string_view uri) {
   }
 #endif
   return absl::InvalidArgumentError(
-      absl::StrCat("cannot open store \"", ToAbsl(uri), "\": unknown scheme; this build "
+      absl::StrCat("cannot open store \"", ToAbsl(uri),
+                   "\": unknown scheme; this build "
                    "supports: ",
                    absl::StrJoin(SupportedSchemes(), ", ")));
 }

@@ -15,7 +15,7 @@ constexpr int kMaxPinAttempts = 16;
 
 // What the layers hold for one key.
 struct View {
-  std::optional<Item> top;    // the top layer's entry, tombstone or not
+  std::optional<Item> top;  // the top layer's entry, tombstone or not
   bool top_is_tombstone = false;
   bool lower_has = false;     // some lower layer holds the key
   std::optional<Item> lower;  // the first lower layer's copy
@@ -251,7 +251,8 @@ absl::StatusOr<std::unique_ptr<Driver>> CreateOverlayStore(
     return absl::InvalidArgumentError("overlay needs at least one layer");
   }
   for (const auto& layer : layers) {
-    if (layer == nullptr) return absl::InvalidArgumentError("null overlay layer");
+    if (layer == nullptr)
+      return absl::InvalidArgumentError("null overlay layer");
   }
   return std::make_unique<OverlayStore>(std::move(layers));
 }

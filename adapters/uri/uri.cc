@@ -82,7 +82,8 @@ absl::StatusOr<Uri> ParseUri(std::string_view text) {
       std::string_view port = authority.substr(port_colon + 1);
       std::uint32_t value = 0;
       if (!port.empty()) {
-        if (!absl::SimpleAtoi(ToAbsl(port), &value) || value == 0 || value > 65535) {
+        if (!absl::SimpleAtoi(ToAbsl(port), &value) || value == 0 ||
+            value > 65535) {
           return Bad(text, absl::StrCat("bad port \"", ToAbsl(port), "\""));
         }
         uri.port = static_cast<std::uint16_t>(value);
@@ -96,7 +97,8 @@ absl::StatusOr<Uri> ParseUri(std::string_view text) {
   uri.path = *path;
 
   if (!query.empty()) {
-    for (absl::string_view pair_view : absl::StrSplit(ToAbsl(query), '&', absl::SkipEmpty())) {
+    for (absl::string_view pair_view :
+         absl::StrSplit(ToAbsl(query), '&', absl::SkipEmpty())) {
       std::string_view pair = ToStd(pair_view);
       std::size_t eq = pair.find('=');
       absl::StatusOr<std::string> k = PercentDecode(pair.substr(0, eq));
@@ -120,8 +122,9 @@ absl::StatusOr<std::uint64_t> Uri::UintParam(std::string_view name,
   if (it == query.end()) return fallback;
   std::uint64_t value = 0;
   if (!absl::SimpleAtoi(it->second, &value)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "URI parameter ", ToAbsl(name), "=\"", it->second, "\" is not a number"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("URI parameter ", ToAbsl(name), "=\"", it->second,
+                     "\" is not a number"));
   }
   return value;
 }

@@ -16,17 +16,18 @@
 namespace cask {
 
 struct Uri {
-  std::string scheme;    // lower-cased, without ':'
+  std::string scheme;          // lower-cased, without ':'
   bool has_authority = false;  // "//" present
-  std::string user;      // percent-decoded
-  std::string password;  // percent-decoded
-  std::string host;      // "[::1]" keeps its brackets
+  std::string user;            // percent-decoded
+  std::string password;        // percent-decoded
+  std::string host;            // "[::1]" keeps its brackets
   std::optional<std::uint16_t> port;
-  std::string path;      // percent-decoded, "" when absent
+  std::string path;                          // percent-decoded, "" when absent
   std::map<std::string, std::string> query;  // percent-decoded
 
   // The query value for `name`, or `fallback`.
-  std::string Param(std::string_view name, std::string_view fallback = "") const;
+  std::string Param(std::string_view name,
+                    std::string_view fallback = "") const;
   // The query value for `name` parsed as an unsigned integer.
   // kInvalidArgument when present but not a number.
   absl::StatusOr<std::uint64_t> UintParam(std::string_view name,

@@ -6,9 +6,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "cask/string_view_compat.h"
 #include "cask/key.h"
 #include "cask/status.h"
+#include "cask/string_view_compat.h"
 
 namespace cask {
 namespace {
@@ -26,20 +26,20 @@ absl::Status CheckWrite(std::string_view store, const Capabilities& caps,
         absl::StrCat("key \"", key, "\": negative ttl"));
   }
   if (!options.precondition.empty() && !caps.cas) {
-    return CasUnsupportedError(absl::StrCat(
-        ToAbsl(store), " cannot evaluate ",
-        DescribePrecondition(options.precondition), " atomically (key \"",
-        key, "\")"));
+    return CasUnsupportedError(
+        absl::StrCat(ToAbsl(store), " cannot evaluate ",
+                     DescribePrecondition(options.precondition),
+                     " atomically (key \"", key, "\")"));
   }
   if (options.ttl > absl::ZeroDuration() && !caps.ttl) {
-    return absl::UnimplementedError(
-        absl::StrCat(ToAbsl(store), " does not support ttl (key \"", key, "\")"));
+    return absl::UnimplementedError(absl::StrCat(
+        ToAbsl(store), " does not support ttl (key \"", key, "\")"));
   }
   if (caps.max_value_bytes != 0 && value_size > caps.max_value_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "value for key \"", key, "\" is ", value_size,
-        " bytes, over the limit of ", caps.max_value_bytes, " bytes for ",
-        ToAbsl(store)));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("value for key \"", key, "\" is ", value_size,
+                     " bytes, over the limit of ", caps.max_value_bytes,
+                     " bytes for ", ToAbsl(store)));
   }
   return absl::OkStatus();
 }
@@ -118,7 +118,8 @@ absl::StatusOr<CommitResult> Driver::Commit(const Batch& batch) {
       return absl::InvalidArgumentError(
           absl::StrCat("verify of key \"", *k, "\" has no precondition"));
     }
-    if (op.kind != BatchOpKind::kPut && op.options.ttl != absl::ZeroDuration()) {
+    if (op.kind != BatchOpKind::kPut &&
+        op.options.ttl != absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
           absl::StrCat("ttl given for a non-put of key \"", *k, "\""));
     }
@@ -175,12 +176,14 @@ absl::StatusOr<CommitResult> Driver::DoCommit(const Batch&) {
 
 absl::StatusOr<std::vector<ChangeEvent>> Driver::DoChanges(std::uint64_t,
                                                            std::size_t) {
-  return absl::UnimplementedError(absl::StrCat(ToAbsl(name()), " has no change log"));
+  return absl::UnimplementedError(
+      absl::StrCat(ToAbsl(name()), " has no change log"));
 }
 
 absl::StatusOr<std::unique_ptr<Subscription>> Driver::DoWatch(
     const std::string&, std::uint64_t, WatchCallback) {
-  return absl::UnimplementedError(absl::StrCat(ToAbsl(name()), " has no change log"));
+  return absl::UnimplementedError(
+      absl::StrCat(ToAbsl(name()), " has no change log"));
 }
 
 }  // namespace cask

@@ -28,11 +28,12 @@ absl::StatusOr<std::string> Normalize(std::string_view input, bool allow_empty,
   }
   if (out.size() > kMaxKeyBytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat(ToAbsl(what), " is ", out.size(), " bytes, over the limit of ",
-                     kMaxKeyBytes));
+        absl::StrCat(ToAbsl(what), " is ", out.size(),
+                     " bytes, over the limit of ", kMaxKeyBytes));
   }
   if (out.find('\0') != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(what), " contains a NUL byte"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(what), " contains a NUL byte"));
   }
   std::size_t start = 0;
   while (start <= out.size()) {
@@ -40,9 +41,9 @@ absl::StatusOr<std::string> Normalize(std::string_view input, bool allow_empty,
     if (end == std::string::npos) end = out.size();
     std::string_view segment(out.data() + start, end - start);
     if (segment == "." || segment == "..") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          ToAbsl(what), " \"", out, "\" contains a '", ToAbsl(segment),
-          "' segment"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(what), " \"", out, "\" contains a '",
+                       ToAbsl(segment), "' segment"));
     }
     start = end + 1;
   }

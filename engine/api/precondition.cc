@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cask/string_view_compat.h"
 #include "cask/status.h"
+#include "cask/string_view_compat.h"
 
 namespace cask {
 namespace {
@@ -28,7 +28,8 @@ absl::Status ValidateSide(const std::optional<std::vector<std::string>>& side,
                           std::string_view name) {
   if (!side) return absl::OkStatus();
   if (side->empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(name), " has no etags"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(name), " has no etags"));
   }
   if (IsAny(*side)) return absl::OkStatus();
   for (const std::string& tag : *side) {

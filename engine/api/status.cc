@@ -12,8 +12,8 @@ namespace cask {
 namespace {
 
 // Payload type URLs. The conflicts payload is a sequence of records
-// [varint len][key][varint len][expected][1 byte has_actual][varint len][actual]
-// so that any byte may appear in a key or etag.
+// [varint len][key][varint len][expected][1 byte has_actual][varint
+// len][actual] so that any byte may appear in a key or etag.
 constexpr char kConflictsUrl[] = "cask/conflicts";
 
 void PutString(std::string& out, std::string_view s) {
@@ -72,12 +72,12 @@ bool IsCasUnsupported(const absl::Status& status) {
 
 absl::Status CasMismatchError(std::string_view key,
                               const std::optional<std::string>& current_etag) {
-  absl::Status status(absl::StatusCode::kAborted,
-                      absl::StrCat("precondition failed for key \"", ToAbsl(key),
-                                   "\" (", DescribeActual(current_etag), ")"));
-  status.SetPayload(kConflictsUrl,
-                    absl::Cord(EncodeConflicts(
-                        {Conflict{std::string(key), "", current_etag}})));
+  absl::Status status(
+      absl::StatusCode::kAborted,
+      absl::StrCat("precondition failed for key \"", ToAbsl(key), "\" (",
+                   DescribeActual(current_etag), ")"));
+  status.SetPayload(kConflictsUrl, absl::Cord(EncodeConflicts({Conflict{
+                                       std::string(key), "", current_etag}})));
   return status;
 }
 
@@ -88,15 +88,16 @@ std::optional<std::string> CurrentEtag(const absl::Status& status) {
 }
 
 absl::Status CasUnsupportedError(std::string_view what) {
-  return absl::UnimplementedError(absl::StrCat("CAS unsupported: ", ToAbsl(what)));
+  return absl::UnimplementedError(
+      absl::StrCat("CAS unsupported: ", ToAbsl(what)));
 }
 
 absl::Status CommitConflictError(const std::vector<Conflict>& conflicts) {
   std::vector<std::string> parts;
   parts.reserve(conflicts.size());
   for (const Conflict& c : conflicts) {
-    parts.push_back(absl::StrCat("\"", c.key, "\" expected ", c.expected,
-                                 ", ", DescribeActual(c.actual)));
+    parts.push_back(absl::StrCat("\"", c.key, "\" expected ", c.expected, ", ",
+                                 DescribeActual(c.actual)));
   }
   absl::Status status(
       absl::StatusCode::kAborted,

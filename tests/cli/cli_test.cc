@@ -83,7 +83,9 @@ TEST_CASE("exit 2: usage and invalid input", "[cli]") {
   ProcessResult bad_key = Cask(t.uri, {"set", "a/../b", "x"});
   REQUIRE(bad_key.exit_code == 2);
   REQUIRE(bad_key.err.find("..") != std::string::npos);
-  REQUIRE(Cask(t.uri, {"set", "k", "v", "--if-match", "\"unbalanced"}).exit_code == 2);
+  REQUIRE(
+      Cask(t.uri, {"set", "k", "v", "--if-match", "\"unbalanced"}).exit_code ==
+      2);
   REQUIRE(Cask(t.uri, {"set", "k", "v", "--if-match", "*,abc"}).exit_code == 2);
   REQUIRE(Cask(t.uri, {"set", "k", "v", "--ttl", "-1"}).exit_code == 2);
   REQUIRE(Cask("nope:", {"keys"}).exit_code == 2);
@@ -95,21 +97,27 @@ TEST_CASE("exit 2: usage and invalid input", "[cli]") {
 
 TEST_CASE("exit 3: CAS mismatch; exit 0 when the precondition holds", "[cli]") {
   TempStore t;
-  std::string e1 = Chomp(Cask(t.uri, {"set", "ref", "v1", "--if-none-match", "*"}).out);
+  std::string e1 =
+      Chomp(Cask(t.uri, {"set", "ref", "v1", "--if-none-match", "*"}).out);
   REQUIRE_FALSE(e1.empty());
-  ProcessResult again = Cask(t.uri, {"set", "ref", "v2", "--if-none-match", "*"});
+  ProcessResult again =
+      Cask(t.uri, {"set", "ref", "v2", "--if-none-match", "*"});
   REQUIRE(again.exit_code == 3);
   REQUIRE(again.err.find("ref") != std::string::npos);
   ProcessResult swap = Cask(t.uri, {"set", "ref", "v2", "--if-match", e1});
   REQUIRE(swap.exit_code == 0);
   std::string e2 = Chomp(swap.out);
   // Quoted HTTP-style etags are accepted too.
-  REQUIRE(Cask(t.uri, {"set", "ref", "v3", "--if-match", "\"" + e1 + "\""}).exit_code == 3);
+  REQUIRE(Cask(t.uri, {"set", "ref", "v3", "--if-match", "\"" + e1 + "\""})
+              .exit_code == 3);
   REQUIRE(Cask(t.uri, {"rm", "ref", "--if-match", e1}).exit_code == 3);
   REQUIRE(Cask(t.uri, {"get", "ref"}).out == "v2");
-  REQUIRE(Cask(t.uri, {"rm", "ref", "--if-match", "\"" + e2 + "\""}).exit_code == 0);
+  REQUIRE(
+      Cask(t.uri, {"rm", "ref", "--if-match", "\"" + e2 + "\""}).exit_code ==
+      0);
   REQUIRE(Cask(t.uri, {"get", "ref"}).exit_code == 1);
-  ProcessResult json = Cask(t.uri, {"--json", "set", "x", "1", "--if-match", "*"});
+  ProcessResult json =
+      Cask(t.uri, {"--json", "set", "x", "1", "--if-match", "*"});
   REQUIRE(json.exit_code == 3);
   REQUIRE(json.out.find("\"conflicts\"") != std::string::npos);
 }
@@ -157,16 +165,18 @@ TEST_CASE("commit: all or nothing from stdin", "[cli]") {
   std::string e = Chomp(Cask(t.uri, {"set", "refs:main", "c1"}).out);
   ProcessResult ok = Cask(t.uri, {"commit"},
                           "# move main, add an object\n"
-                          "update refs:main c2 " + e + "\n"
-                          "create objects:c2 \"tree with\\x20spaces\\n\"\n"
-                          "verify refs:none\n");
+                          "update refs:main c2 " +
+                              e +
+                              "\n"
+                              "create objects:c2 \"tree with\\x20spaces\\n\"\n"
+                              "verify refs:none\n");
   INFO(ok.err);
   REQUIRE(ok.exit_code == 0);
   REQUIRE(ok.out.find("put refs:main ") == 0);
   REQUIRE(Cask(t.uri, {"get", "objects:c2"}).out == "tree with spaces\n");
   // A stale etag fails the whole batch.
-  ProcessResult stale = Cask(t.uri, {"commit"},
-                             "update refs:main c3 " + e + "\ncreate new 1\n");
+  ProcessResult stale =
+      Cask(t.uri, {"commit"}, "update refs:main c3 " + e + "\ncreate new 1\n");
   REQUIRE(stale.exit_code == 3);
   REQUIRE(stale.err.find("refs:main") != std::string::npos);
   REQUIRE(Cask(t.uri, {"get", "new"}).exit_code == 1);
@@ -199,7 +209,8 @@ TEST_CASE("export | import moves data between stores", "[cli]") {
 TEST_CASE("import refuses a truncated dump", "[cli]") {
   TempStore src, dst;
   for (int i = 0; i < 100; ++i) {
-    REQUIRE(Cask(src.uri, {"set", "k" + std::to_string(i), "v"}).exit_code == 0);
+    REQUIRE(Cask(src.uri, {"set", "k" + std::to_string(i), "v"}).exit_code ==
+            0);
   }
   std::string dump = Cask(src.uri, {"export"}).out;
   std::string truncated = dump.substr(0, dump.size() - 3);
@@ -233,8 +244,8 @@ TEST_CASE("the CLI works on a store that cask serve holds open", "[cli]") {
     dup2(out[1], 1);
     close(out[0]);
     close(out[1]);
-    execl(CASK_BINARY, CASK_BINARY, "--store", t.uri.c_str(), "serve",
-          "--port", "0", static_cast<char*>(nullptr));
+    execl(CASK_BINARY, CASK_BINARY, "--store", t.uri.c_str(), "serve", "--port",
+          "0", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out[1]);
@@ -255,10 +266,12 @@ TEST_CASE("the CLI works on a store that cask serve holds open", "[cli]") {
   REQUIRE(over_http.exit_code == 0);
   REQUIRE(over_http.out.find("etag: " + etag + "\n") != std::string::npos);
   // A swap through the server, then a stale swap from the CLI.
-  REQUIRE(Cask(url, {"set", "shared", "from-http", "--if-match", etag})
-              .exit_code == 0);
-  REQUIRE(Cask(t.uri, {"set", "shared", "stale", "--if-match", etag})
-              .exit_code == 3);
+  REQUIRE(
+      Cask(url, {"set", "shared", "from-http", "--if-match", etag}).exit_code ==
+      0);
+  REQUIRE(
+      Cask(t.uri, {"set", "shared", "stale", "--if-match", etag}).exit_code ==
+      3);
 
   // SIGTERM drains and exits 0; the next CLI call takes the store over.
   REQUIRE(kill(server, SIGTERM) == 0);

@@ -1,10 +1,11 @@
 // The dump format in process: round trips, truncation and corruption at
 // every byte, --atomic all-or-nothing.
+#include "dump.h"
+
 #include <cstdio>
 
 #include "catch2/catch.hpp"
 #include "commands.h"
-#include "dump.h"
 #include "memory_store.h"
 
 namespace cask::testing {

@@ -25,7 +25,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
     for (const std::string& e : extra_env) putenv(strdup(e.c_str()));
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
@@ -44,7 +45,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   bool out_open = true, err_open = true;
   char buf[65536];
   while (out_open || err_open) {
-    pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0},
+    pollfd fds[3] = {{out[0], POLLIN, 0},
+                     {err[0], POLLIN, 0},
                      {in_open ? in[1] : -1, POLLOUT, 0}};
     if (poll(fds, 3, -1) < 0) break;
     for (int i = 0; i < 2; ++i) {

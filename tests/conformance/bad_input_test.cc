@@ -14,7 +14,14 @@ using Tags = std::vector<std::string>;
 
 const std::vector<std::string>& BadKeys() {
   static const auto* keys = new std::vector<std::string>{
-      "", ":", "///", "a:..:b", "..", ".", "a/./b", std::string("a\0b", 3),
+      "",
+      ":",
+      "///",
+      "a:..:b",
+      "..",
+      ".",
+      "a/./b",
+      std::string("a\0b", 3),
       std::string(kMaxKeyBytes + 1, 'k'),
   };
   return *keys;
@@ -48,11 +55,11 @@ TEST_CASE("malformed preconditions are InvalidArgument", "[bad-input]") {
   auto store = MakeStore();
   std::string etag = MustSet(*store, "k", "v");
   std::vector<Precondition> bad = {
-      Precondition{Tags{}, {}},                // empty list
+      Precondition{Tags{}, {}},  // empty list
       Precondition{{}, Tags{}},
-      Precondition{Tags{"*", etag}, {}},       // * mixed with tags
+      Precondition{Tags{"*", etag}, {}},  // * mixed with tags
       Precondition{{}, Tags{etag, "*"}},
-      Precondition{Tags{"has space"}, {}},     // not etagc
+      Precondition{Tags{"has space"}, {}},  // not etagc
       Precondition{Tags{"\"quoted\""}, {}},
       Precondition{Tags{""}, {}},
       Precondition{Tags{"W/"}, {}},
@@ -64,17 +71,20 @@ TEST_CASE("malformed preconditions are InvalidArgument", "[bad-input]") {
     o.precondition = p;
     CASK_REQUIRE_CODE(store->Set("k", "changed", o),
                       absl::StatusCode::kInvalidArgument);
-    CASK_REQUIRE_CODE(store->Remove("k", p), absl::StatusCode::kInvalidArgument);
+    CASK_REQUIRE_CODE(store->Remove("k", p),
+                      absl::StatusCode::kInvalidArgument);
   }
   REQUIRE(MustGet(*store, "k") == "v");
   REQUIRE(store->GetMeta("k")->etag == etag);
 }
 
-TEST_CASE("a value over the store's limit is ResourceExhausted", "[bad-input]") {
+TEST_CASE("a value over the store's limit is ResourceExhausted",
+          "[bad-input]") {
   auto store = MakeStore();
   std::uint64_t limit = store->capabilities().max_value_bytes;
   if (limit == 0 || limit > (64u << 20)) {
-    NoteSkippedBlock("oversized value", "store has no value limit under 64 MiB");
+    NoteSkippedBlock("oversized value",
+                     "store has no value limit under 64 MiB");
     return;
   }
   MustSet(*store, "k", "v");

@@ -101,7 +101,8 @@ TEST_CASE("a 1 MiB value round-trips", "[basic]") {
     return;
   }
   std::string big(1 << 20, '\0');
-  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>(i * 7);
   MustSet(*store, "big", big);
   REQUIRE(MustGet(*store, "big") == big);
 }
@@ -130,7 +131,8 @@ TEST_CASE("clear twice", "[basic]") {
 
 TEST_CASE("clear(base) removes only that subtree", "[basic]") {
   auto store = MakeStore();
-  for (const char* k : {"a:x", "a:y:z", "a", "ab:x", "b:x"}) MustSet(*store, k, "v");
+  for (const char* k : {"a:x", "a:y:z", "a", "ab:x", "b:x"})
+    MustSet(*store, k, "v");
   CASK_REQUIRE_OK(store->Clear("a"));
   REQUIRE(*store->Keys() == Keys{"a", "ab:x", "b:x"});
   CASK_REQUIRE_OK(store->Clear("a"));

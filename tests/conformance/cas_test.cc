@@ -18,7 +18,9 @@ WriteOptions When(Precondition p) {
 }
 
 Precondition IfMatch(Tags tags) { return Precondition{std::move(tags), {}}; }
-Precondition IfNoneMatch(Tags tags) { return Precondition{{}, std::move(tags)}; }
+Precondition IfNoneMatch(Tags tags) {
+  return Precondition{{}, std::move(tags)};
+}
 
 // A store-independent etag that no store issues.
 const std::string kForeignEtag = "never-issued-etag-0";
@@ -43,7 +45,8 @@ bool CasOrCheckRefusal(Driver& store) {
 TEST_CASE("create-only twice: second is a mismatch, value unchanged", "[cas]") {
   auto store = MakeStore();
   if (!CasOrCheckRefusal(*store)) return;
-  std::string etag = MustSet(*store, "obj", "first", When(Precondition::CreateOnly()));
+  std::string etag =
+      MustSet(*store, "obj", "first", When(Precondition::CreateOnly()));
   absl::StatusOr<std::string> again =
       store->Set("obj", "second", When(Precondition::CreateOnly()));
   CASK_REQUIRE_CODE(again, absl::StatusCode::kAborted);
@@ -64,7 +67,8 @@ TEST_CASE("if-match current etag swaps; stale etag is a mismatch", "[cas]") {
   auto store = MakeStore();
   if (!CasOrCheckRefusal(*store)) return;
   std::string e1 = MustSet(*store, "ref", "v1");
-  std::string e2 = MustSet(*store, "ref", "v2", When(Precondition::IfMatch(e1)));
+  std::string e2 =
+      MustSet(*store, "ref", "v2", When(Precondition::IfMatch(e1)));
   REQUIRE(e2 != e1);
   REQUIRE(MustGet(*store, "ref") == "v2");
   absl::StatusOr<std::string> stale =
@@ -72,8 +76,9 @@ TEST_CASE("if-match current etag swaps; stale etag is a mismatch", "[cas]") {
   CASK_REQUIRE_CODE(stale, absl::StatusCode::kAborted);
   REQUIRE(CurrentEtag(stale.status()) == e2);
   REQUIRE(MustGet(*store, "ref") == "v2");
-  CASK_REQUIRE_CODE(store->Set("ref", "v3", When(Precondition::IfMatch(kForeignEtag))),
-                    absl::StatusCode::kAborted);
+  CASK_REQUIRE_CODE(
+      store->Set("ref", "v3", When(Precondition::IfMatch(kForeignEtag))),
+      absl::StatusCode::kAborted);
 }
 
 TEST_CASE("if-match on a missing key is a mismatch", "[cas]") {
@@ -101,7 +106,8 @@ TEST_CASE("if-none-match current etag fails, other etag holds", "[cas]") {
   auto store = MakeStore();
   if (!CasOrCheckRefusal(*store)) return;
   // Absent key: any if-none-match list holds.
-  std::string e1 = MustSet(*store, "k", "v1", When(Precondition::IfNoneMatch(kForeignEtag)));
+  std::string e1 =
+      MustSet(*store, "k", "v1", When(Precondition::IfNoneMatch(kForeignEtag)));
   CASK_REQUIRE_CODE(store->Set("k", "v2", When(Precondition::IfNoneMatch(e1))),
                     absl::StatusCode::kAborted);
   REQUIRE(MustGet(*store, "k") == "v1");
@@ -130,11 +136,13 @@ TEST_CASE("etag lists", "[cas]") {
   auto store = MakeStore();
   if (!CasOrCheckRefusal(*store)) return;
   std::string e1 = MustSet(*store, "k", "v1");
-  std::string e2 = MustSet(*store, "k", "v2", When(IfMatch({kForeignEtag, e1})));
+  std::string e2 =
+      MustSet(*store, "k", "v2", When(IfMatch({kForeignEtag, e1})));
   CASK_REQUIRE_CODE(store->Set("k", "v3", When(IfMatch({kForeignEtag, e1}))),
                     absl::StatusCode::kAborted);
-  CASK_REQUIRE_CODE(store->Set("k", "v3", When(IfNoneMatch({kForeignEtag, e2}))),
-                    absl::StatusCode::kAborted);
+  CASK_REQUIRE_CODE(
+      store->Set("k", "v3", When(IfNoneMatch({kForeignEtag, e2}))),
+      absl::StatusCode::kAborted);
   MustSet(*store, "k", "v3", When(IfNoneMatch({kForeignEtag, e1})));
   REQUIRE(MustGet(*store, "k") == "v3");
 }
@@ -217,8 +225,9 @@ TEST_CASE("no etag reuse after clear", "[cas]") {
     return;
   }
   REQUIRE(old_etag != new_etag);
-  CASK_REQUIRE_CODE(store->Set("a:k", "x", When(Precondition::IfMatch(old_etag))),
-                    absl::StatusCode::kAborted);
+  CASK_REQUIRE_CODE(
+      store->Set("a:k", "x", When(Precondition::IfMatch(old_etag))),
+      absl::StatusCode::kAborted);
   REQUIRE(MustGet(*store, "a:k") == "same");
 }
 

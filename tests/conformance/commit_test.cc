@@ -19,7 +19,8 @@ WriteOptions When(Precondition p) {
 
 bool BatchOrCheckRefusal(Driver& store) {
   if (store.capabilities().atomic_batch) return true;
-  NoteSkippedBlock("commit", "store declares no atomic_batch; asserting kUnimplemented");
+  NoteSkippedBlock("commit",
+                   "store declares no atomic_batch; asserting kUnimplemented");
   Batch batch;
   batch.Put("a", "1").Put("b", "2");
   absl::StatusOr<CommitResult> r = store.Commit(batch);
@@ -65,9 +66,10 @@ TEST_CASE("commit is all-or-nothing and names every failing key", "[commit]") {
   MustSet(*store, "c", "c1");
 
   Batch batch;
-  batch.Put("a", "a2", When(Precondition::IfMatch(a)))   // holds
+  batch
+      .Put("a", "a2", When(Precondition::IfMatch(a)))             // holds
       .Put("b", "b2", When(Precondition::IfMatch("stale-etag")))  // fails
-      .Put("c", "c2", When(Precondition::CreateOnly()))  // fails: exists
+      .Put("c", "c2", When(Precondition::CreateOnly()))   // fails: exists
       .Put("new", "n", When(Precondition::CreateOnly()))  // holds
       .Delete("a:child");
   absl::StatusOr<CommitResult> r = store->Commit(batch);
@@ -115,7 +117,8 @@ TEST_CASE("commit: conditional delete of a missing key fails", "[commit]") {
   REQUIRE(*store->Has("keep"));
 }
 
-TEST_CASE("commit: duplicate key is invalid, even after normalisation", "[commit]") {
+TEST_CASE("commit: duplicate key is invalid, even after normalisation",
+          "[commit]") {
   auto store = MakeStore();
   Batch batch;
   batch.Put("a:b", "1").Put("/a/b/", "2");
@@ -123,7 +126,8 @@ TEST_CASE("commit: duplicate key is invalid, even after normalisation", "[commit
   REQUIRE(store->Keys()->empty());
 }
 
-TEST_CASE("commit: bad key or verify without precondition is invalid", "[commit]") {
+TEST_CASE("commit: bad key or verify without precondition is invalid",
+          "[commit]") {
   auto store = MakeStore();
   Batch bad_key;
   bad_key.Put("ok", "1").Put("a:..:b", "2");

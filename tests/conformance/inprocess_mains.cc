@@ -25,16 +25,17 @@ absl::StatusOr<std::unique_ptr<Driver>> MakeMountedStorage() {
   for (const char* base : {"s1", "s10", "a:y"}) {
     absl::StatusOr<std::unique_ptr<Driver>> d = cask::CreateMemoryStore();
     if (!d.ok()) return d.status();
-    if (absl::Status s = storage->Mount(base, std::shared_ptr<Driver>(*std::move(d)));
+    if (absl::Status s =
+            storage->Mount(base, std::shared_ptr<Driver>(*std::move(d)));
         !s.ok()) {
       return s;
     }
   }
-  absl::StatusOr<std::unique_ptr<Driver>> lru =
-      cask::CreateLruStore(cask::LruOptions{.max_entries = 1000,
-                                            .max_bytes = 0});
+  absl::StatusOr<std::unique_ptr<Driver>> lru = cask::CreateLruStore(
+      cask::LruOptions{.max_entries = 1000, .max_bytes = 0});
   if (!lru.ok()) return lru.status();
-  if (absl::Status s = storage->Mount("lock", std::shared_ptr<Driver>(*std::move(lru)));
+  if (absl::Status s =
+          storage->Mount("lock", std::shared_ptr<Driver>(*std::move(lru)));
       !s.ok()) {
     return s;
   }

@@ -8,8 +8,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "catch2/catch.hpp"
 #include "cask/driver.h"
+#include "catch2/catch.hpp"
 #include "target.h"
 
 namespace cask::conformance {
@@ -46,11 +46,11 @@ struct StringMaker<absl::StatusCode> {
 };
 }  // namespace Catch
 
-#define CASK_REQUIRE_OK(expr)                   \
-  do {                                          \
-    const absl::Status _s = (expr);             \
-    INFO(_s.ToString());                        \
-    REQUIRE(_s.ok());                           \
+#define CASK_REQUIRE_OK(expr)       \
+  do {                              \
+    const absl::Status _s = (expr); \
+    INFO(_s.ToString());            \
+    REQUIRE(_s.ok());               \
   } while (0)
 
 // REQUIRE that a Status or StatusOr has exactly `code`.

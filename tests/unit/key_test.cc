@@ -15,10 +15,10 @@ TEST_CASE("NormalizeKey follows unstorage's separators", "[key]") {
 }
 
 TEST_CASE("NormalizeKey rejects what SPEC 1 forbids", "[key]") {
-  for (std::string bad : {std::string(""), std::string(":/\\"),
-                          std::string("a:..:b"), std::string(".."),
-                          std::string("a/."), std::string("x\0y", 3),
-                          std::string(kMaxKeyBytes + 1, 'a')}) {
+  for (std::string bad :
+       {std::string(""), std::string(":/\\"), std::string("a:..:b"),
+        std::string(".."), std::string("a/."), std::string("x\0y", 3),
+        std::string(kMaxKeyBytes + 1, 'a')}) {
     CHECK(NormalizeKey(bad).status().code() ==
           absl::StatusCode::kInvalidArgument);
   }

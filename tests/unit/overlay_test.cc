@@ -1,10 +1,9 @@
 // Overlay behaviour over populated lower layers, which the conformance
 // suite (empty stores only) cannot show.
-#include "overlay_store.h"
-
 #include "cask/status.h"
 #include "catch2/catch.hpp"
 #include "memory_store.h"
+#include "overlay_store.h"
 
 namespace cask {
 namespace {
@@ -25,7 +24,8 @@ struct Layers {
 TEST_CASE("overlay: reads fall through, writes go to the top", "[overlay]") {
   Layers l;
   CHECK(l.overlay->Get("shared:a")->value == "lower-a");
-  CHECK(l.overlay->GetMeta("shared:a")->etag == l.base->GetMeta("shared:a")->etag);
+  CHECK(l.overlay->GetMeta("shared:a")->etag ==
+        l.base->GetMeta("shared:a")->etag);
   REQUIRE(l.overlay->Set("shared:a", "top-a").ok());
   CHECK(l.overlay->Get("shared:a")->value == "top-a");
   CHECK(l.base->Get("shared:a")->value == "lower-a");
@@ -36,12 +36,14 @@ TEST_CASE("overlay: remove hides lower copies; keys and clear agree",
           "[overlay]") {
   Layers l;
   REQUIRE(l.overlay->Remove("shared:a").ok());
-  CHECK(l.overlay->Get("shared:a").status().code() == absl::StatusCode::kNotFound);
+  CHECK(l.overlay->Get("shared:a").status().code() ==
+        absl::StatusCode::kNotFound);
   CHECK_FALSE(*l.overlay->Has("shared:a"));
   CHECK(*l.overlay->Keys() == Keys{"shared:b"});
   CHECK(l.base->Get("shared:a")->value == "lower-a");
   // Re-creating a hidden key is a create (it does not exist).
-  REQUIRE(l.overlay->Set("shared:a", "again", {Precondition::CreateOnly()}).ok());
+  REQUIRE(
+      l.overlay->Set("shared:a", "again", {Precondition::CreateOnly()}).ok());
   CHECK(l.overlay->Get("shared:a")->value == "again");
   REQUIRE(l.overlay->Clear("shared").ok());
   CHECK(l.overlay->Keys()->empty());
@@ -54,14 +56,16 @@ TEST_CASE("overlay: CAS sees the merged view", "[overlay]") {
   CHECK(IsCasMismatch(
       l.overlay->Set("shared:b", "x", {Precondition::CreateOnly()}).status()));
   CHECK(IsCasMismatch(
-      l.overlay->Set("shared:b", "x", {Precondition::IfMatch("nope")}).status()));
+      l.overlay->Set("shared:b", "x", {Precondition::IfMatch("nope")})
+          .status()));
   absl::StatusOr<std::string> swapped =
       l.overlay->Set("shared:b", "x", {Precondition::IfMatch(lower_etag)});
   REQUIRE(swapped.ok());
   CHECK(IsCasMismatch(
       l.overlay->Remove("shared:b", Precondition::IfMatch(lower_etag))));
   REQUIRE(l.overlay->Remove("shared:b", Precondition::IfMatch(*swapped)).ok());
-  CHECK(IsCasMismatch(l.overlay->Remove("shared:b", Precondition::MustExist())));
+  CHECK(
+      IsCasMismatch(l.overlay->Remove("shared:b", Precondition::MustExist())));
 }
 
 TEST_CASE("overlay: commit across layers is atomic on the top", "[overlay]") {

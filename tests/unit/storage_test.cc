@@ -39,7 +39,8 @@ TEST_CASE("a mount hides what its parent holds below it", "[storage]") {
   auto storage = Storage::Create(root);
   REQUIRE(storage->Mount("m", Memory()).ok());
   CHECK(storage->Keys()->empty());
-  CHECK(storage->Get("m:hidden").status().code() == absl::StatusCode::kNotFound);
+  CHECK(storage->Get("m:hidden").status().code() ==
+        absl::StatusCode::kNotFound);
   REQUIRE(storage->Unmount("m").ok());
   CHECK(*storage->Keys() == Keys{"m:hidden"});
   CHECK(storage->Unmount("m").code() == absl::StatusCode::kNotFound);
@@ -62,14 +63,15 @@ TEST_CASE("clear(base) inside a mount clears only that part", "[storage]") {
 TEST_CASE("CAS unsupported on a mount without CAS, before it is called",
           "[storage]") {
   auto storage = Storage::Create(Memory());
-  REQUIRE(storage->Mount("cache", std::shared_ptr<Driver>(CreateNullStore())).ok());
+  REQUIRE(
+      storage->Mount("cache", std::shared_ptr<Driver>(CreateNullStore())).ok());
   WriteOptions create;
   create.precondition = Precondition::CreateOnly();
   absl::StatusOr<std::string> r = storage->Set("cache:k", "v", create);
   CHECK(IsCasUnsupported(r.status()));
   CHECK(storage->Set("other", "v", create).ok());
-  CHECK(IsCasUnsupported(
-      storage->Remove("cache:k", Precondition::MustExist())));
+  CHECK(
+      IsCasUnsupported(storage->Remove("cache:k", Precondition::MustExist())));
 }
 
 TEST_CASE("a commit spanning mounts is unsupported; within one it works",

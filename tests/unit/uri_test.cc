@@ -28,7 +28,8 @@ TEST_CASE("ParseUri: file paths, IPv6, errors", "[uri]") {
   CHECK_FALSE(ParseUri("nocolon").ok());
   CHECK_FALSE(ParseUri("x://h:99999").ok());
   CHECK_FALSE(ParseUri("x://h/%zz").ok());
-  CHECK_FALSE(ParseUri("lru:?max_entries=abc")->UintParam("max_entries", 1).ok());
+  CHECK_FALSE(
+      ParseUri("lru:?max_entries=abc")->UintParam("max_entries", 1).ok());
 }
 
 }  // namespace

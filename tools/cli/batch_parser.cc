@@ -45,12 +45,24 @@ absl::StatusOr<std::vector<std::string>> TokenizeLine(std::string_view line) {
       if (i == line.size()) break;
       char e = line[i++];
       switch (e) {
-        case '\\': token.push_back('\\'); break;
-        case '"': token.push_back('"'); break;
-        case 'n': token.push_back('\n'); break;
-        case 'r': token.push_back('\r'); break;
-        case 't': token.push_back('\t'); break;
-        case '0': token.push_back('\0'); break;
+        case '\\':
+          token.push_back('\\');
+          break;
+        case '"':
+          token.push_back('"');
+          break;
+        case 'n':
+          token.push_back('\n');
+          break;
+        case 'r':
+          token.push_back('\r');
+          break;
+        case 't':
+          token.push_back('\t');
+          break;
+        case '0':
+          token.push_back('\0');
+          break;
         case 'x': {
           int hi = i < line.size() ? Hex(line[i]) : -1;
           int lo = i + 1 < line.size() ? Hex(line[i + 1]) : -1;
@@ -81,8 +93,8 @@ absl::StatusOr<Batch> ParseBatch(std::string_view text) {
     ++number;
     std::string_view line = ToStd(raw);
     auto fail = [&](std::string_view why) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "commit input line ", number, ": ", ToAbsl(why)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("commit input line ", number, ": ", ToAbsl(why)));
     };
     absl::StatusOr<std::vector<std::string>> tokens = TokenizeLine(line);
     if (!tokens.ok()) return fail(ToStd(tokens.status().message()));
@@ -96,8 +108,8 @@ absl::StatusOr<Batch> ParseBatch(std::string_view text) {
       if (t.size() == 4) options.precondition = Precondition::IfMatch(t[3]);
       batch.Put(t[1], t[2], options);
     } else if (op == "delete" && (t.size() == 2 || t.size() == 3)) {
-      batch.Delete(t[1], t.size() == 3 ? Precondition::IfMatch(t[2])
-                                       : Precondition{});
+      batch.Delete(
+          t[1], t.size() == 3 ? Precondition::IfMatch(t[2]) : Precondition{});
     } else if (op == "verify" && (t.size() == 2 || t.size() == 3)) {
       batch.Verify(t[1], t.size() == 3 ? Precondition::IfMatch(t[2])
                                        : Precondition::CreateOnly());

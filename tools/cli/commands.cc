@@ -220,9 +220,10 @@ void ReportError(const Context& ctx, const absl::Status& status) {
   if (IsCasMismatch(status)) {
     json conflicts = json::array();
     for (const Conflict& c : Conflicts(status)) {
-      conflicts.push_back({{"key", c.key},
-                           {"expected", c.expected},
-                           {"actual", c.actual ? json(*c.actual) : json(nullptr)}});
+      conflicts.push_back(
+          {{"key", c.key},
+           {"expected", c.expected},
+           {"actual", c.actual ? json(*c.actual) : json(nullptr)}});
     }
     j["error"]["conflicts"] = conflicts;
   }

@@ -10,11 +10,11 @@ namespace cask::cli {
 enum ExitCode : int {
   kExitOk = 0,
   kExitNotFound = 1,
-  kExitUsage = 2,         // usage error or invalid input (kInvalidArgument)
-  kExitCasMismatch = 3,   // kAborted
+  kExitUsage = 2,           // usage error or invalid input (kInvalidArgument)
+  kExitCasMismatch = 3,     // kAborted
   kExitCasUnsupported = 4,  // kUnimplemented
-  kExitUnavailable = 5,   // kUnavailable
-  kExitOther = 6,         // anything else
+  kExitUnavailable = 5,     // kUnavailable
+  kExitOther = 6,           // anything else
 };
 
 ExitCode ExitCodeFor(const absl::Status& status);

@@ -72,10 +72,10 @@ int main(int argc, char** argv) {
   AddPreconditionFlags(rm, flags);
   CLI::App* keys = app.add_subcommand("keys", "list keys under a base");
   keys->add_option("base", base);
-  CLI::App* clear = app.add_subcommand("clear", "remove every key under a base");
+  CLI::App* clear =
+      app.add_subcommand("clear", "remove every key under a base");
   clear->add_option("base", base);
-  app.add_subcommand("commit",
-                     "apply a batch read from stdin, all or nothing");
+  app.add_subcommand("commit", "apply a batch read from stdin, all or nothing");
   CLI::App* exp = app.add_subcommand("export", "write a dump to stdout");
   exp->add_option("base", base);
   CLI::App* imp = app.add_subcommand("import", "read a dump from stdin");
@@ -113,19 +113,29 @@ int main(int argc, char** argv) {
 
   absl::Status status;
   const std::string name = app.get_subcommands().front()->get_name();
-  if (name == "get") status = RunGet(ctx, key);
-  else if (name == "meta") status = RunMeta(ctx, key);
-  else if (name == "set") status = RunSet(ctx, key, value, flags, ttl);
-  else if (name == "rm") status = RunRemove(ctx, key, flags);
-  else if (name == "keys") status = RunKeys(ctx, base);
-  else if (name == "clear") status = RunClear(ctx, base);
-  else if (name == "commit") status = RunCommit(ctx);
-  else if (name == "export") status = RunExport(ctx, base);
-  else if (name == "import") status = RunImport(ctx, atomic);
+  if (name == "get")
+    status = RunGet(ctx, key);
+  else if (name == "meta")
+    status = RunMeta(ctx, key);
+  else if (name == "set")
+    status = RunSet(ctx, key, value, flags, ttl);
+  else if (name == "rm")
+    status = RunRemove(ctx, key, flags);
+  else if (name == "keys")
+    status = RunKeys(ctx, base);
+  else if (name == "clear")
+    status = RunClear(ctx, base);
+  else if (name == "commit")
+    status = RunCommit(ctx);
+  else if (name == "export")
+    status = RunExport(ctx, base);
+  else if (name == "import")
+    status = RunImport(ctx, atomic);
 #if CASK_HAVE_SERVER
   else if (name == "serve") {
-    status = cask::cli::RunServe(std::shared_ptr<cask::Driver>(*std::move(store)),
-                                 store_uri, serve_flags);
+    status =
+        cask::cli::RunServe(std::shared_ptr<cask::Driver>(*std::move(store)),
+                            store_uri, serve_flags);
   }
 #endif
   if (!status.ok()) cask::cli::ReportError(ctx, status);

@@ -12,8 +12,9 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags& flags) {
   serve->add_option("--host", flags.host,
                     "address to bind (default 127.0.0.1: this machine only)");
   serve->add_option("--port", flags.port, "TCP port (0: any free port)");
-  serve->add_option("--token", flags.token,
-                    "require `Authorization: Bearer TOKEN`")
+  serve
+      ->add_option("--token", flags.token,
+                   "require `Authorization: Bearer TOKEN`")
       ->envname("CASK_TOKEN");
   return serve;
 }
@@ -29,11 +30,12 @@ absl::Status RunServe(std::shared_ptr<Driver> store,
       server::Server::Start(std::move(store), options);
   if (!server.ok()) return server.status();
   std::string url = (*server)->url();
-  std::fprintf(stderr,
-               "cask serve: %s at %s (Ctrl-C or SIGTERM stops it)\n"
-               "try:  curl -i -X PUT -H 'If-None-Match: *' --data hello %s/greeting\n"
-               "      curl -i %s/greeting\n",
-               store_uri.c_str(), url.c_str(), url.c_str(), url.c_str());
+  std::fprintf(
+      stderr,
+      "cask serve: %s at %s (Ctrl-C or SIGTERM stops it)\n"
+      "try:  curl -i -X PUT -H 'If-None-Match: *' --data hello %s/greeting\n"
+      "      curl -i %s/greeting\n",
+      store_uri.c_str(), url.c_str(), url.c_str(), url.c_str());
   std::printf("%s\n", url.c_str());
   std::fflush(stdout);
   (*server)->Wait();

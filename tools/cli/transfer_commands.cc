@@ -28,8 +28,8 @@ absl::Status RunExport(const Context& ctx, const std::string& base) {
     absl::StatusOr<Item> item = ctx.store->Get(key);
     if (item.status().code() == absl::StatusCode::kNotFound) continue;
     if (!item.ok()) return item.status();
-    if (absl::Status s = writer->Add({key, std::move(item->value),
-                                      item->meta.expires});
+    if (absl::Status s =
+            writer->Add({key, std::move(item->value), item->meta.expires});
         !s.ok()) {
       return s;
     }
@@ -51,9 +51,10 @@ absl::Status RunImport(const Context& ctx, bool atomic) {
     if (!next.ok()) {
       return absl::Status(
           next.status().code(),
-          absl::StrCat(next.status().message(), atomic ? "; nothing imported"
-                                                       : absl::StrCat("; ", written,
-                                                                      " keys imported before it")));
+          absl::StrCat(next.status().message(),
+                       atomic ? "; nothing imported"
+                              : absl::StrCat("; ", written,
+                                             " keys imported before it")));
     }
     if (!next->has_value()) break;
     dump::Record& r = **next;
@@ -68,7 +69,8 @@ absl::Status RunImport(const Context& ctx, bool atomic) {
     if (atomic) {
       batch.Put(r.key, r.value, options);
     } else {
-      absl::StatusOr<std::string> etag = ctx.store->Set(r.key, r.value, options);
+      absl::StatusOr<std::string> etag =
+          ctx.store->Set(r.key, r.value, options);
       if (!etag.ok()) {
         return absl::Status(etag.status().code(),
                             absl::StrCat(etag.status().message(), "; ", written,

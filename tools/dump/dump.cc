@@ -57,7 +57,8 @@ void PutLe(std::string& out, T v) {
 template <typename T>
 T GetLe(const unsigned char* p) {
   T v = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(p[i]) << (8 * i);
+  for (std::size_t i = 0; i < sizeof(T); ++i)
+    v |= static_cast<T>(p[i]) << (8 * i);
   return v;
 }
 
@@ -141,7 +142,8 @@ absl::Status DumpWriter::FlushFrame() {
   std::string header;
   PutLe<std::uint32_t>(header, static_cast<std::uint32_t>(n));
   PutLe<std::uint32_t>(header, static_cast<std::uint32_t>(pending_.size()));
-  PutLe<std::uint64_t>(header, XXH3_64bits(compressed.data(), compressed.size()));
+  PutLe<std::uint64_t>(header,
+                       XXH3_64bits(compressed.data(), compressed.size()));
   if (absl::Status s = WriteAll(out_, header); !s.ok()) return s;
   if (absl::Status s = WriteAll(out_, compressed); !s.ok()) return s;
   totals_.stream_bytes += header.size() + compressed.size();
@@ -236,7 +238,8 @@ absl::StatusOr<std::optional<Record>> DumpReader::Next() {
       !GetVarint(in, expires_ms)) {
     return Truncated("bad item record");
   }
-  if (expires_ms) r.expires = absl::FromUnixMillis(static_cast<std::int64_t>(expires_ms));
+  if (expires_ms)
+    r.expires = absl::FromUnixMillis(static_cast<std::int64_t>(expires_ms));
   pos_ += before - in.size();
   ++totals_.items;
   totals_.value_bytes += r.value.size();

@@ -50,8 +50,8 @@ absl::Status CasUnsupportedError(std::string_view what);
 // One failed precondition inside a Commit.
 struct Conflict {
   std::string key;
-  std::string expected;                // the precondition, as text
-  std::optional<std::string> actual;   // current etag; nullopt if absent
+  std::string expected;               // the precondition, as text
+  std::optional<std::string> actual;  // current etag; nullopt if absent
   bool operator==(const Conflict&) const = default;
 };
 

@@ -16,12 +16,12 @@ namespace cask {
 
 // What a store knows about one key.
 struct Meta {
-  std::string etag;                  // opaque, unquoted; never empty
-  absl::Time mtime;                  // time of the last write
-  std::uint64_t size = 0;            // value size in bytes
-  std::optional<absl::Time> expires; // nullopt: never expires
-  std::uint64_t revision = 0;        // store-wide revision of the last write;
-                                     // 0 where the store has no revisions
+  std::string etag;                   // opaque, unquoted; never empty
+  absl::Time mtime;                   // time of the last write
+  std::uint64_t size = 0;             // value size in bytes
+  std::optional<absl::Time> expires;  // nullopt: never expires
+  std::uint64_t revision = 0;         // store-wide revision of the last write;
+                                      // 0 where the store has no revisions
 };
 
 // A value together with the metadata read in the same atomic step, so that
@@ -47,9 +47,9 @@ struct ChangeEvent {
   std::uint64_t revision = 0;  // strictly increasing, store-wide
   std::string key;             // for kClear: the cleared base ("" = all)
   ChangeKind kind = ChangeKind::kPut;
-  std::string etag;            // new etag for kPut, empty otherwise
+  std::string etag;  // new etag for kPut, empty otherwise
   absl::Time time;
-  std::uint64_t size = 0;      // new value size for kPut
+  std::uint64_t size = 0;  // new value size for kPut
 };
 
 std::string_view ChangeKindName(ChangeKind kind);

@@ -472,10 +472,10 @@ class SharedEngine final : public Engine {
     return absl::InternalError("cask ipc: malformed reply from the owner");
   }
 
-  Engine* Local() const {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    return local_;
-  }
+  // local_ is written once, by InitOwner before this object is returned
+  // to the caller, and never changed: reading it needs no lock (and the
+  // owner's hot path takes none).
+  Engine* Local() const { return local_; }
 
   // A write's sequence number, registered while the write is in flight:
   // every sequence below the lowest in flight is settled, and the owner may
@@ -665,7 +665,7 @@ class SharedEngine final : public Engine {
 
   mutable std::mutex state_mu_;
   std::condition_variable state_cv_;
-  Engine* local_ = nullptr;  // set only for an owner from the start
+  Engine* local_ = nullptr;  // set only for an owner from the start; see Local()
   std::unique_ptr<Owner> owner_;
   std::shared_ptr<Connection> conn_;
   std::uint64_t gen_ = 0;

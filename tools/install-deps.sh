@@ -8,7 +8,8 @@ BUILD_PKGS=(
   librocksdb-dev libabsl-dev libxxhash-dev libzstd-dev liblz4-dev libsnappy-dev
   libbz2-dev zlib1g-dev
   catch2 libbenchmark-dev nlohmann-json3-dev libcli11-dev
-  libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev libhiredis-dev
+  libcurl4-openssl-dev libssl-dev libxml2-dev libpq-dev libmariadb-dev
+  libhiredis-dev
   libsqlite3-dev liblmdb-dev libcpp-httplib-dev
 )
 # Real servers the adapter tests talk to, and tools the tests drive.

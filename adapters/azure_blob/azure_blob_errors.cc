@@ -1,16 +1,18 @@
 #include "azure_blob_errors.h"
 
+#include "absl/strings/str_cat.h"
+#include "cask/string_view_compat.h"
 #include "error_status.h"
-#include "xml_text.h"
+#include "xml_document.h"
 
 namespace cask::azblob {
 
-std::string ErrorCode(const objstore::HttpResponse& response) {
+std::string ErrorCode(const transport::HttpResponse& response) {
   std::string code = response.Header("x-ms-error-code");
-  return code.empty() ? objstore::XmlElement(response.body, "Code") : code;
+  return code.empty() ? objstore::XmlErrorField(response.body, "Code") : code;
 }
 
-WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
+WriteVerdict ClassifyWrite(const transport::HttpResponse& response,
                            bool sent_if_match) {
   if (response.status >= 200 && response.status < 300) return WriteVerdict::kOk;
   std::string code = ErrorCode(response);
@@ -27,13 +29,20 @@ WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
 }
 
 absl::Status AzureBlobError(std::string_view op, std::string_view key,
-                            const objstore::HttpResponse& response,
+                            const transport::HttpResponse& response,
                             bool is_write) {
   std::string code = ErrorCode(response);
-  std::string message = objstore::XmlElement(response.body, "Message");
+  std::string message = objstore::XmlErrorField(response.body, "Message");
   return objstore::ErrorStatus(
       op, key, {"azure blob", response.status, code, message},
       {"RequestBodyTooLarge"}, "ContainerNotFound", is_write);
+}
+
+absl::Status MalformedAnswer(std::string_view op, std::string_view key,
+                             const absl::Status& parse_error) {
+  return absl::InternalError(absl::StrCat("azure blob ", ToAbsl(op), " \"",
+                                          ToAbsl(key),
+                                          "\": ", parse_error.message()));
 }
 
 }  // namespace cask::azblob

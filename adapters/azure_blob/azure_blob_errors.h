@@ -6,12 +6,12 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "http_client.h"
+#include "object_http.h"
 
 namespace cask::azblob {
 
 // The service's error code (x-ms-error-code, else the XML body's <Code>).
-std::string ErrorCode(const objstore::HttpResponse& response);
+std::string ErrorCode(const transport::HttpResponse& response);
 
 enum class WriteVerdict {
   kOk,               // 2xx
@@ -21,7 +21,7 @@ enum class WriteVerdict {
   kError,            // see AzureBlobError
 };
 
-WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
+WriteVerdict ClassifyWrite(const transport::HttpResponse& response,
                            bool sent_if_match);
 
 // The status for an error answer to `op` on `key` (code and message kept):
@@ -32,8 +32,13 @@ WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
 //   500 and other 5xx              kUnknown for writes, kUnavailable for reads
 //   other 4xx                      kInvalidArgument
 absl::Status AzureBlobError(std::string_view op, std::string_view key,
-                            const objstore::HttpResponse& response,
+                            const transport::HttpResponse& response,
                             bool is_write);
+
+// An answer to `op` on `key` that is not the XML expected (kInternal,
+// with the parser's reason).
+absl::Status MalformedAnswer(std::string_view op, std::string_view key,
+                             const absl::Status& parse_error);
 
 }  // namespace cask::azblob
 

@@ -14,11 +14,12 @@
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
 #include "error_status.h"
-#include "http_client.h"
+#include "object_http.h"
 #include "object_names.h"
+#include "percent_encoding.h"
 #include "uri.h"
 #include "uri_params.h"
-#include "xml_text.h"
+#include "xml_document.h"
 
 namespace cask {
 namespace {
@@ -26,9 +27,9 @@ namespace {
 using azblob::WriteVerdict;
 using objstore::AzureService;
 using objstore::ConditionalHeaders;
-using objstore::HttpRequest;
-using objstore::HttpResponse;
 using objstore::WriteAttempt;
+using transport::HttpRequest;
+using transport::HttpResponse;
 
 constexpr std::uint64_t kPutBlobLimit = 5000ull << 20;  // 5000 MiB
 
@@ -51,8 +52,7 @@ class AzureBlobStore final : public Driver {
   AzureBlobStore(AzureBlobOptions options, objstore::AzureCredentials creds)
       : options_(std::move(options)),
         creds_(std::move(creds)),
-        http_(objstore::HttpClientOptions{.connect_timeout =
-                                              options_.connect_timeout}),
+        http_(objstore::TransportFor(options_.connect_timeout)),
         names_(ContainerUrl(options_), options_.prefix) {}
 
   std::string_view name() const override { return "azure_blob"; }
@@ -178,7 +178,9 @@ class AzureBlobStore final : public Driver {
     HttpRequest req;
     req.method = std::move(method);
     req.url = std::move(url);
-    req.is_write = req.method == "PUT" || req.method == "DELETE";
+    req.kind = (req.method == "PUT" || req.method == "DELETE")
+                   ? transport::RequestKind::kWrite
+                   : transport::RequestKind::kRead;
     if (!h.if_match.empty()) req.headers.emplace_back("If-Match", h.if_match);
     if (!h.if_none_match.empty())
       req.headers.emplace_back("If-None-Match", h.if_none_match);
@@ -270,15 +272,21 @@ class AzureBlobStore final : public Driver {
     std::string marker;
     while (true) {
       std::string url = absl::StrCat(
-          names_.base_url(),
-          "?restype=container&comp=list&prefix=", objstore::UrlEncode(prefix));
+          names_.base_url(), "?restype=container&comp=list&prefix=",
+          PercentEncode(prefix, KeptBytes::Unreserved()));
       if (!marker.empty())
-        absl::StrAppend(&url, "&marker=", objstore::UrlEncode(marker));
+        absl::StrAppend(
+            &url, "&marker=", PercentEncode(marker, KeptBytes::Unreserved()));
       absl::StatusOr<HttpResponse> r = Send("GET", url, {}, nullptr, "list");
       if (!r.ok()) return r.status();
       if (r->status != 200)
         return azblob::AzureBlobError("list", base, *r, false);
-      for (const std::string& blob : objstore::XmlElements(r->body, "Name")) {
+      absl::StatusOr<objstore::XmlDocument> page =
+          objstore::XmlDocument::Parse(r->body);
+      if (!page.ok()) {
+        return azblob::MalformedAnswer("list", base, page.status());
+      }
+      for (const std::string& blob : page->Texts({"Blobs", "Blob", "Name"})) {
         // Blobs that cannot be cask keys (empty segments) are skipped.
         if (blob.size() <= prefix.size() || absl::StrContains(blob, "//") ||
             blob.back() == '/') {
@@ -286,14 +294,14 @@ class AzureBlobStore final : public Driver {
         }
         if (absl::Status s = each(blob); !s.ok()) return s;
       }
-      marker = objstore::XmlElement(r->body, "NextMarker");
+      marker = page->Text({"NextMarker"});
       if (marker.empty()) return absl::OkStatus();
     }
   }
 
   const AzureBlobOptions options_;
   const objstore::AzureCredentials creds_;
-  objstore::HttpClient http_;
+  transport::HttpTransport http_;
   const objstore::ObjectNames names_;
 };
 

@@ -6,7 +6,7 @@
 namespace cask::aztable {
 namespace {
 
-std::string ErrorMessage(const objstore::HttpResponse& response) {
+std::string ErrorMessage(const transport::HttpResponse& response) {
   nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
   if (body.is_object() && body.contains("odata.error")) {
     const nlohmann::json& e = body["odata.error"];
@@ -20,7 +20,7 @@ std::string ErrorMessage(const objstore::HttpResponse& response) {
 
 }  // namespace
 
-std::string ErrorCode(const objstore::HttpResponse& response) {
+std::string ErrorCode(const transport::HttpResponse& response) {
   std::string code = response.Header("x-ms-error-code");
   if (!code.empty()) return code;
   nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
@@ -32,7 +32,7 @@ std::string ErrorCode(const objstore::HttpResponse& response) {
   return "";
 }
 
-WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
+WriteVerdict ClassifyWrite(const transport::HttpResponse& response,
                            bool sent_if_match) {
   if (response.status >= 200 && response.status < 300) return WriteVerdict::kOk;
   std::string code = ErrorCode(response);
@@ -48,7 +48,7 @@ WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
 }
 
 absl::Status AzureTableError(std::string_view op, std::string_view key,
-                             const objstore::HttpResponse& response,
+                             const transport::HttpResponse& response,
                              bool is_write) {
   std::string code = ErrorCode(response);
   std::string message = ErrorMessage(response);

@@ -6,13 +6,13 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "http_client.h"
+#include "object_http.h"
 
 namespace cask::aztable {
 
 // The service's error code (x-ms-error-code, else the JSON body's
 // odata.error.code).
-std::string ErrorCode(const objstore::HttpResponse& response);
+std::string ErrorCode(const transport::HttpResponse& response);
 
 enum class WriteVerdict {
   kOk,               // 2xx
@@ -22,7 +22,7 @@ enum class WriteVerdict {
   kError,            // see AzureTableError
 };
 
-WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
+WriteVerdict ClassifyWrite(const transport::HttpResponse& response,
                            bool sent_if_match);
 
 // The status for an error answer to `op` on `key` (code and message kept):
@@ -34,7 +34,7 @@ WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
 //                                                kUnavailable for reads
 //   other 4xx                                    kInvalidArgument
 absl::Status AzureTableError(std::string_view op, std::string_view key,
-                             const objstore::HttpResponse& response,
+                             const transport::HttpResponse& response,
                              bool is_write);
 
 }  // namespace cask::aztable

@@ -17,9 +17,10 @@
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
 #include "error_status.h"
-#include "http_client.h"
 #include "nlohmann/json.hpp"
+#include "object_http.h"
 #include "object_names.h"
+#include "percent_encoding.h"
 #include "table_keys.h"
 #include "uri.h"
 #include "uri_params.h"
@@ -30,9 +31,9 @@ namespace {
 using aztable::WriteVerdict;
 using objstore::AzureService;
 using objstore::ConditionalHeaders;
-using objstore::HttpRequest;
-using objstore::HttpResponse;
 using objstore::WriteAttempt;
+using transport::HttpRequest;
+using transport::HttpResponse;
 
 constexpr std::size_t kChunk = 64 * 1024;  // Azure's binary property limit
 constexpr std::uint64_t kDefaultMaxValue =
@@ -52,8 +53,7 @@ class AzureTableStore final : public Driver {
   AzureTableStore(AzureTableOptions options, objstore::AzureCredentials creds)
       : options_(std::move(options)),
         creds_(std::move(creds)),
-        http_(objstore::HttpClientOptions{.connect_timeout =
-                                              options_.connect_timeout}) {
+        http_(objstore::TransportFor(options_.connect_timeout)) {
     endpoint_ = objstore::TrimTrailingSlashes(
         options_.endpoint.empty() ? absl::StrCat("https://", options_.account,
                                                  ".table.core.windows.net")
@@ -209,7 +209,8 @@ class AzureTableStore final : public Driver {
     HttpRequest req;
     req.method = std::move(method);
     req.url = std::move(url);
-    req.is_write = req.method != "GET";
+    req.kind = (req.method != "GET") ? transport::RequestKind::kWrite
+                                     : transport::RequestKind::kRead;
     req.headers.emplace_back("Accept", "application/json;odata=nometadata");
     req.headers.emplace_back("DataServiceVersion", "3.0");
     req.headers.emplace_back("MaxDataServiceVersion", "3.0;NetFx");
@@ -235,9 +236,10 @@ class AzureTableStore final : public Driver {
 
   std::string EntityUrlFor(const std::string& row_key) const {
     // Neither the partition (validated) nor a RowKey contains a quote.
-    return absl::StrCat(table_url_, "(PartitionKey='",
-                        objstore::UrlEncode(options_.partition), "',RowKey='",
-                        objstore::UrlEncode(row_key), "')");
+    return absl::StrCat(
+        table_url_, "(PartitionKey='",
+        PercentEncode(options_.partition, KeptBytes::Unreserved()),
+        "',RowKey='", PercentEncode(row_key, KeptBytes::Unreserved()), "')");
   }
 
   std::string EntityUrl(const std::string& key) const {
@@ -379,13 +381,15 @@ class AzureTableStore final : public Driver {
     }
     std::string next_pk, next_rk;
     while (true) {
-      std::string url =
-          absl::StrCat(table_url_, "()?$filter=", objstore::UrlEncode(filter),
-                       "&$select=RowKey,Key");
+      std::string url = absl::StrCat(
+          table_url_,
+          "()?$filter=", PercentEncode(filter, KeptBytes::Unreserved()),
+          "&$select=RowKey,Key");
       if (!next_pk.empty()) {
-        absl::StrAppend(&url,
-                        "&NextPartitionKey=", objstore::UrlEncode(next_pk),
-                        "&NextRowKey=", objstore::UrlEncode(next_rk));
+        absl::StrAppend(
+            &url, "&NextPartitionKey=",
+            PercentEncode(next_pk, KeptBytes::Unreserved()),
+            "&NextRowKey=", PercentEncode(next_rk, KeptBytes::Unreserved()));
       }
       absl::StatusOr<HttpResponse> r = Send("GET", url, "", nullptr, "list");
       if (!r.ok()) return r.status();
@@ -414,7 +418,7 @@ class AzureTableStore final : public Driver {
 
   const AzureTableOptions options_;
   const objstore::AzureCredentials creds_;
-  objstore::HttpClient http_;
+  transport::HttpTransport http_;
   std::string endpoint_;
   std::string table_url_;
 };

@@ -4,22 +4,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "percent_encoding.h"
 
 namespace cask::aztable {
 
 std::string EscapeKey(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
-  for (unsigned char c : key) {
-    bool keep = c >= 0x20 && c < 0x7F && c != '/' && c != '\\' && c != '#' &&
-                c != '?' && c != '%' && c != '~' && c != '\'';
-    if (keep) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppendFormat(&out, "%%%02X", c);
-    }
-  }
-  return out;
+  // Printable ASCII except the characters Azure forbids in a RowKey, '%'
+  // (the escape) and '~' (RowKeyFor's hash separator).
+  static const KeptBytes kRowKeyBytes =
+      KeptBytes::PrintableAscii().Without("/\\#?%~'");
+  return PercentEncode(key, kRowKeyBytes);
 }
 
 std::string RowKeyFor(std::string_view key) {

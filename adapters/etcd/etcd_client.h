@@ -1,6 +1,6 @@
-// One libcurl handle speaking JSON to etcd's v3 gateway, with cask's
-// failure semantics (etcd_errors.h). Internal to adapters/etcd; not
-// thread-safe (the store serialises access).
+// JSON requests to etcd's v3 gateway over the shared HTTP transport
+// (adapters/http_transport), with cask's failure semantics
+// (etcd_errors.h). Internal to adapters/etcd. Thread-safe.
 #ifndef CASK_ADAPTERS_ETCD_ETCD_CLIENT_H_
 #define CASK_ADAPTERS_ETCD_ETCD_CLIENT_H_
 
@@ -10,31 +10,29 @@
 
 #include "absl/status/statusor.h"
 #include "etcd_store.h"
+#include "http_transport.h"
 
 namespace cask::etcd_internal {
 
 // Whether a request may change data: decides kUnavailable vs kUnknown when
-// its reply is lost, and whether the request gets a fresh connection.
+// its reply is lost, and whether it may ever be sent twice (never, for a
+// write).
 enum class Access { kRead, kWrite };
 
 class EtcdClient {
  public:
   explicit EtcdClient(const EtcdOptions& options);
-  ~EtcdClient();
   EtcdClient(const EtcdClient&) = delete;
   EtcdClient& operator=(const EtcdClient&) = delete;
 
   // POSTs `body` to `path` ("/v3/kv/txn"...) and returns the parsed reply.
-  // A write always goes over a new connection: libcurl silently re-sends a
-  // request on a reused connection that died without answering, which
-  // would apply a write twice.
   absl::StatusOr<nlohmann::json> Post(std::string_view path,
                                       const nlohmann::json& body, Access access,
                                       std::string_view what);
 
  private:
   std::string base_url_;
-  void* curl_;  // CURL*
+  transport::HttpTransport transport_;
 };
 
 }  // namespace cask::etcd_internal

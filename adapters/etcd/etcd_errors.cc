@@ -1,7 +1,5 @@
 #include "etcd_errors.h"
 
-#include <curl/curl.h>
-
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -10,37 +8,6 @@
 #include "cask/string_view_compat.h"
 
 namespace cask::etcd_internal {
-
-absl::Status TransportError(std::string_view what, int code,
-                            std::string_view detail, bool sent, bool is_write) {
-  std::string text = absl::StrCat(ToAbsl(detail), " (curl ", code, ")");
-  switch (code) {
-    case CURLE_OUT_OF_MEMORY:
-      return absl::ResourceExhaustedError(
-          absl::StrCat("etcd: ", ToAbsl(what), ": ", text));
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      return absl::InvalidArgumentError(
-          absl::StrCat("etcd: ", ToAbsl(what), ": ", text));
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-      sent = false;  // no connection: nothing can have been sent
-      break;
-    default:
-      break;
-  }
-  if (sent && is_write) {
-    return absl::UnknownError(absl::StrCat(
-        "etcd: connection lost after ", ToAbsl(what),
-        " was sent; the outcome is unknown (it may or may not have been "
-        "applied): ",
-        text));
-  }
-  return absl::UnavailableError(absl::StrCat(
-      "etcd: cannot reach the server for ", ToAbsl(what),
-      sent ? "" : " (nothing was sent)", "; nothing was applied: ", text));
-}
 
 absl::Status ServerError(std::string_view what, long http_status,
                          std::string_view body, bool is_write) {

@@ -1,5 +1,6 @@
-// The one place where the etcd adapter turns libcurl, HTTP and etcd (gRPC)
-// failures into cask status codes (docs/errors.md). Internal.
+// The one place where the etcd adapter turns etcd's HTTP and gRPC failures
+// into cask status codes (docs/errors.md); transport failures are
+// translated by the shared transport (adapters/http_transport). Internal.
 #ifndef CASK_ADAPTERS_ETCD_ETCD_ERRORS_H_
 #define CASK_ADAPTERS_ETCD_ETCD_ERRORS_H_
 
@@ -8,12 +9,6 @@
 #include "absl/status/status.h"
 
 namespace cask::etcd_internal {
-
-// libcurl failed with `code` (curl_easy_strerror text `detail`).
-// `sent`: any request byte was sent. kUnavailable when nothing was sent or
-// `what` only reads; kUnknown ("outcome unknown") for a sent write.
-absl::Status TransportError(std::string_view what, int code,
-                            std::string_view detail, bool sent, bool is_write);
 
 // etcd answered `what` with HTTP `http_status` and `body` (the gateway's
 // {"error","code","message"} JSON, or anything else).

@@ -9,7 +9,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
 #include "cask/status.h"
@@ -267,7 +266,6 @@ class EtcdStore final : public Driver {
 
   absl::StatusOr<json> Post(std::string_view path, const json& body,
                             Access access, std::string_view what) {
-    absl::MutexLock lock(&mu_);
     return client_.Post(path, body, access, what);
   }
 
@@ -539,8 +537,7 @@ class EtcdStore final : public Driver {
   }
 
   const EtcdOptions options_;
-  absl::Mutex mu_;
-  EtcdClient client_ ABSL_GUARDED_BY(mu_);
+  EtcdClient client_;
 };
 
 absl::Status BadUri(std::string_view uri, std::string_view why) {

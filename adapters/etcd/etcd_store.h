@@ -40,14 +40,15 @@
 //
 // Errors (etcd_errors.h): connection refused is kUnavailable; a write sent
 // whose reply was lost (or which etcd reports as timed out) is kUnknown
-// ("outcome unknown") and is never retried. Every write uses a fresh
-// connection, so libcurl never re-sends it on its own.
+// ("outcome unknown") and is never retried, neither by the adapter nor by
+// libcurl (the shared transport, adapters/http_transport, refuses
+// libcurl's re-send of a request whose kept-alive connection died).
 //
 // Limits: values up to Options::max_value_bytes (etcd's default request
 // limit is 1.5 MiB). Meta and Get both read the whole value.
 //
-// Thread-safe: one libcurl handle per store object, behind a mutex; open
-// more store objects for parallelism.
+// Thread-safe: concurrent calls go out in parallel over a pool of
+// kept-alive connections.
 #ifndef CASK_ADAPTERS_ETCD_ETCD_STORE_H_
 #define CASK_ADAPTERS_ETCD_ETCD_STORE_H_
 

@@ -1,11 +1,10 @@
 #include "fs_path.h"
 
 #include "cask/key.h"
+#include "percent_encoding.h"
 
 namespace cask::fs_internal {
 namespace {
-
-constexpr char kHex[] = "0123456789ABCDEF";
 
 bool IsKept(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -43,19 +42,13 @@ std::vector<std::string_view> Segments(std::string_view key) {
 }  // namespace
 
 std::string EncodeSegment(std::string_view segment) {
-  std::string out;
-  out.reserve(segment.size());
-  for (std::size_t i = 0; i < segment.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(segment[i]);
-    if (IsKept(c) && !(i == 0 && c == '.')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
+  // The bytes IsKept accepts; a leading '.' is escaped too, so no name is
+  // "." or ".." or hidden.
+  static const KeptBytes kKept = KeptBytes::Unreserved().Without("~");
+  if (!segment.empty() && segment.front() == '.') {
+    return "%2E" + PercentEncode(segment.substr(1), kKept);
   }
-  return out;
+  return PercentEncode(segment, kKept);
 }
 
 std::optional<std::string> DecodeSegment(std::string_view encoded) {

@@ -66,36 +66,6 @@ std::optional<std::string> OptString(const Json& j, const char* field) {
 
 }  // namespace
 
-absl::Status StatusFromCurl(CURLcode code, const char* error_buffer,
-                            std::string_view what, bool write, bool sent) {
-  std::string detail = error_buffer != nullptr && error_buffer[0] != '\0'
-                           ? std::string(error_buffer)
-                           : std::string(curl_easy_strerror(code));
-  switch (code) {
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      return absl::InvalidArgumentError(
-          absl::StrCat("http ", ToAbsl(what), ": bad URL: ", detail));
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-      return absl::UnavailableError(
-          absl::StrCat("http ", ToAbsl(what),
-                       ": server unreachable, nothing was sent: ", detail));
-    default:
-      break;
-  }
-  if (write && (sent || code == CURLE_SEND_FAIL_REWIND)) {
-    return absl::UnknownError(absl::StrCat(
-        "http ", ToAbsl(what),
-        ": connection lost after the request was sent; the outcome is "
-        "unknown (re-read before retrying): ",
-        detail));
-  }
-  return absl::UnavailableError(
-      absl::StrCat("http ", ToAbsl(what), ": ", detail));
-}
-
 absl::Status StatusFromHttp(long http_status, std::string_view body,
                             std::string_view what, std::string_view key,
                             bool write) {

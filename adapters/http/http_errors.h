@@ -1,9 +1,8 @@
-// The http adapter's one translation of transport and HTTP errors into
-// cask status codes (SPEC §11, read backwards).
+// The http adapter's one translation of the server's HTTP errors into cask
+// status codes (docs/errors.md, read backwards). Transport failures are
+// translated by the shared transport (adapters/http_transport).
 #ifndef CASK_ADAPTERS_HTTP_HTTP_ERRORS_H_
 #define CASK_ADAPTERS_HTTP_HTTP_ERRORS_H_
-
-#include <curl/curl.h>
 
 #include <string>
 #include <string_view>
@@ -11,13 +10,6 @@
 #include "absl/status/status.h"
 
 namespace cask::http_internal {
-
-// A libcurl failure of `what` (e.g. `PUT "a:b"`). `write`: the request
-// changes the store; `sent`: some of the request reached the socket. A
-// write that may have reached the server is kUnknown (outcome unknown);
-// anything that never left, or a read, is kUnavailable.
-absl::Status StatusFromCurl(CURLcode code, const char* error_buffer,
-                            std::string_view what, bool write, bool sent);
 
 // A non-2xx answer. `body` is the server's JSON error (cask serve names
 // the absl code in "code", which wins); otherwise the HTTP status decides.

@@ -1,7 +1,5 @@
 #include "http_store.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -26,35 +24,24 @@
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "http_errors.h"
+#include "http_transport.h"
 #include "nlohmann/json.hpp"
+#include "percent_encoding.h"
 #include "uri.h"
 
 namespace cask {
 namespace {
 
 using Json = nlohmann::json;
-using http_internal::StatusFromCurl;
+using transport::HttpRequest;
+using transport::RequestKind;
+using Response = transport::HttpResponse;
 using http_internal::StatusFromHttp;
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-// Unreserved characters and a few sub-delims stay as they are; everything
-// else is %XX, so the server's one percent-decoding gives the key back.
-std::string EncodeSegment(std::string_view segment) {
-  std::string out;
-  out.reserve(segment.size());
-  for (unsigned char c : segment) {
-    if (std::isalnum(c) || std::strchr("-._~$!*'()@", c) != nullptr) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppendFormat(&out, "%%%02X", c);
-    }
-  }
-  return out;
-}
+// Unreserved bytes and a few sub-delims stay as they are in a path
+// segment; everything else is %XX, so the server's one percent-decoding
+// gives the key back.
+const KeptBytes kSegmentBytes = KeptBytes::Unreserved().With("$!*'()@");
 
 // "/a/b" for key "a:b"; "/a/b/" for base "a:b"; "/" for base "".
 std::string KeyPath(std::string_view key, bool base) {
@@ -64,7 +51,7 @@ std::string KeyPath(std::string_view key, bool base) {
     std::size_t end = key.find(kKeySeparator, start);
     if (end == std::string_view::npos) end = key.size();
     out.push_back('/');
-    out.append(EncodeSegment(key.substr(start, end - start)));
+    out.append(PercentEncode(key.substr(start, end - start), kSegmentBytes));
     start = end + 1;
   }
   if (base) out.push_back('/');
@@ -98,59 +85,6 @@ std::string Unquote(std::string_view etag) {
   return absl::StrCat(prefix, ToAbsl(s));
 }
 
-struct Response {
-  long status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
-
-  std::optional<std::string> HeaderValue(const std::string& name) const {
-    auto it = headers.find(name);
-    if (it == headers.end()) return std::nullopt;
-    return it->second;
-  }
-};
-
-struct Upload {
-  std::string_view data;
-  std::size_t offset = 0;
-};
-
-extern "C" size_t CaskHttpWrite(char* ptr, size_t size, size_t n, void* user) {
-  static_cast<Response*>(user)->body.append(ptr, size * n);
-  return size * n;
-}
-
-extern "C" size_t CaskHttpHeader(char* ptr, size_t size, size_t n, void* user) {
-  auto* r = static_cast<Response*>(user);
-  std::string_view line(ptr, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    r->headers.clear();  // a new response (after 100 Continue)
-    return size * n;
-  }
-  std::size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    std::string name = absl::AsciiStrToLower(ToAbsl(line.substr(0, colon)));
-    std::string value(
-        absl::StripAsciiWhitespace(ToAbsl(line.substr(colon + 1))));
-    r->headers[name] = std::move(value);
-  }
-  return size * n;
-}
-
-extern "C" size_t CaskHttpRead(char* buffer, size_t size, size_t n,
-                               void* user) {
-  auto* up = static_cast<Upload*>(user);
-  std::size_t len = std::min(size * n, up->data.size() - up->offset);
-  std::memcpy(buffer, up->data.data() + up->offset, len);
-  up->offset += len;
-  return len;
-}
-
-// A request body is never rewound: libcurl may not re-send a write.
-extern "C" int CaskHttpSeek(void*, curl_off_t, int) {
-  return CURL_SEEKFUNC_CANTSEEK;
-}
-
 // What the server advertised (probe of HEAD <base>/).
 struct Advertised {
   bool cas = false;
@@ -175,14 +109,11 @@ class HttpSubscription final : public Subscription {
 
 class HttpStore final : public Driver {
  public:
-  explicit HttpStore(HttpOptions options) : options_(std::move(options)) {
+  explicit HttpStore(HttpOptions options)
+      : options_(std::move(options)), transport_(TransportOptionsOf(options_)) {
     while (!options_.base_url.empty() && options_.base_url.back() == '/') {
       options_.base_url.pop_back();
     }
-  }
-
-  ~HttpStore() override {
-    for (CURL* h : idle_) curl_easy_cleanup(h);
   }
 
   std::string_view name() const override { return "http"; }
@@ -257,7 +188,7 @@ class HttpStore final : public Driver {
         !s.ok()) {
       return s;
     }
-    return Unquote(r->HeaderValue("etag").value_or(""));
+    return Unquote(r->Header("etag"));
   }
 
   absl::Status DoRemove(const std::string& key,
@@ -447,7 +378,7 @@ class HttpStore final : public Driver {
   // precondition: report it instead of claiming success.
   absl::Status CheckStillCas(const Response& r, const Precondition& p,
                              const std::string& key) {
-    if (p.empty() || r.HeaderValue("x-cask-cas").value_or("") == "1") {
+    if (p.empty() || r.Header("x-cask-cas") == "1") {
       return absl::OkStatus();
     }
     ForgetProbe();
@@ -470,8 +401,8 @@ class HttpStore final : public Driver {
       return StatusFromHttp(r->status, r->body, "probe", "", false);
     }
     Advertised a;
-    a.cas = r->HeaderValue("x-cask-cas").value_or("") == "1";
-    std::string features = r->HeaderValue("x-cask-features").value_or("");
+    a.cas = r->Header("x-cask-cas") == "1";
+    std::string features = r->Header("x-cask-features");
     for (absl::string_view f : absl::StrSplit(features, ',')) {
       f = absl::StripAsciiWhitespace(f);
       if (f == "commit") a.commit = true;
@@ -479,8 +410,7 @@ class HttpStore final : public Driver {
       if (f == "changes") a.changes = true;
     }
     std::uint64_t max_value = 0;
-    if (absl::SimpleAtoi(r->HeaderValue("x-cask-max-value").value_or(""),
-                         &max_value)) {
+    if (absl::SimpleAtoi(r->Header("x-cask-max-value"), &max_value)) {
       a.max_value = max_value;
     }
     std::lock_guard<std::mutex> lock(probe_mu_);
@@ -530,55 +460,37 @@ class HttpStore final : public Driver {
 
   Meta MetaFrom(const Response& r, std::uint64_t body_size) const {
     Meta meta;
-    meta.etag = Unquote(r.HeaderValue("etag").value_or(""));
+    meta.etag = Unquote(r.Header("etag"));
     std::int64_t micros = 0;
     std::uint64_t number = 0;
-    if (absl::SimpleAtoi(r.HeaderValue("x-cask-mtime").value_or(""), &micros)) {
+    if (absl::SimpleAtoi(r.Header("x-cask-mtime"), &micros)) {
       meta.mtime = absl::FromUnixMicros(micros);
-    } else if (std::optional<std::string> lm = r.HeaderValue("last-modified")) {
+    } else if (r.HasHeader("last-modified")) {
       std::string err;
-      if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", *lm, &meta.mtime,
-                           &err)) {
+      if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT",
+                           r.Header("last-modified"), &meta.mtime, &err)) {
         meta.mtime = absl::UnixEpoch();
       }
     }
     meta.size =
-        absl::SimpleAtoi(r.HeaderValue("x-cask-size").value_or(""), &number)
-            ? number
-            : body_size;
-    if (absl::SimpleAtoi(r.HeaderValue("x-cask-expires").value_or(""),
-                         &micros)) {
+        absl::SimpleAtoi(r.Header("x-cask-size"), &number) ? number : body_size;
+    if (absl::SimpleAtoi(r.Header("x-cask-expires"), &micros)) {
       meta.expires = absl::FromUnixMicros(micros);
-    } else if (absl::SimpleAtoi(r.HeaderValue("x-ttl").value_or(""), &number) &&
-               number > 0) {
+    } else if (absl::SimpleAtoi(r.Header("x-ttl"), &number) && number > 0) {
       meta.expires = absl::Now() + absl::Seconds(number);
     }
-    if (absl::SimpleAtoi(r.HeaderValue("x-cask-revision").value_or(""),
-                         &number)) {
+    if (absl::SimpleAtoi(r.Header("x-cask-revision"), &number)) {
       meta.revision = number;
     }
     return meta;
   }
 
-  CURL* Acquire() {
-    {
-      std::lock_guard<std::mutex> lock(pool_mu_);
-      if (!idle_.empty()) {
-        CURL* h = idle_.back();
-        idle_.pop_back();
-        return h;
-      }
-    }
-    return curl_easy_init();
-  }
-
-  void Release(CURL* h) {
-    std::lock_guard<std::mutex> lock(pool_mu_);
-    if (static_cast<int>(idle_.size()) < options_.max_idle_connections) {
-      idle_.push_back(h);
-    } else {
-      curl_easy_cleanup(h);
-    }
+  static transport::TransportOptions TransportOptionsOf(const HttpOptions& o) {
+    transport::TransportOptions t;
+    t.connect_timeout = absl::Milliseconds(o.connect_timeout_ms);
+    t.request_timeout = absl::Milliseconds(o.request_timeout_ms);
+    t.max_idle_handles = o.max_idle_connections;
+    return t;
   }
 
   // One request. `body` nullopt: none. A non-2xx status is returned as a
@@ -588,76 +500,36 @@ class HttpStore final : public Driver {
                                    const std::vector<std::string>& headers,
                                    std::optional<std::string_view> body,
                                    std::string_view what, bool write) {
-    CURL* h = Acquire();
-    if (h == nullptr) return absl::ResourceExhaustedError("curl_easy_init");
-    curl_easy_reset(h);
-    std::string url = absl::StrCat(options_.base_url, path);
-    Response response;
-    Upload upload{body.value_or(std::string_view()), 0};
-    char error[CURL_ERROR_SIZE] = {0};
-    curl_slist* list = nullptr;
+    HttpRequest request;
+    request.method = std::string(method);
+    request.url = absl::StrCat(options_.base_url, path);
     for (const std::string& header : headers) {
-      list = curl_slist_append(list, header.c_str());
+      std::size_t colon = header.find(':');
+      request.headers.emplace_back(
+          header.substr(0, colon),
+          std::string(absl::StripAsciiWhitespace(header.substr(colon + 1))));
     }
     if (!options_.token.empty()) {
-      list = curl_slist_append(
-          list, absl::StrCat("Authorization: Bearer ", options_.token).c_str());
+      request.headers.emplace_back("Authorization",
+                                   absl::StrCat("Bearer ", options_.token));
     }
-    list = curl_slist_append(list, "Expect:");
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, CaskHttpWrite);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, CaskHttpHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &response);
-    // Below the server's keep-alive timeout (5 s by default), so a pooled
-    // connection is not closed by the server just as a write is sent.
-    curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, 3L);
-    if (options_.connect_timeout_ms > 0) {
-      curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                       options_.connect_timeout_ms);
+    if (body) {
+      request.body = *body;
+      request.has_body = true;
     }
-    if (options_.request_timeout_ms > 0) {
-      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, options_.request_timeout_ms);
-    }
-    std::string method_str(method);
-    if (method == "HEAD") {
-      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (body) {
-      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method_str.c_str());
-      curl_easy_setopt(h, CURLOPT_READFUNCTION, CaskHttpRead);
-      curl_easy_setopt(h, CURLOPT_READDATA, &upload);
-      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, CaskHttpSeek);
-      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(upload.data.size()));
-    } else if (method != "GET") {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method_str.c_str());
-    }
-    CURLcode code = curl_easy_perform(h);
-    curl_slist_free_all(list);
-    if (code != CURLE_OK) {
-      long sent = 0;
-      curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
-      curl_easy_cleanup(h);  // its connection is suspect; drop it
-      // The server may come back as another program: probe again before
-      // the next precondition is sent.
-      ForgetProbe();
-      return StatusFromCurl(code, error, what, write, sent > 0);
-    }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
-    Release(h);
+    request.kind = write ? RequestKind::kWrite : RequestKind::kRead;
+    absl::StatusOr<Response> response =
+        transport_.Send(request, absl::StrCat("http ", ToAbsl(what)));
+    // The server may come back as another program: probe again before the
+    // next precondition is sent.
+    if (!response.ok()) ForgetProbe();
     return response;
   }
 
   HttpOptions options_;
+  transport::HttpTransport transport_;
   mutable std::mutex probe_mu_;
   mutable std::optional<Advertised> probe_;
-  std::mutex pool_mu_;
-  std::vector<CURL*> idle_;
 };
 
 }  // namespace
@@ -697,7 +569,6 @@ absl::StatusOr<std::unique_ptr<Driver>> CreateHttpStore(HttpOptions options) {
   if (options.base_url.empty()) {
     return absl::InvalidArgumentError("http store needs a base URL");
   }
-  GlobalInit();
   return std::unique_ptr<Driver>(new HttpStore(std::move(options)));
 }
 

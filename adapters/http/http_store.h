@@ -23,15 +23,15 @@
 //
 // Errors: connection refused / no answer before the request was sent is
 // kUnavailable; a connection lost after a write was sent is kUnknown ("the
-// outcome is unknown"); a write is never retried by the adapter. The
+// outcome is unknown"). A write is never sent twice, neither by the
+// adapter nor by libcurl: the shared transport (adapters/http_transport)
+// refuses libcurl's re-send of a request whose kept-alive connection died
+// unanswered and reports kUnknown instead, so a conditional write cannot
+// apply twice nor report a false mismatch against its own first copy. The
 // server's JSON error body names the absl code, which is returned as is.
-// Limitation: libcurl itself re-sends a body-less request (DELETE) once
-// when a reused keep-alive connection turns out dead before any response
-// byte arrived; PUT and POST bodies are sent from a non-rewindable stream,
-// so they are never re-sent (kUnknown instead).
 //
 // Cross-process: yes (each client is independent; the server serialises).
-// Thread-safe: a pool of curl handles, one per concurrent call, reused.
+// Thread-safe: a pool of connections, one per concurrent call, reused.
 #ifndef CASK_ADAPTERS_HTTP_HTTP_STORE_H_
 #define CASK_ADAPTERS_HTTP_HTTP_STORE_H_
 
@@ -59,8 +59,8 @@ struct HttpOptions {
   int max_idle_connections = 16;
 
   // From `http://host:port/prefix?token=T&connect_timeout_ms=N&
-  // timeout_ms=N` (https likewise). kInvalidArgument for a malformed URI
-  // or another scheme.
+  // timeout_ms=N` (https likewise). kInvalidArgument for a
+  // malformed URI or another scheme.
   static absl::StatusOr<HttpOptions> FromUri(std::string_view uri);
 };
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cask/string_view_compat.h"
+#include "percent_encoding.h"
 
 namespace cask::objstore {
 namespace {
@@ -35,7 +36,8 @@ std::string PercentDecodeLoose(std::string_view s) {
   return out;
 }
 
-std::string HeaderValue(const HttpRequest& r, std::string_view name) {
+std::string HeaderValue(const transport::HttpRequest& r,
+                        std::string_view name) {
   for (const auto& [n, v] : r.headers) {
     if (absl::EqualsIgnoreCase(n, ToAbsl(name))) return v;
   }
@@ -92,7 +94,7 @@ std::string CanonicalizedResource(AzureService service,
 }
 
 std::string StringToSign(AzureService service, std::string_view account,
-                         const HttpRequest& request) {
+                         const transport::HttpRequest& request) {
   std::string path, query;
   SplitUrl(request.url, &path, &query);
   std::string resource = CanonicalizedResource(service, account, path, query);
@@ -170,7 +172,7 @@ absl::StatusOr<AzureCredentials> AzureCredentialsFromUri(const Uri& uri) {
       auto it = uri.query.find(name);
       if (it == uri.query.end()) continue;
       absl::StrAppend(&creds.sas, creds.sas.empty() ? "" : "&", name, "=",
-                      UrlEncode(it->second));
+                      PercentEncode(it->second, KeptBytes::Unreserved()));
     }
   }
   if (!creds.sas.empty()) return creds;
@@ -190,7 +192,7 @@ absl::StatusOr<AzureCredentials> AzureCredentialsFromUri(const Uri& uri) {
 }
 
 absl::Status Authorize(AzureService service, const AzureCredentials& creds,
-                       absl::Time now, HttpRequest* request) {
+                       absl::Time now, transport::HttpRequest* request) {
   request->headers.emplace_back("x-ms-date", HttpDate(now));
   request->headers.emplace_back("x-ms-version", std::string(kAzureApiVersion));
   if (!creds.sas.empty()) {

@@ -15,7 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "http_client.h"
+#include "object_http.h"
 #include "uri.h"
 
 namespace cask::objstore {
@@ -67,7 +67,7 @@ std::string CanonicalizedResource(AzureService service,
 // The string to sign for `request` (its headers must already include
 // x-ms-date and every header that will be sent).
 std::string StringToSign(AzureService service, std::string_view account,
-                         const HttpRequest& request);
+                         const transport::HttpRequest& request);
 
 // base64(HMAC-SHA256(base64decode(key_base64), data)). kInvalidArgument
 // when the key is not base64.
@@ -77,7 +77,7 @@ absl::StatusOr<std::string> HmacSha256Base64(std::string_view key_base64,
 // Adds x-ms-date (`now`) and x-ms-version, then either appends the SAS to
 // the URL or adds "Authorization: SharedKey account:signature".
 absl::Status Authorize(AzureService service, const AzureCredentials& creds,
-                       absl::Time now, HttpRequest* request);
+                       absl::Time now, transport::HttpRequest* request);
 
 }  // namespace cask::objstore
 

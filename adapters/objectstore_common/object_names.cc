@@ -6,7 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "cask/string_view_compat.h"
-#include "http_client.h"
+#include "object_http.h"
+#include "percent_encoding.h"
 
 namespace cask::objstore {
 
@@ -33,7 +34,9 @@ std::string ObjectNames::ListPrefix(std::string_view base) const {
 }
 
 std::string ObjectNames::UrlOf(std::string_view key) const {
-  return absl::StrCat(base_url_, "/", UrlEncode(NameOf(key), true));
+  return absl::StrCat(
+      base_url_, "/",
+      PercentEncode(NameOf(key), KeptBytes::Unreserved().With("/")));
 }
 
 }  // namespace cask::objstore

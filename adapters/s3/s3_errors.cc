@@ -1,15 +1,21 @@
 #include "s3_errors.h"
 
+#include "absl/strings/str_cat.h"
+#include "cask/string_view_compat.h"
 #include "error_status.h"
-#include "xml_text.h"
+#include "xml_document.h"
 
 namespace cask::s3 {
 
-WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
+std::string ErrorCode(const transport::HttpResponse& response) {
+  return objstore::XmlErrorField(response.body, "Code");
+}
+
+WriteVerdict ClassifyWrite(const transport::HttpResponse& response,
                            bool sent_if_match) {
   if (response.status >= 200 && response.status < 300) return WriteVerdict::kOk;
   if (response.status == 412) return WriteVerdict::kConditionFailed;
-  std::string code = objstore::XmlElement(response.body, "Code");
+  std::string code = ErrorCode(response);
   // AWS (and moto) answer If-Match on a missing key with 404 NoSuchKey,
   // not 412: the precondition failed all the same.
   if (response.status == 404 && sent_if_match && code != "NoSuchBucket") {
@@ -22,11 +28,17 @@ WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
 }
 
 absl::Status S3Error(std::string_view op, std::string_view key,
-                     const objstore::HttpResponse& response, bool is_write) {
-  std::string code = objstore::XmlElement(response.body, "Code");
-  std::string message = objstore::XmlElement(response.body, "Message");
+                     const transport::HttpResponse& response, bool is_write) {
+  std::string code = ErrorCode(response);
+  std::string message = objstore::XmlErrorField(response.body, "Message");
   return objstore::ErrorStatus(op, key, {"s3", response.status, code, message},
                                {"EntityTooLarge"}, "NoSuchBucket", is_write);
+}
+
+absl::Status MalformedAnswer(std::string_view op, std::string_view key,
+                             const absl::Status& parse_error) {
+  return absl::InternalError(absl::StrCat("s3 ", ToAbsl(op), " \"", ToAbsl(key),
+                                          "\": ", parse_error.message()));
 }
 
 }  // namespace cask::s3

@@ -2,12 +2,17 @@
 #ifndef CASK_ADAPTERS_S3_S3_ERRORS_H_
 #define CASK_ADAPTERS_S3_S3_ERRORS_H_
 
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "http_client.h"
+#include "object_http.h"
 
 namespace cask::s3 {
+
+// The S3 error code of an error answer (<Error><Code>), "" when the body
+// has none (HEAD answers, non-XML bodies).
+std::string ErrorCode(const transport::HttpResponse& response);
 
 // What a conditional PUT / DELETE answer means.
 enum class WriteVerdict {
@@ -17,7 +22,7 @@ enum class WriteVerdict {
   kError,            // anything else: see S3Error
 };
 
-WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
+WriteVerdict ClassifyWrite(const transport::HttpResponse& response,
                            bool sent_if_match);
 
 // The status for an S3 error answer to `op` on `key` (the S3 error code and
@@ -31,7 +36,12 @@ WriteVerdict ClassifyWrite(const objstore::HttpResponse& response,
 //   500 and other 5xx              kUnknown for writes (outcome unknown),
 //                                  kUnavailable for reads
 absl::Status S3Error(std::string_view op, std::string_view key,
-                     const objstore::HttpResponse& response, bool is_write);
+                     const transport::HttpResponse& response, bool is_write);
+
+// An answer to `op` on `key` that is not the XML expected (kInternal,
+// with the parser's reason).
+absl::Status MalformedAnswer(std::string_view op, std::string_view key,
+                             const absl::Status& parse_error);
 
 }  // namespace cask::s3
 

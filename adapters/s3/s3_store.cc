@@ -15,21 +15,22 @@
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
 #include "error_status.h"
-#include "http_client.h"
+#include "object_http.h"
 #include "object_names.h"
+#include "percent_encoding.h"
 #include "s3_errors.h"
 #include "uri.h"
 #include "uri_params.h"
-#include "xml_text.h"
+#include "xml_document.h"
 
 namespace cask {
 namespace {
 
 using objstore::ConditionalHeaders;
-using objstore::HttpRequest;
-using objstore::HttpResponse;
 using objstore::WriteAttempt;
 using s3::WriteVerdict;
+using transport::HttpRequest;
+using transport::HttpResponse;
 
 constexpr std::uint64_t kSinglePutLimit = 5ull << 30;  // 5 GiB
 constexpr int kDeleteBatch = 1000;                     // DeleteObjects max
@@ -58,8 +59,7 @@ class S3Store final : public Driver {
  public:
   explicit S3Store(S3Options options)
       : options_(std::move(options)),
-        http_(objstore::HttpClientOptions{.connect_timeout =
-                                              options_.connect_timeout}),
+        http_(objstore::TransportFor(options_.connect_timeout)),
         names_(BucketUrl(options_), options_.prefix) {
     sigv4_ = absl::StrCat("aws:amz:", options_.region, ":s3");
     userpwd_ = absl::StrCat(options_.access_key, ":", options_.secret_key);
@@ -88,12 +88,11 @@ class S3Store final : public Driver {
     }
     req.body = body;
     req.has_body = true;
-    req.is_write = true;
+    req.kind = transport::RequestKind::kWrite;
     absl::StatusOr<HttpResponse> r = http_.Send(req, "s3 create bucket");
     if (!r.ok()) return r.status();
     if (r->status / 100 == 2) return absl::OkStatus();
-    std::string code = objstore::XmlElement(r->body, "Code");
-    if (code == "BucketAlreadyOwnedByYou") return absl::OkStatus();
+    if (s3::ErrorCode(*r) == "BucketAlreadyOwnedByYou") return absl::OkStatus();
     return s3::S3Error("create bucket", options_.bucket, *r, true);
   }
 
@@ -102,8 +101,7 @@ class S3Store final : public Driver {
     HttpRequest req = Request("GET", ObjectUrl(key));
     absl::StatusOr<HttpResponse> r = http_.Send(req, "s3 get");
     if (!r.ok()) return r.status();
-    if (r->status == 404 &&
-        objstore::XmlElement(r->body, "Code") != "NoSuchBucket") {
+    if (r->status == 404 && s3::ErrorCode(*r) != "NoSuchBucket") {
       return NotFound(key);
     }
     if (r->status != 200) return s3::S3Error("get", key, *r, false);
@@ -268,7 +266,7 @@ class S3Store final : public Driver {
     AddConditions(h, &req);
     req.body = value;
     req.has_body = true;
-    req.is_write = true;
+    req.kind = transport::RequestKind::kWrite;
     absl::StatusOr<WriteAttempt> r =
         Write("put", key, req, !h.if_match.empty());
     if (r.ok() && !r->condition_failed && r->etag.empty()) {
@@ -282,7 +280,7 @@ class S3Store final : public Driver {
                                       const ConditionalHeaders& h) {
     HttpRequest req = Request("DELETE", ObjectUrl(key));
     AddConditions(h, &req);
-    req.is_write = true;
+    req.kind = transport::RequestKind::kWrite;
     return Write("delete", key, req, !h.if_match.empty());
   }
 
@@ -292,17 +290,20 @@ class S3Store final : public Driver {
     const std::string prefix = names_.ListPrefix(base);
     std::string token;
     while (true) {
-      std::string url = absl::StrCat(names_.base_url(),
-                                     "?list-type=2&encoding-type=url&prefix=",
-                                     objstore::UrlEncode(prefix));
+      std::string url = absl::StrCat(
+          names_.base_url(), "?list-type=2&encoding-type=url&prefix=",
+          PercentEncode(prefix, KeptBytes::Unreserved()));
       if (!token.empty())
-        absl::StrAppend(&url,
-                        "&continuation-token=", objstore::UrlEncode(token));
+        absl::StrAppend(&url, "&continuation-token=",
+                        PercentEncode(token, KeptBytes::Unreserved()));
       absl::StatusOr<HttpResponse> r =
           http_.Send(Request("GET", url), "s3 list");
       if (!r.ok()) return r.status();
       if (r->status != 200) return s3::S3Error("list", base, *r, false);
-      for (const std::string& encoded : objstore::XmlElements(r->body, "Key")) {
+      absl::StatusOr<objstore::XmlDocument> page =
+          objstore::XmlDocument::Parse(r->body);
+      if (!page.ok()) return s3::MalformedAnswer("list", base, page.status());
+      for (const std::string& encoded : page->Texts({"Contents", "Key"})) {
         absl::StatusOr<std::string> object = PercentDecode(encoded);
         if (!object.ok()) return object.status();
         // Objects that cannot be cask keys (empty segments) are skipped.
@@ -312,9 +313,8 @@ class S3Store final : public Driver {
         }
         if (absl::Status s = each(*std::move(object)); !s.ok()) return s;
       }
-      if (objstore::XmlElement(r->body, "IsTruncated") != "true")
-        return absl::OkStatus();
-      token = objstore::XmlElement(r->body, "NextContinuationToken");
+      if (page->Text({"IsTruncated"}) != "true") return absl::OkStatus();
+      token = page->Text({"NextContinuationToken"});
       if (token.empty()) {
         return absl::InternalError(
             "s3 list: truncated page without a continuation token");
@@ -343,23 +343,29 @@ class S3Store final : public Driver {
                                  reinterpret_cast<char*>(md5), md5_len)));
     req.body = body;
     req.has_body = true;
-    req.is_write = true;
+    req.kind = transport::RequestKind::kWrite;
     absl::StatusOr<HttpResponse> r = http_.Send(req, "s3 delete objects");
     if (!r.ok()) return r.status();
     if (r->status != 200)
       return s3::S3Error("clear", KeyOf(objects.front()), *r, true);
-    std::vector<std::string> failed = objstore::XmlElements(r->body, "Error");
+    absl::StatusOr<objstore::XmlDocument> result =
+        objstore::XmlDocument::Parse(r->body);
+    if (!result.ok()) {
+      return s3::MalformedAnswer("clear", KeyOf(objects.front()),
+                                 result.status());
+    }
+    std::vector<std::string> failed = result->Texts({"Error", "Key"});
     if (!failed.empty()) {
-      return absl::UnavailableError(absl::StrCat(
-          "s3 clear: ", failed.size(), " objects were not deleted, e.g. ",
-          objstore::XmlElement(failed.front(), "Key"), ": ",
-          objstore::XmlElement(failed.front(), "Code"), " (retry may help)"));
+      return absl::UnavailableError(
+          absl::StrCat("s3 clear: ", failed.size(),
+                       " objects were not deleted, e.g. ", failed.front(), ": ",
+                       result->Text({"Error", "Code"}), " (retry may help)"));
     }
     return absl::OkStatus();
   }
 
   const S3Options options_;
-  objstore::HttpClient http_;
+  transport::HttpTransport http_;
   const objstore::ObjectNames names_;
   std::string sigv4_;
   std::string userpwd_;

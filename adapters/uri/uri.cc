@@ -9,39 +9,12 @@
 namespace cask {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 absl::Status Bad(std::string_view text, std::string_view why) {
   return absl::InvalidArgumentError(
       absl::StrCat("malformed URI \"", ToAbsl(text), "\": ", ToAbsl(why)));
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    int hi = i + 1 < text.size() ? HexValue(text[i + 1]) : -1;
-    int lo = i + 2 < text.size() ? HexValue(text[i + 2]) : -1;
-    if (hi < 0 || lo < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("bad percent escape in \"", ToAbsl(text), "\""));
-    }
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
 
 absl::StatusOr<Uri> ParseUri(std::string_view text) {
   Uri uri;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "percent_encoding.h"
 
 namespace cask {
 
@@ -37,9 +38,6 @@ struct Uri {
 // Parses `text`. kInvalidArgument (naming the URI) when it has no scheme, a
 // bad port or a bad percent escape.
 absl::StatusOr<Uri> ParseUri(std::string_view text);
-
-// Decodes %XX escapes (and nothing else). kInvalidArgument on a bad escape.
-absl::StatusOr<std::string> PercentDecode(std::string_view text);
 
 }  // namespace cask
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "http_client.h"
+#include "object_http.h"
 #include "target.h"
 #if CASK_AZURE_TABLE
 #include "azure_table_store.h"

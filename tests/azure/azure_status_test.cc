@@ -17,7 +17,8 @@
 #include "azure_table_store.h"
 #include "cask/status.h"
 #include "catch2/catch.hpp"
-#include "http_client.h"
+#include "object_http.h"
+#include "percent_encoding.h"
 #include "status_test_util.h"
 
 namespace {
@@ -47,8 +48,8 @@ std::unique_ptr<Driver> FreshTable(const std::string& extra = "") {
   return *std::move(s);
 }
 
-cask::objstore::HttpResponse Answer(long status, std::string code) {
-  cask::objstore::HttpResponse r;
+cask::transport::HttpResponse Answer(long status, std::string code) {
+  cask::transport::HttpResponse r;
   r.status = status;
   r.headers["x-ms-error-code"] = std::move(code);
   return r;
@@ -64,9 +65,10 @@ std::string AccountSas(const std::string& services, const std::string& key) {
                    se, "\n\n\n", sv, "\n\n");
   auto sig = cask::objstore::HmacSha256Base64(key, to_sign);
   REQUIRE(sig.ok());
-  return absl::StrCat("sv=", sv, "&ss=", services, "&srt=", srt, "&sp=", sp,
-                      "&se=", cask::objstore::UrlEncode(se),
-                      "&sig=", cask::objstore::UrlEncode(*sig));
+  return absl::StrCat(
+      "sv=", sv, "&ss=", services, "&srt=", srt, "&sp=", sp,
+      "&se=", cask::PercentEncode(se, cask::KeptBytes::Unreserved()),
+      "&sig=", cask::PercentEncode(*sig, cask::KeptBytes::Unreserved()));
 }
 
 // --- Blob -------------------------------------------------------------
@@ -137,10 +139,11 @@ TEST_CASE("blob: awkward keys round-trip and list", "[blob]") {
 
 TEST_CASE("blob: a SAS token works instead of the key; a bad one is denied",
           "[blob]") {
-  std::string base =
-      absl::StrCat(BlobUrl(), "&sas=",
-                   cask::objstore::UrlEncode(AccountSas(
-                       "b", std::string(cask::objstore::kDevAccountKey))));
+  std::string base = absl::StrCat(
+      BlobUrl(), "&sas=",
+      cask::PercentEncode(
+          AccountSas("b", std::string(cask::objstore::kDevAccountKey)),
+          cask::KeptBytes::Unreserved()));
   auto store = cask::OpenAzureBlobStoreUri(WithPrefix(base, "sas"));
   INFO(store.status().ToString());
   REQUIRE(store.ok());
@@ -150,9 +153,10 @@ TEST_CASE("blob: a SAS token works instead of the key; a bad one is denied",
                absl::StatusCode::kAborted);
   REQUIRE((*store)->Clear().ok());
   // Signed with another key: 403.
-  std::string bad = absl::StrCat(
-      BlobUrl(),
-      "&sas=", cask::objstore::UrlEncode(AccountSas("b", "AAAAAAAA")));
+  std::string bad =
+      absl::StrCat(BlobUrl(), "&sas=",
+                   cask::PercentEncode(AccountSas("b", "AAAAAAAA"),
+                                       cask::KeptBytes::Unreserved()));
   REQUIRE_CODE(cask::OpenAzureBlobStoreUri(
                    WithPrefix(bad, "sas")),  // creates the container
                absl::StatusCode::kPermissionDenied);
@@ -263,10 +267,11 @@ TEST_CASE("table: forbidden characters and 1024-byte keys map to valid RowKeys",
 }
 
 TEST_CASE("table: a SAS token works instead of the key", "[table]") {
-  std::string uri =
-      absl::StrCat(TableUrl(), "&partition=sas&sas=",
-                   cask::objstore::UrlEncode(AccountSas(
-                       "t", std::string(cask::objstore::kDevAccountKey))));
+  std::string uri = absl::StrCat(
+      TableUrl(), "&partition=sas&sas=",
+      cask::PercentEncode(
+          AccountSas("t", std::string(cask::objstore::kDevAccountKey)),
+          cask::KeptBytes::Unreserved()));
   auto store = cask::OpenAzureTableStoreUri(uri);
   INFO(store.status().ToString());
   REQUIRE(store.ok());

@@ -7,8 +7,8 @@
 namespace cask::objstore {
 namespace {
 
-HttpRequest SampleBlobPut() {
-  HttpRequest r;
+transport::HttpRequest SampleBlobPut() {
+  transport::HttpRequest r;
   r.method = "PUT";
   r.url =
       "http://127.0.0.1:10000/devstoreaccount1/c/"
@@ -61,7 +61,7 @@ TEST_CASE("blob string to sign: 12 headers, x-ms-* sorted, resource",
       "/devstoreaccount1/devstoreaccount1/c/"
       "a%2Fb\ncomp:list\nrestype:container");
   // Content-Length is empty, not "0", for an empty body.
-  HttpRequest empty = SampleBlobPut();
+  transport::HttpRequest empty = SampleBlobPut();
   empty.body = "";
   REQUIRE(StringToSign(AzureService::kBlob, "devstoreaccount1", empty)
               .rfind("PUT\n\n\n\n\napplication/octet-stream\n", 0) == 0);
@@ -69,7 +69,7 @@ TEST_CASE("blob string to sign: 12 headers, x-ms-* sorted, resource",
 
 TEST_CASE("table string to sign: verb, md5, type, date, resource",
           "[shared-key]") {
-  HttpRequest r;
+  transport::HttpRequest r;
   r.method = "GET";
   r.url =
       "http://127.0.0.1:10002/devstoreaccount1/t(PartitionKey='p',RowKey='r')";
@@ -92,7 +92,7 @@ TEST_CASE("HMAC-SHA256 with the published emulator key", "[shared-key]") {
 
 TEST_CASE("Authorize signs with the key, or appends the SAS", "[shared-key]") {
   AzureCredentials key{"devstoreaccount1", std::string(kDevAccountKey), ""};
-  HttpRequest r = SampleBlobPut();
+  transport::HttpRequest r = SampleBlobPut();
   r.headers.resize(2);
   REQUIRE(
       Authorize(AzureService::kBlob, key, absl::FromUnixSeconds(784111777), &r)
@@ -108,7 +108,7 @@ TEST_CASE("Authorize signs with the key, or appends the SAS", "[shared-key]") {
   REQUIRE(has_auth);
 
   AzureCredentials sas{"devstoreaccount1", "", "sv=2021-08-06&sig=a%2Bb"};
-  HttpRequest s = SampleBlobPut();
+  transport::HttpRequest s = SampleBlobPut();
   REQUIRE(Authorize(AzureService::kBlob, sas, absl::Now(), &s).ok());
   REQUIRE(s.url.substr(s.url.size() - 24) == "&sv=2021-08-06&sig=a%2Bb");
   for (const auto& [n, v] : s.headers) REQUIRE(n != "Authorization");

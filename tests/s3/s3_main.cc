@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "http_client.h"
+#include "object_http.h"
 #include "s3_store.h"
 #include "target.h"
 

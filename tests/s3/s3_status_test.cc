@@ -20,7 +20,7 @@
 #include "absl/strings/str_replace.h"
 #include "cask/status.h"
 #include "catch2/catch.hpp"
-#include "http_client.h"
+#include "object_http.h"
 #include "s3_errors.h"
 #include "s3_store.h"
 #include "status_test_util.h"
@@ -143,10 +143,10 @@ TEST_CASE("a missing bucket is kFailedPrecondition, not a missing key",
 }
 
 TEST_CASE("the translation table for answers moto does not give", "[s3]") {
-  using cask::objstore::HttpResponse;
   using cask::s3::ClassifyWrite;
   using cask::s3::S3Error;
   using cask::s3::WriteVerdict;
+  using cask::transport::HttpResponse;
   auto answer = [](long status, std::string code) {
     HttpResponse r;
     r.status = status;

@@ -27,6 +27,7 @@
 #include "http_transport.h"
 #include "nlohmann/json.hpp"
 #include "percent_encoding.h"
+#include "revalidation_cache.h"
 #include "uri.h"
 
 namespace cask {
@@ -110,7 +111,9 @@ class HttpSubscription final : public Subscription {
 class HttpStore final : public Driver {
  public:
   explicit HttpStore(HttpOptions options)
-      : options_(std::move(options)), transport_(TransportOptionsOf(options_)) {
+      : options_(std::move(options)),
+        transport_(TransportOptionsOf(options_)),
+        cache_(options_.revalidation_cache_bytes) {
     while (!options_.base_url.empty() && options_.base_url.back() == '/') {
       options_.base_url.pop_back();
     }
@@ -138,14 +141,27 @@ class HttpStore final : public Driver {
 
  protected:
   absl::StatusOr<Item> DoGet(const std::string& key) override {
-    absl::StatusOr<Response> r = Perform(
-        "GET", KeyPath(key, false), {"Accept: application/octet-stream"},
-        std::nullopt, Describe("GET", key), false);
+    // Conditional GET: a value read before is revalidated by its etag, and
+    // a 304 answer returns it without the value crossing the network.
+    std::shared_ptr<const Item> cached = cache_.Find(key);
+    std::vector<std::string> headers = {"Accept: application/octet-stream"};
+    if (cached) {
+      headers.push_back(absl::StrCat(
+          "If-None-Match: ", PreconditionHeaderValue({cached->meta.etag})));
+    }
+    absl::StatusOr<Response> r =
+        Perform("GET", KeyPath(key, false), headers, std::nullopt,
+                Describe("GET", key), false);
     if (!r.ok()) return r.status();
-    if (r->status != 200) return Failed(*r, "GET", key, false);
+    if (r->status == 304 && cached) return *cached;
+    if (r->status != 200) {
+      cache_.Erase(key);
+      return Failed(*r, "GET", key, false);
+    }
     Item item;
     item.meta = MetaFrom(*r, r->body.size());
     item.value = std::move(r->body);
+    cache_.Put(key, item);
     return item;
   }
 
@@ -178,6 +194,7 @@ class HttpStore final : public Driver {
       headers.push_back(
           absl::StrFormat("X-TTL: %.3f", absl::ToDoubleSeconds(options.ttl)));
     }
+    cache_.Erase(key);
     absl::StatusOr<Response> r = Perform("PUT", KeyPath(key, false), headers,
                                          value, Describe("PUT", key), true);
     if (!r.ok()) return r.status();
@@ -197,6 +214,7 @@ class HttpStore final : public Driver {
     if (absl::Status s = Conditions(precondition, key, headers); !s.ok()) {
       return s;
     }
+    cache_.Erase(key);
     absl::StatusOr<Response> r =
         Perform("DELETE", KeyPath(key, false), headers, std::nullopt,
                 Describe("DELETE", key), true);
@@ -227,6 +245,7 @@ class HttpStore final : public Driver {
   }
 
   absl::Status DoClear(const std::string& base) override {
+    cache_.Clear();
     absl::StatusOr<Response> r =
         Perform("DELETE", KeyPath(base, true), {}, std::nullopt,
                 Describe("DELETE", base), true);
@@ -528,6 +547,7 @@ class HttpStore final : public Driver {
 
   HttpOptions options_;
   transport::HttpTransport transport_;
+  http_internal::RevalidationCache cache_;
   mutable std::mutex probe_mu_;
   mutable std::optional<Advertised> probe_;
 };
@@ -560,6 +580,11 @@ absl::StatusOr<HttpOptions> HttpOptions::FromUri(std::string_view text) {
   absl::StatusOr<std::uint64_t> timeout = uri->UintParam(
       "timeout_ms", static_cast<std::uint64_t>(options.request_timeout_ms));
   if (!timeout.ok()) return timeout.status();
+  absl::StatusOr<std::uint64_t> cache = uri->UintParam(
+      "cache_bytes",
+      static_cast<std::uint64_t>(options.revalidation_cache_bytes));
+  if (!cache.ok()) return cache.status();
+  options.revalidation_cache_bytes = static_cast<std::size_t>(*cache);
   options.connect_timeout_ms = static_cast<long>(*connect);
   options.request_timeout_ms = static_cast<long>(*timeout);
   return options;

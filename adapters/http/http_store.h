@@ -30,11 +30,17 @@
 // apply twice nor report a false mismatch against its own first copy. The
 // server's JSON error body names the absl code, which is returned as is.
 //
+// Reads: a Get of a key read before sends `If-None-Match: "<etag>"`; a
+// server that answers 304 Not Modified saves sending the value again, and
+// the adapter returns the value it kept (never without that confirmation,
+// so never stale). A server without conditional GET answers 200 as usual.
+//
 // Cross-process: yes (each client is independent; the server serialises).
 // Thread-safe: a pool of connections, one per concurrent call, reused.
 #ifndef CASK_ADAPTERS_HTTP_HTTP_STORE_H_
 #define CASK_ADAPTERS_HTTP_HTTP_STORE_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,9 +63,13 @@ struct HttpOptions {
   long request_timeout_ms = 60000;
   // Most idle connections kept for reuse.
   int max_idle_connections = 16;
+  // Bytes of values kept for conditional GET (revalidated with
+  // If-None-Match; a 304 answer returns the kept value); 0 disables it.
+  // A value over 1/8 of this is not kept.
+  std::size_t revalidation_cache_bytes = 8 << 20;
 
   // From `http://host:port/prefix?token=T&connect_timeout_ms=N&
-  // timeout_ms=N` (https likewise). kInvalidArgument for a
+  // timeout_ms=N&cache_bytes=N` (https likewise). kInvalidArgument for a
   // malformed URI or another scheme.
   static absl::StatusOr<HttpOptions> FromUri(std::string_view uri);
 };

@@ -16,6 +16,8 @@ struct Fixture {
   std::shared_ptr<cask::Driver> memory;
   std::unique_ptr<cask::server::Server> server;
   std::unique_ptr<cask::Driver> http;
+  // The same server through a client without the conditional-GET cache.
+  std::unique_ptr<cask::Driver> http_uncached;
 };
 
 Fixture& Get() {
@@ -27,13 +29,16 @@ Fixture& Get() {
     fx->server = *cask::server::Server::Start(
         std::shared_ptr<cask::Driver>(*cask::OpenStore("mem:")), options);
     fx->http = *cask::OpenHttpStoreUri(fx->server->url());
+    fx->http_uncached =
+        *cask::OpenHttpStoreUri(fx->server->url() + "?cache_bytes=0");
     return fx;
   }();
   return *f;
 }
 
-void Read(benchmark::State& state, cask::Driver& store) {
-  (void)store.Set("bench:k", std::string(100, 'v'));
+void Read(benchmark::State& state, cask::Driver& store,
+          std::size_t value_bytes = 100) {
+  (void)store.Set("bench:k", std::string(value_bytes, 'v'));
   for (auto _ : state) {
     auto item = store.Get("bench:k");
     if (!item.ok()) state.SkipWithError("get failed");
@@ -60,10 +65,21 @@ void BM_IfMatchSet_MemoryBaseline(benchmark::State& s) {
 }
 void BM_IfMatchSet_Http(benchmark::State& s) { Swap(s, *Get().http); }
 
+// A 64 KiB value read again and again: revalidated by etag (304, the value
+// is not sent again) vs read in full every time.
+void BM_Get64KiB_Http_Revalidated(benchmark::State& s) {
+  Read(s, *Get().http, 64 << 10);
+}
+void BM_Get64KiB_Http_Full(benchmark::State& s) {
+  Read(s, *Get().http_uncached, 64 << 10);
+}
+
 BENCHMARK(BM_Get_MemoryBaseline);
 BENCHMARK(BM_Get_Http)->UseRealTime();
 BENCHMARK(BM_IfMatchSet_MemoryBaseline);
 BENCHMARK(BM_IfMatchSet_Http)->UseRealTime();
+BENCHMARK(BM_Get64KiB_Http_Full)->UseRealTime();
+BENCHMARK(BM_Get64KiB_Http_Revalidated)->UseRealTime();
 
 }  // namespace
 

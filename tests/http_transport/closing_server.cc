@@ -72,6 +72,11 @@ std::string ClosingServer::url() const {
   return absl::StrCat("http://127.0.0.1:", port_);
 }
 
+void ClosingServer::TreatPostAsRead(std::string path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  post_reads_.push_back(std::move(path));
+}
+
 std::vector<std::string> ClosingServer::requests() const {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
@@ -121,12 +126,17 @@ void ClosingServer::Handle(int fd) {
     }
     if (!ReadUntil(fd, buffer, end + 4 + body, stop_)) break;
     buffer.erase(0, end + 4 + body);
+    const std::string path = request_line.size() > 1 ? request_line[1] : "";
+    bool read = method == "GET" || method == "HEAD";
     {
       std::lock_guard<std::mutex> lock(mu_);
+      for (const std::string& p : post_reads_) {
+        if (method == "POST" && path == p) read = true;
+      }
       requests_.push_back(absl::StrCat(
           method, " ", request_line.size() > 1 ? request_line[1] : ""));
     }
-    if (method != "GET" && method != "HEAD") {
+    if (!read) {
       // The write arrived whole; hang up without answering.
       writes_.fetch_add(1);
       break;
@@ -140,8 +150,8 @@ void ClosingServer::Handle(int fd) {
       answer = absl::StrCat("HTTP/1.1 304 Not Modified\r\n", read_headers_,
                             etag_line, "\r\n");
     } else {
-      std::string content = method == "GET" ? get_body_ : std::string();
-      if (method == "GET") full_answers_.fetch_add(1);
+      std::string content = method != "HEAD" ? get_body_ : std::string();
+      if (method != "HEAD") full_answers_.fetch_add(1);
       answer =
           absl::StrCat("HTTP/1.1 200 OK\r\n", read_headers_, etag_line,
                        "Content-Length: ", content.size(), "\r\n\r\n", content);

@@ -33,6 +33,10 @@ class ClosingServer {
   ClosingServer(const ClosingServer&) = delete;
   ClosingServer& operator=(const ClosingServer&) = delete;
 
+  // POSTs to `path` are reads (etcd's gateway reads by POST): answered
+  // like a GET, never hung up on. Call before the first request.
+  void TreatPostAsRead(std::string path);
+
   // "http://127.0.0.1:PORT".
   std::string url() const;
   // Requests with a method other than GET / HEAD received so far.
@@ -54,6 +58,7 @@ class ClosingServer {
   std::string read_headers_;
   std::string get_body_;
   std::string etag_;
+  std::vector<std::string> post_reads_;
   std::atomic<int> full_answers_{0};
   std::atomic<int> not_modified_{0};
   std::atomic<bool> stop_{false};

@@ -13,6 +13,7 @@
 #include "cask/batch.h"
 #include "catch2/catch.hpp"
 #include "closing_server.h"
+#include "etcd_store.h"
 #include "http_store.h"
 #include "http_transport.h"
 
@@ -151,6 +152,25 @@ TEST_CASE(
   absl::StatusOr<CommitResult> r = store->Commit(batch);
   CHECK(server.writes_received() == 1);
   CHECK(r.status().code() == absl::StatusCode::kUnknown);
+}
+
+TEST_CASE(
+    "etcd adapter: a compare-and-swap txn on a kept-alive connection "
+    "is sent once; a lost answer is kUnknown") {
+  ClosingServer server("", "{}");
+  server.TreatPostAsRead("/v3/kv/range");  // the open's ping
+  EtcdOptions options;
+  options.host = "127.0.0.1";
+  options.port = static_cast<std::uint16_t>(
+      std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+  options.timeout = absl::Seconds(20);  // catches a hang, never reached
+  absl::StatusOr<std::unique_ptr<Driver>> store = OpenEtcdStore(options);
+  REQUIRE(store.ok());
+  WriteOptions swap;
+  swap.precondition = IfMatch("5");
+  absl::StatusOr<std::string> etag = (*store)->Set("k", "value", swap);
+  CHECK(server.writes_received() == 1);
+  CHECK(etag.status().code() == absl::StatusCode::kUnknown);
 }
 
 }  // namespace

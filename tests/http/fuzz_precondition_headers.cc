@@ -1,7 +1,8 @@
-// libFuzzer target: If-Match / If-None-Match parsing (tools/server/wire.h).
-// Input: byte 0 selects which headers are present; the rest is split at
-// the first '\n' into the two header values. Whatever is accepted must be
-// a valid Precondition, and formatting it back must parse to the same one.
+// libFuzzer target: If-Match / If-None-Match parsing
+// (adapters/http_protocol/etag_header.h). Input: byte 0 selects which headers
+// are present; the rest is split at the first '\n' into the two header values.
+// Whatever is accepted must be a valid Precondition, and formatting it back
+// must parse to the same one.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "cask/precondition.h"
-#include "wire.h"
+#include "etag_header.h"
 
 namespace {
 
@@ -19,7 +20,7 @@ std::string Format(const std::vector<std::string>& tags) {
   std::string out;
   for (const std::string& t : tags) {
     if (!out.empty()) out += ", ";
-    out += t == "*" ? std::string("*") : cask::server::QuoteEtag(t);
+    out += t == "*" ? std::string("*") : cask::http_protocol::QuoteEtag(t);
   }
   return out;
 }
@@ -39,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (which & 1) im = a;
   if (which & 2) inm = b;
   absl::StatusOr<cask::Precondition> p =
-      cask::server::ParsePreconditionHeaders(im, inm);
+      cask::http_protocol::ParsePreconditionHeaders(im, inm);
   if (!p.ok()) return 0;
   if (!cask::ValidatePrecondition(*p).ok()) std::abort();
   std::optional<std::string> fim, finm;
@@ -49,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (fim) vim = *fim;
   if (finm) vinm = *finm;
   absl::StatusOr<cask::Precondition> again =
-      cask::server::ParsePreconditionHeaders(vim, vinm);
+      cask::http_protocol::ParsePreconditionHeaders(vim, vinm);
   if (!again.ok() || !(*again == *p)) std::abort();
   // The evaluator must not crash on anything accepted.
   (void)cask::PreconditionHolds(*p, std::nullopt);

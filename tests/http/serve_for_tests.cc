@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--max-header") {
       options.max_header_bytes = std::strtoull(value, nullptr, 10);
     } else if (flag == "--threads") {
-      options.threads = std::strtoull(value, nullptr, 10);
+      options.store_threads = std::strtoull(value, nullptr, 10);
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

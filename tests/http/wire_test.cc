@@ -9,11 +9,13 @@
 #include <vector>
 
 #include "catch2/catch.hpp"
+#include "etag_header.h"
+#include "status_mapping.h"
 
 namespace {
 
 using cask::Precondition;
-using cask::server::ParsePreconditionHeaders;
+using cask::http_protocol::ParsePreconditionHeaders;
 using cask::server::ParseRequestPath;
 using Tags = std::vector<std::string>;
 
@@ -99,9 +101,9 @@ TEST_CASE("malformed precondition headers are InvalidArgument", "[wire]") {
 }
 
 TEST_CASE("etag quoting and the status table", "[wire]") {
-  REQUIRE(cask::server::QuoteEtag("a.b") == "\"a.b\"");
-  REQUIRE(cask::server::QuoteEtag("W/x") == "W/\"x\"");
-  using cask::server::HttpStatusFor;
+  REQUIRE(cask::http_protocol::QuoteEtag("a.b") == "\"a.b\"");
+  REQUIRE(cask::http_protocol::QuoteEtag("W/x") == "W/\"x\"");
+  using cask::http_protocol::HttpStatusFor;
   REQUIRE(HttpStatusFor(absl::OkStatus()) == 200);
   REQUIRE(HttpStatusFor(absl::NotFoundError("")) == 404);
   REQUIRE(HttpStatusFor(absl::InvalidArgumentError("")) == 400);
@@ -119,3 +121,20 @@ TEST_CASE("etag quoting and the status table", "[wire]") {
 }
 
 }  // namespace
+
+TEST_CASE("absolute-form request targets name the same key",
+          "[wire][absolute_form]") {
+  // RFC 9112 §3.2.2: a server must accept the absolute form; the authority
+  // is not part of the key (it used to become the key "http:host:a:b").
+  REQUIRE(Key("http://host/a/b") == "a:b");
+  REQUIRE(Key("HTTP://host:8787/a/b?x=1") == "a:b");
+  REQUIRE(Key("https://h/a%20b") == "a b");
+  auto root = ParseRequestPath("http://host", 1024);
+  REQUIRE(root.ok());
+  REQUIRE(root->is_base);
+  REQUIRE(root->key.empty());
+  REQUIRE(PathCode("a/b") == absl::StatusCode::kInvalidArgument);
+  REQUIRE(PathCode("host:80") == absl::StatusCode::kInvalidArgument);
+  REQUIRE(PathCode("*") == absl::StatusCode::kInvalidArgument);
+  REQUIRE(PathCode("ftp://host/a") == absl::StatusCode::kInvalidArgument);
+}

@@ -8,8 +8,10 @@
 // comma-separated subset of `cas, commit, ttl, changes`), so that a client
 // can refuse to send a precondition to a server that would ignore it.
 //
-// Built on cpp-httplib (Debian's libcpp-httplib): one worker thread per
-// open connection, taken from a pool of ServerOptions::threads.
+// Built on Boost.Beast over Asio (docs/protocol.md says why): one event
+// loop per core; a store that answers from memory is called inline on the
+// loop, any other store on a small pool so that a slow backend never stalls
+// the loop. Every limit below is also a flag of `cask serve`.
 //
 // Thread safety: Start, port, Shutdown and Wait may be called from any
 // thread; Shutdown is idempotent.
@@ -40,19 +42,46 @@ struct ServerOptions {
   // Longest key, in bytes after normalisation (400). At most
   // cask::kMaxKeyBytes; 0 means kMaxKeyBytes.
   std::size_t max_key_bytes = 1024;
-  // Total size of the request line and headers, in bytes (431). cpp-httplib
-  // also refuses any single header line over 8192 bytes (400).
+  // Total size of the request line and headers, in bytes (431).
   std::size_t max_header_bytes = 16 * 1024;
   // Largest request body, in bytes (413); 0 means 64 MiB.
   std::size_t max_body_bytes = 64u << 20;
 
-  // Worker threads. Each open connection holds one while it is open (idle
-  // keep-alive connections are closed after keep_alive_seconds), so this is
-  // also the number of clients served at the same time; others wait in the
-  // accept queue. 0 means 64.
-  std::size_t threads = 64;
-  // Idle keep-alive connections are closed after this many seconds.
+  // Event-loop threads; 0 means one per core.
+  std::size_t io_threads = 0;
+  // Threads that call a store which may block (anything but the memory
+  // store); 0 means 16. Requests beyond them queue (bounded by the
+  // connection limit).
+  std::size_t store_threads = 16;
+
+  // Open connections at most; one more is answered 503 and closed.
+  // 0 means 10000.
+  std::size_t max_connections = 10000;
+  // Pending connections the kernel queues before accept (listen backlog;
+  // the kernel caps it at net.core.somaxconn). 0 means 4096.
+  int listen_backlog = 4096;
+  // An idle keep-alive connection is closed after this many seconds.
   int keep_alive_seconds = 5;
+  // A request line and headers must arrive within this many seconds of
+  // their first byte, or the connection is closed (slow-header clients).
+  int header_timeout_seconds = 10;
+  // A request body must keep arriving: a gap longer than this many seconds
+  // closes the connection, and so does an average rate under
+  // min_body_bytes_per_second once the body has taken this long.
+  int body_timeout_seconds = 10;
+  // See body_timeout_seconds; 0 disables the rate check.
+  std::size_t min_body_bytes_per_second = 1024;
+  // An answer the client does not read within this many seconds closes the
+  // connection.
+  int write_timeout_seconds = 30;
+  // Request bodies held in memory at once, over all connections, in bytes.
+  // A request whose body would exceed it is answered 503 with Retry-After
+  // and the connection is closed. 0 means 256 MiB; never below
+  // max_body_bytes.
+  std::size_t max_inflight_body_bytes = 256u << 20;
+  // Change-feed long polls waiting at once; one more is answered 503 with
+  // Retry-After. 0 means 1024.
+  std::size_t max_long_polls = 1024;
   // Longest long-poll wait of the change feed, in milliseconds.
   int max_wait_ms = 30000;
 

@@ -1,0 +1,109 @@
+// The shared HTTP protocol library (adapters/http_protocol): what the
+// server writes, the client reads back unchanged.
+#define CATCH_CONFIG_MAIN
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capabilities_header.h"
+#include "cask/status.h"
+#include "catch2/catch.hpp"
+#include "error_body.h"
+#include "etag_header.h"
+#include "feed_json.h"
+#include "meta_headers.h"
+#include "status_mapping.h"
+
+namespace hp = cask::http_protocol;
+
+TEST_CASE("etag lists round-trip through their header value", "[protocol]") {
+  std::vector<std::string> tags = {"a", "W/b", "c.d"};
+  std::string value = hp::EtagListHeaderValue(tags);
+  REQUIRE(value == "\"a\", W/\"b\", \"c.d\"");
+  auto parsed = hp::ParseEtagList("If-Match", value);
+  REQUIRE(parsed.ok());
+  REQUIRE(*parsed == tags);
+  REQUIRE(hp::EtagListHeaderValue({"*"}) == "*");
+  REQUIRE(hp::UnquoteEtag(" W/\"x\" ") == "W/x");
+  REQUIRE(hp::UnquoteEtag(hp::QuoteEtag("e1")) == "e1");
+}
+
+TEST_CASE("capability headers round-trip", "[protocol]") {
+  cask::Capabilities caps;
+  caps.cas = true;
+  caps.ttl = true;
+  caps.max_value_bytes = 1000;
+  hp::Advertised a = hp::AdvertisedFor(caps, 5000);
+  REQUIRE(a.max_value == 1000);
+  REQUIRE(hp::FeaturesHeaderValue(a) == "cas, ttl");
+  hp::Advertised back =
+      hp::ParseAdvertised(hp::CasHeaderValue(a), hp::FeaturesHeaderValue(a),
+                          hp::MaxValueHeaderValue(a));
+  REQUIRE(back == a);
+  REQUIRE_FALSE(
+      hp::ParseAdvertised(std::nullopt, std::nullopt, std::nullopt).cas);
+}
+
+TEST_CASE("error bodies round-trip to the same status", "[protocol]") {
+  absl::Status mismatch = cask::CasMismatchError("a:b", std::string("e2"));
+  int http = hp::HttpStatusFor(mismatch);
+  REQUIRE(http == 412);
+  absl::Status back = hp::StatusFromErrorBody(
+      http, hp::ErrorBody(mismatch, http), "PUT", "a:b", true);
+  REQUIRE(back.code() == absl::StatusCode::kAborted);
+  REQUIRE(cask::CurrentEtag(back) == std::optional<std::string>("e2"));
+  absl::Status full = absl::ResourceExhaustedError("value too large");
+  REQUIRE(
+      hp::StatusFromErrorBody(413, hp::ErrorBody(full, 413), "PUT", "k", true)
+          .code() == absl::StatusCode::kResourceExhausted);
+  REQUIRE(hp::StatusFromErrorBody(504, "gateway", "PUT", "k", true).code() ==
+          absl::StatusCode::kUnknown);
+  REQUIRE(hp::StatusFromErrorBody(429, "", "GET", "k", false).code() ==
+          absl::StatusCode::kUnavailable);
+}
+
+TEST_CASE("metadata headers round-trip", "[protocol]") {
+  absl::Time now = absl::FromUnixSeconds(1700000000);
+  cask::Meta meta;
+  meta.etag = "W/x";
+  meta.mtime = absl::FromUnixMicros(1699999999123456);
+  meta.size = 42;
+  meta.revision = 7;
+  meta.expires = now + absl::Seconds(10);
+  auto headers = hp::MetaHeaders(meta, now);
+  auto lookup = [&](std::string_view name) -> std::optional<std::string> {
+    for (const auto& [n, v] : headers) {
+      if (n == name) return v;
+    }
+    return std::nullopt;
+  };
+  REQUIRE(lookup("X-TTL") == std::optional<std::string>("10"));
+  cask::Meta back = hp::MetaFromHeaders(lookup, 0, now);
+  REQUIRE(back.etag == meta.etag);
+  REQUIRE(back.mtime == meta.mtime);
+  REQUIRE(back.size == meta.size);
+  REQUIRE(back.revision == meta.revision);
+  REQUIRE(back.expires == meta.expires);
+}
+
+TEST_CASE("the feed JSON round-trips", "[protocol]") {
+  hp::Feed feed;
+  cask::ChangeEvent e;
+  e.revision = 9;
+  e.key = "a:b";
+  e.kind = cask::ChangeKind::kDelete;
+  e.time = absl::FromUnixMicros(5);
+  feed.events.push_back(e);
+  feed.last_revision = 9;
+  auto back = hp::ParseFeedJson(hp::FeedJson(feed));
+  REQUIRE(back.ok());
+  REQUIRE(back->last_revision == 9);
+  REQUIRE(back->events.size() == 1);
+  REQUIRE(back->events[0].key == "a:b");
+  REQUIRE(back->events[0].kind == cask::ChangeKind::kDelete);
+  REQUIRE(back->events[0].time == e.time);
+  REQUIRE(hp::ParseFeedJson("[1]").status().code() ==
+          absl::StatusCode::kDataLoss);
+  REQUIRE(hp::ParseFeedJson("{\"events\":[{\"key\":1}]}").status().code() ==
+          absl::StatusCode::kDataLoss);
+}

@@ -30,7 +30,7 @@ Served Serve(const std::string& params) {
   REQUIRE(engine.ok());
   cask::server::ServerOptions options;
   options.port = 0;
-  options.threads = 8;
+  options.store_threads = 8;
   auto server = cask::server::Server::Start(
       std::shared_ptr<cask::Driver>(*std::move(engine)), options);
   REQUIRE(server.ok());
@@ -141,7 +141,7 @@ class TrimmedLogStore final : public cask::Driver {
 TEST_CASE("a trimmed log answers 410, read back as OutOfRange", "[changes]") {
   cask::server::ServerOptions options;
   options.port = 0;
-  options.threads = 2;
+  options.store_threads = 2;
   auto server =
       cask::server::Server::Start(std::make_shared<TrimmedLogStore>(), options);
   REQUIRE(server.ok());

@@ -61,7 +61,7 @@ absl::StatusOr<std::unique_ptr<Driver>> MakeEmpty() {
   if (!store.ok()) return store.status();
   cask::server::ServerOptions options;
   options.port = 0;
-  options.threads = 16;
+  options.store_threads = 16;
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Start(std::shared_ptr<Driver>(*std::move(store)), options);
   if (!server.ok()) return server.status();

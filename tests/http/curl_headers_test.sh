@@ -152,6 +152,27 @@ expect 412 "conditional DELETE of missing" -X DELETE -H 'If-Match: *' "$U/a/b"
 expect 200 "plain DELETE of missing is OK" -X DELETE "$U/a/b"
 expect 400 "conditional clear is refused" -X DELETE -H 'If-Match: *' "$U/t/"
 
+# --- conditional GET / HEAD (RFC 9110 §13.1.1-2) ---
+expect 200 "PUT for conditional GET" -X PUT --data 'cg' "$U/cg"
+cg=$(header ETag)
+expect 304 "GET If-None-Match current etag: 304" -H "If-None-Match: $cg" "$U/cg"
+assert "304 carries the ETag" test "$(header ETag)" = "$cg"
+assert "304 has no body" test "$(curl -s -o /dev/null -w '%{size_download}' -H "If-None-Match: $cg" "$U/cg")" = 0
+expect 304 "GET If-None-Match weak form of the etag: 304" -H "If-None-Match: \"x\", W/$cg" "$U/cg"
+expect 304 "GET If-None-Match *: 304" -H 'If-None-Match: *' "$U/cg"
+expect 304 "HEAD If-None-Match current etag: 304" -I -H "If-None-Match: $cg" "$U/cg"
+expect 200 "GET If-None-Match other etag: 200" -H 'If-None-Match: "other"' "$U/cg"
+assert "200 body after a non-matching If-None-Match" test "$(body)" = cg
+expect 412 "GET If-Match other etag: 412" -H 'If-Match: "other"' "$U/cg"
+expect 412 "HEAD If-Match other etag: 412" -I -H 'If-Match: "other"' "$U/cg"
+expect 200 "GET If-Match current etag: 200" -H "If-Match: $cg" "$U/cg"
+expect 404 "GET If-None-Match on a missing key: 404" -H 'If-None-Match: *' "$U/cg-missing"
+expect 400 "GET with a malformed If-None-Match: 400" -H 'If-None-Match: nope' "$U/cg"
+
+# --- absolute-form request target (RFC 9112 §3.2.2) ---
+expect 200 "GET absolute-form target" --request-target "http://example.com/cg" "$U"
+assert "absolute-form names key cg" test "$(body)" = cg
+
 # --- commit ---
 ea=$(curl -s -D - -o /dev/null -X PUT --data a1 "$U/refs/a" | grep -i '^etag:' | cut -d' ' -f2 | tr -d '\r"')
 expect 200 "commit" -X POST -H 'Content-Type: application/json' \
@@ -220,6 +241,19 @@ if [[ "$engine" == 1 ]]; then
   expect 200 "engine: long-poll wakes on a write" -X POST "$E/_cask/changes?after=$last&wait=10000"
   assert "long-poll saw f:b" bash -c "jq -e '.events[0].key == \"f:b\"' $work/b >/dev/null"
   expect 400 "engine: bad after parameter" -X POST -d '' "$E/_cask/changes?after=x"
+  # Key-prefix filter: only events under the prefix; last_revision moves
+  # past the others so they are not read again.
+  expect 200 "engine: PUT outside the prefix" -X PUT --data o "$E/other/x"
+  expect 200 "engine: PUT under the prefix" -X PUT --data p "$E/pre/y"
+  expect 200 "engine: changes with prefix" -X POST "$E/_cask/changes?after=$last&prefix=pre"
+  assert "prefix feed holds only pre:y" bash -c "jq -e '[.events[].key] == [\"pre:y\"]' $work/b >/dev/null"
+  plast=$(jq -r .last_revision "$work/b")
+  expect 200 "engine: changes with a prefix nothing matches" -X POST "$E/_cask/changes?after=$last&prefix=none"
+  assert "no events, last_revision past the skipped ones" bash -c "jq -e '.events == [] and .last_revision == $plast' $work/b >/dev/null"
+  ( sleep 0.3; curl -s -X PUT --data o2 "$E/other/z" >/dev/null; sleep 0.5; curl -s -X PUT --data p2 "$E/pre/w" >/dev/null ) &
+  expect 200 "engine: prefix long-poll skips other keys" -X POST "$E/_cask/changes?after=$plast&prefix=pre&wait=10000"
+  assert "prefix long-poll saw pre:w only" bash -c "jq -e '[.events[].key] == [\"pre:w\"]' $work/b >/dev/null"
+  expect 400 "engine: bad prefix" -X POST "$E/_cask/changes?prefix=a/../b"
   assert "X-Cask-Features lists changes" bash -c "grep -qi '^x-cask-features:.*changes' $work/h"
 fi
 

@@ -103,7 +103,7 @@ TEST_CASE("cask serve: the same calls are honoured", "[negotiation]") {
   REQUIRE(mem.ok());
   cask::server::ServerOptions options;
   options.port = 0;
-  options.threads = 4;
+  options.store_threads = 4;
   auto server = cask::server::Server::Start(
       std::shared_ptr<cask::Driver>(*std::move(mem)), options);
   REQUIRE(server.ok());

@@ -3,7 +3,10 @@
 // listens, then runs until SIGTERM / SIGINT (which drain) or stdin closes.
 //
 //   serve_for_tests URI [--port N] [--token T] [--max-body N]
-//                       [--max-header N] [--threads N]
+//                       [--max-header N] [--threads N] [--io-threads N]
+//                       [--max-connections N] [--max-inflight-body N]
+//                       [--max-long-polls N] [--header-timeout S]
+//                       [--body-timeout S] [--keep-alive S]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +37,20 @@ int main(int argc, char** argv) {
       options.max_header_bytes = std::strtoull(value, nullptr, 10);
     } else if (flag == "--threads") {
       options.store_threads = std::strtoull(value, nullptr, 10);
+    } else if (flag == "--io-threads") {
+      options.io_threads = std::strtoull(value, nullptr, 10);
+    } else if (flag == "--max-connections") {
+      options.max_connections = std::strtoull(value, nullptr, 10);
+    } else if (flag == "--max-inflight-body") {
+      options.max_inflight_body_bytes = std::strtoull(value, nullptr, 10);
+    } else if (flag == "--max-long-polls") {
+      options.max_long_polls = std::strtoull(value, nullptr, 10);
+    } else if (flag == "--header-timeout") {
+      options.header_timeout_seconds = std::atoi(value);
+    } else if (flag == "--body-timeout") {
+      options.body_timeout_seconds = std::atoi(value);
+    } else if (flag == "--keep-alive") {
+      options.keep_alive_seconds = std::atoi(value);
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

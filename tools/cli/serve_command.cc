@@ -16,12 +16,37 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags& flags) {
       ->add_option("--token", flags.token,
                    "require `Authorization: Bearer TOKEN`")
       ->envname("CASK_TOKEN");
+  server::ServerOptions& o = flags.server;
+  serve->add_option("--max-connections", o.max_connections,
+                    "open connections at most; more are answered 503");
+  serve->add_option("--keep-alive", o.keep_alive_seconds,
+                    "seconds an idle keep-alive connection stays open");
+  serve->add_option("--header-timeout", o.header_timeout_seconds,
+                    "seconds for request line and headers, from their "
+                    "first byte");
+  serve->add_option("--body-timeout", o.body_timeout_seconds,
+                    "longest pause, in seconds, within a request body");
+  serve->add_option("--min-body-rate", o.min_body_bytes_per_second,
+                    "slowest average body rate in bytes/s (0: no check)");
+  serve->add_option("--max-body", o.max_body_bytes,
+                    "largest request body in bytes (413 past it)");
+  serve->add_option("--max-inflight-body", o.max_inflight_body_bytes,
+                    "request-body bytes held at once over all connections "
+                    "(503 + Retry-After past it)");
+  serve->add_option("--max-header", o.max_header_bytes,
+                    "request line + headers in bytes (431 past it)");
+  serve->add_option("--max-long-polls", o.max_long_polls,
+                    "change-feed long polls waiting at once (503 past it)");
+  serve->add_option("--io-threads", o.io_threads,
+                    "event-loop threads (0: one per core)");
+  serve->add_option("--store-threads", o.store_threads,
+                    "threads calling a store that may block");
   return serve;
 }
 
 absl::Status RunServe(std::shared_ptr<Driver> store,
                       const std::string& store_uri, const ServeFlags& flags) {
-  server::ServerOptions options;
+  server::ServerOptions options = flags.server;
   options.host = flags.host;
   options.port = flags.port;
   options.token = flags.token;

@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "cask/driver.h"
+#include "server.h"
 
 namespace cask::cli {
 
@@ -15,6 +16,9 @@ struct ServeFlags {
   std::string host = "127.0.0.1";
   int port = 8787;
   std::string token;  // also from $CASK_TOKEN
+  // Limits and threads (docs/protocol.md, "Limits"); host, port, token and
+  // handle_signals are taken from above.
+  server::ServerOptions server;
 };
 
 CLI::App* AddServeCommand(CLI::App& app, ServeFlags& flags);

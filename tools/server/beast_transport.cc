@@ -444,10 +444,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (*id != 0) poll_id_ = id;
     poll_timer_.expires_at(*poll_deadline_);
-    poll_timer_.async_wait([weak, generation](beast::error_code ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->Wake(generation, true);
-    });
+    // The timer's handler holds the session while it is parked.
+    poll_timer_.async_wait(
+        [self = shared_from_this(), generation](beast::error_code ec) {
+          if (ec) return;
+          self->Wake(generation, true);
+        });
   }
 
   void Wake(std::uint64_t generation, bool timed_out) {

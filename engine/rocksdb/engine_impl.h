@@ -33,6 +33,19 @@ inline constexpr char kSysStoreId[] = "store_id";
 inline constexpr char kSysRevision[] = "revision";
 inline constexpr char kSysTrimmed[] = "log_trimmed";
 
+// How a write made on behalf of another process (docs/processes.md) is
+// applied beyond what its arguments say. Passed explicitly down to the
+// write queue (EngineImpl::*With).
+struct WriteContext {
+  // When non-empty, a successful write also records its outcome under this
+  // sys key, in the same RocksDB write as the data, so that a retry of the
+  // request can be answered from the record (exactly-once).
+  std::string outcome_key;
+  // Fsync the write's group even in kBuffered (a process that opened the
+  // store kDurable writes through an owner that opened it kBuffered).
+  bool sync = false;
+};
+
 // One request on the write queue. The submitter fills the inputs, the
 // group leader fills the outputs and then marks it done. Inputs are views:
 // the submitter keeps them alive until done.
@@ -72,10 +85,8 @@ struct WriteRequest {
   bool done = false;
   bool leader = false;
 
-  // Issue 4 (ipc.h): when non-empty, a successful request also writes its
-  // outcome under this sys key in the same RocksDB write (exactly-once
-  // retries of forwarded writes).
-  std::string outcome_key;
+  // From WriteContext (nullptr: none).
+  const WriteContext* context = nullptr;
 };
 
 class EngineImpl final : public Engine {
@@ -94,6 +105,32 @@ class EngineImpl final : public Engine {
   std::string_view store_id() const override { return store_id_; }
   absl::Status RunMaintenance() override;
   absl::Status Compact() override;
+
+  // --- write_queue.cc: the Do* writes with a WriteContext. Arguments must
+  // be checked already (ContextWriter does it with the Driver's checks).
+  absl::StatusOr<std::string> SetWith(const WriteContext& context,
+                                      const std::string& key,
+                                      std::string_view value,
+                                      const WriteOptions& options);
+  absl::Status RemoveWith(const WriteContext& context, const std::string& key,
+                          const Precondition& precondition);
+  absl::Status ClearWith(const WriteContext& context, const std::string& base);
+  absl::StatusOr<CommitResult> CommitWith(const WriteContext& context,
+                                          const Batch& batch);
+
+  // --- outcome_record.cc: the records WriteContext::outcome_key writes.
+  // The recorded result under `key`; nullopt when there is none.
+  // kDataLoss when the record is malformed.
+  absl::StatusOr<std::optional<CommitResult>> ReadOutcome(
+      const std::string& key);
+  // Drops the records with keys in [begin, end).
+  absl::Status DropOutcomes(const std::string& begin, const std::string& end);
+  absl::Status DropOutcomeKeys(const std::vector<std::string>& keys);
+  // Drops the records under `prefix` written before `cutoff`; how many.
+  absl::StatusOr<std::uint64_t> DropOutcomesBefore(const std::string& prefix,
+                                                   absl::Time cutoff);
+  // How many records are under `prefix`.
+  absl::StatusOr<std::uint64_t> CountOutcomes(const std::string& prefix);
 
  protected:
   absl::StatusOr<Item> DoGet(const std::string& key) override;
@@ -115,7 +152,6 @@ class EngineImpl final : public Engine {
 
  private:
   friend class WatchSubscription;
-  friend struct IpcAccess;  // issue 4: reads outcome records
   class Group;
 
   // --- engine_open.cc
@@ -191,6 +227,11 @@ class EngineImpl final : public Engine {
   bool stopping_ ABSL_GUARDED_BY(bg_mu_) = false;
   std::thread bg_thread_;
 };
+
+// Opens the engine itself (no sharing between processes): what
+// OpenEngineWithEnv (testing.h) and the owner of a shared store use.
+absl::StatusOr<std::unique_ptr<EngineImpl>> OpenEngineImpl(
+    std::string_view path, const EngineOptions& options, rocksdb::Env* env);
 
 }  // namespace cask::engine
 

@@ -420,14 +420,22 @@ absl::Status EngineImpl::Compact() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Engine>> OpenEngineWithEnv(
+absl::StatusOr<std::unique_ptr<EngineImpl>> OpenEngineImpl(
     std::string_view path, const EngineOptions& options, rocksdb::Env* env) {
   if (path.empty()) {
     return absl::InvalidArgumentError("cask engine: empty store path");
   }
   auto engine = std::make_unique<EngineImpl>(std::string(path), options);
   if (absl::Status s = engine->Init(env); !s.ok()) return s;
-  return std::unique_ptr<Engine>(std::move(engine));
+  return engine;
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> OpenEngineWithEnv(
+    std::string_view path, const EngineOptions& options, rocksdb::Env* env) {
+  absl::StatusOr<std::unique_ptr<EngineImpl>> engine =
+      OpenEngineImpl(path, options, env);
+  if (!engine.ok()) return engine.status();
+  return std::unique_ptr<Engine>(*std::move(engine));
 }
 
 }  // namespace cask::engine

@@ -25,7 +25,8 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
                                                "min_blob_size",
                                                "blob_compression",
                                                "maintenance_ms",
-                                               "create"};
+                                               "create",
+                                               "ipc_timeout_ms"};
   for (const auto& [key, value] : uri->query) {
     if (!kKnown.contains(key)) {
       return absl::InvalidArgumentError(
@@ -59,7 +60,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
     return absl::OkStatus();
   };
   std::uint64_t sync_ms = 0, age_s = 0, maintenance_ms = 0, compress = 0,
-                create = 0;
+                create = 0, ipc_timeout_ms = 0;
   for (absl::Status s : {
            uint("sync_interval_ms",
                 absl::ToInt64Milliseconds(o.buffered_sync_interval), &sync_ms),
@@ -77,6 +78,8 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
                 absl::ToInt64Milliseconds(o.maintenance_interval),
                 &maintenance_ms),
            uint("create", 1, &create),
+           uint("ipc_timeout_ms", absl::ToInt64Milliseconds(o.ipc_call_timeout),
+                &ipc_timeout_ms),
        }) {
     if (!s.ok()) return s;
   }
@@ -85,6 +88,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
   o.maintenance_interval = absl::Milliseconds(maintenance_ms);
   o.blob_compression = compress != 0;
   o.create_if_missing = create != 0;
+  o.ipc_call_timeout = absl::Milliseconds(ipc_timeout_ms);
   return o;
 }
 

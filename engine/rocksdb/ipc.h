@@ -20,6 +20,17 @@
 // retried after a failover returns its first result instead of being
 // applied again. A failed precondition is not recorded: it wrote nothing,
 // and evaluating the retry again is a valid linearization.
+// Records are bounded (ipc_outcomes.h): pruned below a client's settled
+// sequence, dropped on its goodbye, and dropped after an hour.
+//
+// Deadlines: every forwarded call ends by EngineOptions::ipc_call_timeout
+// (kUnavailable: not sent; kUnknown: a write was sent); a stopped owner
+// cannot hold a client thread, nor its destructor, forever.
+//
+// Durability: a write of a process that opened the store kDurable is
+// fsynced by the owner even if the owner opened it kBuffered.
+//
+// The files, one concept each: docs/processes.md, "Code".
 //
 // Internal to cask_engine, except the test hooks at the end.
 #ifndef CASK_ENGINE_ROCKSDB_IPC_H_
@@ -37,8 +48,6 @@
 
 namespace cask::engine {
 
-struct WriteRequest;
-
 namespace ipc {
 
 // The socket's file name inside the store directory.
@@ -54,9 +63,6 @@ inline constexpr char kOutcomePrefix[] = "ipc/outcome/";
 absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& path,
                                              const EngineOptions& options);
 
-// The value recorded for a successful forwarded write (write_queue.cc).
-std::string EncodeOutcome(const CommitResult& result);
-
 // --- Test hooks (tests/processes, bench/processes).
 
 // Whether this process may own stores (default true). With false, Open
@@ -67,6 +73,12 @@ void SetTakeoverAllowed(bool allowed);
 absl::StatusOr<pid_t> OwnerPid(const std::string& path);
 // True when `engine` (from Engine::Open) forwards to another process now.
 bool IsClient(const Engine& engine);
+// The number of outcome records in the store; `engine` must be the owner
+// (kFailedPrecondition otherwise).
+absl::StatusOr<std::uint64_t> TEST_CountOutcomeRecords(Engine& engine);
+// How old an outcome record gets before the owner of a store drops it
+// (default one hour); for tests of the bound.
+void TEST_SetOutcomeRetention(absl::Duration age);
 
 }  // namespace ipc
 }  // namespace cask::engine

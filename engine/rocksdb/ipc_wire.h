@@ -6,9 +6,11 @@
 //   u8  version (kVersion)   u8 type   u16 reserved (0)
 //   u64 call id (echoed by the response; many calls may be in flight)
 // Integers in payloads are little-endian; strings are u32 length + bytes.
-// A frame with another version, an unknown type, a reserved field != 0, a
-// length over kMaxPayload or a payload that does not parse closes the
-// connection (after an kError frame saying why); the store is not touched.
+// A header with another version, an unknown type, a reserved field != 0 or
+// a length over kMaxPayload gets a kError frame saying why and closes the
+// connection (the stream cannot be followed past it). A payload that does
+// not parse gets a kError frame with its call id; the connection goes on.
+// Either way the request is not executed and the store is not touched.
 #ifndef CASK_ENGINE_ROCKSDB_IPC_WIRE_H_
 #define CASK_ENGINE_ROCKSDB_IPC_WIRE_H_
 
@@ -26,7 +28,7 @@
 
 namespace cask::engine::ipc {
 
-inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::uint8_t kVersion = 2;
 inline constexpr std::size_t kHeaderBytes = 16;
 inline constexpr std::uint32_t kMaxPayload = 512u << 20;
 
@@ -44,8 +46,9 @@ enum class Type : std::uint8_t {
   kRevision = 11,
   kMaintenance = 12,
   kCompact = 13,
+  kGoodbye = 14,   // a client closes: its outcome records may go
   kResponse = 64,  // the answer to any call
-  kError = 65,     // a protocol error; the connection closes
+  kError = 65,     // a refused request (call id 0: the whole connection)
 };
 bool IsRequestType(std::uint8_t type);
 
@@ -104,13 +107,17 @@ class Reader {
   bool ok_ = true;
 };
 
-// A write request starts with (client id, sequence, settled_below): every
-// sequence of that client below settled_below has been answered, so its
-// outcome record may be dropped. Sequence 0 means no identity.
+// A write request starts with (client id, sequence, settled_below, flags):
+// every sequence of that client below settled_below has been answered, so
+// its outcome record may be dropped. Sequence 0 means no identity.
 struct RequestId {
   std::uint64_t client = 0;
   std::uint64_t seq = 0;
 };
+// Write flags: the write's group must be fsynced (a kDurable client).
+inline constexpr std::uint8_t kWriteSync = 1;
+// kGoodbye: (client id, end): the client made sequences [1, end) and has
+// none in flight.
 
 // Capabilities and identity, the answer to kHello.
 struct Hello {

@@ -3,6 +3,7 @@
 #ifndef CASK_ENGINE_ROCKSDB_TESTING_H_
 #define CASK_ENGINE_ROCKSDB_TESTING_H_
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -19,6 +20,10 @@ namespace cask::engine {
 // engine.
 absl::StatusOr<std::unique_ptr<Engine>> OpenEngineWithEnv(
     std::string_view path, const EngineOptions& options, rocksdb::Env* env);
+
+// How many RocksDB writes of commit groups this process made with sync
+// (an fsync of the WAL) since it started.
+std::uint64_t TEST_SyncedWrites();
 
 }  // namespace cask::engine
 

@@ -1,6 +1,7 @@
 // The write path: a queue of requests, group commit, and the evaluation of
 // preconditions against the state that includes earlier requests of the
 // same group.
+#include <atomic>
 #include <limits>
 #include <utility>
 
@@ -9,10 +10,17 @@
 #include "cask/key.h"
 #include "cask/status.h"
 #include "engine_impl.h"
-#include "ipc_internal.h"
+#include "outcome_record.h"
 #include "rocksdb_status.h"
+#include "testing.h"
 
 namespace cask::engine {
+
+namespace {
+std::atomic<std::uint64_t> g_synced_writes{0};
+}  // namespace
+
+std::uint64_t TEST_SyncedWrites() { return g_synced_writes.load(); }
 
 // Most requests and value bytes gathered into one RocksDB write (a group
 // always takes at least one request).
@@ -44,8 +52,10 @@ class EngineImpl::Group {
         r->status = ApplyExpiries(r->expiries);
         break;
     }
-    if (r->status.ok() && !r->outcome_key.empty()) {  // issue 4 (ipc.h)
-      batch_.Put(e_->sys_cf_, r->outcome_key, ipc::EncodeOutcome(r->result));
+    if (r->status.ok() && r->context != nullptr &&
+        !r->context->outcome_key.empty()) {
+      batch_.Put(e_->sys_cf_, r->context->outcome_key,
+                 EncodeOutcomeRecord(r->result, now_));
     }
   }
 
@@ -310,6 +320,10 @@ void EngineImpl::ApplyGroup(const std::vector<WriteRequest*>& group) {
   // record in this batch, and Open recovers the revision from the log.
   rocksdb::WriteOptions wo;
   wo.sync = options_.durability == Durability::kDurable;
+  for (const WriteRequest* r : group) {
+    wo.sync = wo.sync || (r->context != nullptr && r->context->sync);
+  }
+  if (wo.sync) g_synced_writes.fetch_add(1, std::memory_order_relaxed);
   rocksdb::Status s = db_->Write(wo, &g.batch());
   if (!s.ok()) {
     // Nothing of the group is acknowledged, and no further write is made
@@ -334,45 +348,68 @@ void EngineImpl::ApplyGroup(const std::vector<WriteRequest*>& group) {
 absl::StatusOr<std::string> EngineImpl::DoSet(const std::string& key,
                                               std::string_view value,
                                               const WriteOptions& options) {
+  return SetWith(WriteContext{}, key, value, options);
+}
+
+absl::Status EngineImpl::DoRemove(const std::string& key,
+                                  const Precondition& precondition) {
+  return RemoveWith(WriteContext{}, key, precondition);
+}
+
+absl::StatusOr<CommitResult> EngineImpl::DoCommit(const Batch& batch) {
+  return CommitWith(WriteContext{}, batch);
+}
+
+absl::Status EngineImpl::DoClear(const std::string& base) {
+  return ClearWith(WriteContext{}, base);
+}
+
+absl::StatusOr<std::string> EngineImpl::SetWith(const WriteContext& context,
+                                                const std::string& key,
+                                                std::string_view value,
+                                                const WriteOptions& options) {
   WriteRequest r;
   r.single = true;
   r.ops.push_back(WriteRequest::Op{BatchOpKind::kPut, &key, value,
                                    &options.precondition, options.ttl});
-  r.outcome_key = ipc::ThreadOutcomeKey();  // issue 4
+  r.context = &context;
   Submit(&r);
   if (!r.status.ok()) return r.status;
   return std::move(r.result.etags[0]);
 }
 
-absl::Status EngineImpl::DoRemove(const std::string& key,
-                                  const Precondition& precondition) {
+absl::Status EngineImpl::RemoveWith(const WriteContext& context,
+                                    const std::string& key,
+                                    const Precondition& precondition) {
   WriteRequest r;
   r.single = true;
   r.ops.push_back(WriteRequest::Op{
       BatchOpKind::kDelete, &key, {}, &precondition, absl::ZeroDuration()});
-  r.outcome_key = ipc::ThreadOutcomeKey();  // issue 4
+  r.context = &context;
   Submit(&r);
   return r.status;
 }
 
-absl::StatusOr<CommitResult> EngineImpl::DoCommit(const Batch& batch) {
+absl::StatusOr<CommitResult> EngineImpl::CommitWith(const WriteContext& context,
+                                                    const Batch& batch) {
   WriteRequest r;
   r.ops.reserve(batch.size());
   for (const BatchOp& op : batch.ops()) {
     r.ops.push_back(WriteRequest::Op{op.kind, &op.key, op.value,
                                      &op.options.precondition, op.options.ttl});
   }
-  r.outcome_key = ipc::ThreadOutcomeKey();  // issue 4
+  r.context = &context;
   Submit(&r);
   if (!r.status.ok()) return r.status;
   return std::move(r.result);
 }
 
-absl::Status EngineImpl::DoClear(const std::string& base) {
+absl::Status EngineImpl::ClearWith(const WriteContext& context,
+                                   const std::string& base) {
   WriteRequest r;
   r.kind = WriteRequest::Kind::kClear;
   r.base = base;
-  r.outcome_key = ipc::ThreadOutcomeKey();  // issue 4
+  r.context = &context;
   Submit(&r);
   return r.status;
 }

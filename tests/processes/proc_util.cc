@@ -1,6 +1,7 @@
 #include "proc_util.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 
 #include "absl/time/clock.h"
 #include "ipc.h"
+#include "testing.h"
 
 namespace cask::processes {
 
@@ -22,11 +24,44 @@ EngineOptions TestOptions(bool buffered) {
   return options;
 }
 
+namespace {
+
+std::string ReportPath(const std::string& dir, pid_t pid) {
+  return dir + ".owner-report-" + std::to_string(pid);
+}
+
+// Writes this owner's OwnerStats for OwnerReport (write, then rename, so
+// the reader never sees half a report).
+void WriteReport(const std::string& dir, Engine& engine) {
+  absl::StatusOr<std::uint64_t> records =
+      engine::ipc::TEST_CountOutcomeRecords(engine);
+  std::string text = std::to_string(engine::TEST_SyncedWrites()) + " " +
+                     std::to_string(records.ok() ? *records : ~0ull) + "\n";
+  std::string path = ReportPath(dir, getpid());
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  (void)!write(fd, text.data(), text.size());
+  close(fd);
+  rename(tmp.c_str(), path.c_str());
+}
+
+}  // namespace
+
 void MaybeRunOwner(int argc, char** argv) {
   if (argc < 5 || std::strcmp(argv[1], "--cask-owner") != 0) return;
   std::string dir = argv[2];
   bool buffered = std::strcmp(argv[3], "buffered") == 0;
   int ready_fd = std::atoi(argv[4]);
+  // SIGUSR1 asks for a report: blocked in every thread (they inherit the
+  // mask), taken by sigwait below.
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &usr1, nullptr);
+  if (const char* ms = std::getenv("CASK_TEST_OUTCOME_RETENTION_MS")) {
+    engine::ipc::TEST_SetOutcomeRetention(absl::Milliseconds(std::atoi(ms)));
+  }
   absl::StatusOr<std::unique_ptr<Engine>> engine =
       Engine::Open(dir, TestOptions(buffered));
   if (!engine.ok()) {
@@ -37,7 +72,55 @@ void MaybeRunOwner(int argc, char** argv) {
   char c = 1;
   (void)!write(ready_fd, &c, 1);
   close(ready_fd);
-  for (;;) pause();
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&usr1, &sig) == 0 && sig == SIGUSR1) {
+      WriteReport(dir, **engine);
+    }
+  }
+}
+
+OwnerStats OwnerReport(const std::string& dir, pid_t pid) {
+  OwnerStats stats;
+  std::string path = ReportPath(dir, pid);
+  unlink(path.c_str());
+  if (kill(pid, SIGUSR1) != 0) return stats;
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    std::FILE* f = std::fopen(path.c_str(), "r");
+    if (f != nullptr) {
+      unsigned long long synced = 0;
+      unsigned long long records = 0;
+      int n = std::fscanf(f, "%llu %llu", &synced, &records);
+      std::fclose(f);
+      unlink(path.c_str());
+      if (n != 2) return stats;
+      stats.ok = true;
+      stats.synced_writes = synced;
+      stats.outcome_records = records;
+      return stats;
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return stats;
+}
+
+int RunInChild(const std::function<int()>& body, absl::Duration limit) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) _exit(body());
+  absl::Time deadline = absl::Now() + limit;
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (r < 0 && errno != EINTR) return -1;
+    if (absl::Now() >= deadline) {
+      KillAndReap(pid);
+      return -1;
+    }
+    absl::SleepFor(absl::Milliseconds(2));
+  }
 }
 
 pid_t SpawnOwner(const std::string& dir, bool buffered) {

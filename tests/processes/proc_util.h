@@ -9,9 +9,12 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "cask/engine.h"
 
 namespace cask::processes {
@@ -35,6 +38,21 @@ std::string MakeTempDir(const std::string& tag);
 
 // The options the tests open clients with.
 EngineOptions TestOptions(bool buffered = true);
+
+// What an owner process reports about itself (SIGUSR1; see OwnerReport).
+struct OwnerStats {
+  bool ok = false;                    // false: no report within 30 s
+  std::uint64_t synced_writes = 0;    // RocksDB writes made with sync
+  std::uint64_t outcome_records = 0;  // exactly-once records in the store
+};
+// Asks the owner process `pid` of `dir` (a SpawnOwner process) for its
+// OwnerStats.
+OwnerStats OwnerReport(const std::string& dir, pid_t pid);
+
+// Runs `body` in a forked child and waits for it at most `limit`: the
+// child's exit code (body's return value), or -1 when it had to be killed
+// because it did not finish in time (a hang).
+int RunInChild(const std::function<int()>& body, absl::Duration limit);
 
 }  // namespace cask::processes
 

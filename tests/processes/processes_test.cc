@@ -23,8 +23,9 @@
 #include "cask/status.h"
 #include "catch2/catch.hpp"
 #include "ipc.h"
-#include "ipc_internal.h"
+#include "ipc_socket.h"
 #include "ipc_wire.h"
+#include "proc_test_util.h"
 #include "proc_util.h"
 #include "race_util.h"
 
@@ -35,83 +36,8 @@ using engine::ipc::Header;
 using engine::ipc::Reader;
 using engine::ipc::Type;
 using engine::ipc::Writer;
-
-#define REQUIRE_OK(expr)              \
-  do {                                \
-    auto _s = (expr);                 \
-    INFO(std::string(_s.ToString())); \
-    REQUIRE(_s.ok());                 \
-  } while (0)
-
-// A store in a fresh directory, owned by a separate process, plus
-// `standbys` standby processes.
-struct Fixture {
-  std::string dir;
-  std::vector<pid_t> owners;
-  explicit Fixture(int standbys = 0) {
-    dir = processes::MakeTempDir("proc-test");
-    REQUIRE(!dir.empty());
-    for (int i = 0; i <= standbys; ++i) {
-      pid_t pid = processes::SpawnOwner(dir);
-      REQUIRE(pid > 0);
-      owners.push_back(pid);
-    }
-  }
-  ~Fixture() {
-    for (pid_t pid : owners) processes::KillAndReap(pid);
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  std::unique_ptr<Engine> Client() {
-    absl::StatusOr<std::unique_ptr<Engine>> e =
-        Engine::Open(dir, processes::TestOptions());
-    INFO(std::string(e.status().ToString()));
-    REQUIRE(e.ok());
-    REQUIRE(engine::ipc::IsClient(**e));
-    return *std::move(e);
-  }
-  // Kills the current owner; returns once another process serves.
-  void KillOwner() {
-    pid_t owner = processes::WaitForOwner(dir);
-    REQUIRE(owner > 0);
-    REQUIRE(kill(owner, SIGKILL) == 0);
-    REQUIRE(processes::WaitForOwner(dir, owner) > 0);
-  }
-};
-
-// A raw protocol connection.
-struct Raw {
-  int fd = -1;
-  explicit Raw(const std::string& dir) {
-    absl::StatusOr<int> c = engine::ipc::ConnectSocket(dir);
-    REQUIRE(c.ok());
-    fd = *c;
-  }
-  ~Raw() { close(fd); }
-  bool Send(std::string_view bytes) { return engine::ipc::WriteAll(fd, bytes); }
-  // The next frame: (header, payload); header.type 0 at EOF.
-  std::pair<Header, std::string> Next() {
-    char head[engine::ipc::kHeaderBytes];
-    if (!engine::ipc::ReadFull(fd, head, sizeof head)) return {};
-    Header h = engine::ipc::DecodeHeader(head);
-    std::string payload(h.length, '\0');
-    if (!engine::ipc::ReadFull(fd, payload.data(), h.length)) return {};
-    return {h, payload};
-  }
-  bool AtEof() {
-    char c;
-    return recv(fd, &c, 1, 0) == 0;
-  }
-  // One call; the response's status and body reader.
-  std::string Call(Type type, const std::string& payload,
-                   std::uint64_t call = 7) {
-    REQUIRE(engine::ipc::SendFrame(fd, type, call, payload));
-    auto [h, body] = Next();
-    REQUIRE(h.type == static_cast<std::uint8_t>(Type::kResponse));
-    REQUIRE(h.call == call);
-    return body;
-  }
-};
+using processes::Fixture;
+using processes::Raw;
 
 std::string SetPayload(std::uint64_t client, std::uint64_t seq,
                        const std::string& key, const std::string& value,
@@ -121,6 +47,7 @@ std::string SetPayload(std::uint64_t client, std::uint64_t seq,
   w.U64(client);
   w.U64(seq);
   w.U64(settled_below);
+  w.U8(0);  // flags
   w.Str(key);
   w.Str(value);
   w.Pre(pre);
@@ -227,7 +154,7 @@ TEST_CASE("OpenStore(\"cask:///dir\") is a client too") {
             .code() == absl::StatusCode::kAborted);
 }
 
-TEST_CASE("the socket is private and bad frames close only their connection") {
+TEST_CASE("the socket is private and bad frames fail only themselves") {
   Fixture f;
   std::unique_ptr<Engine> c = f.Client();
   REQUIRE_OK(c->Set("k", "v").status());
@@ -259,10 +186,19 @@ TEST_CASE("the socket is private and bad frames close only their connection") {
     h.type = 200;
     expect_refused(engine::ipc::EncodeHeader(h));
   }
-  SECTION("payload that does not parse") {
+  SECTION("payload that does not parse: refused alone") {
     h.type = static_cast<std::uint8_t>(Type::kSet);
     h.length = 5;
-    expect_refused(engine::ipc::EncodeHeader(h) + "abcde");
+    h.call = 3;
+    Raw raw(f.dir);
+    REQUIRE(raw.Send(engine::ipc::EncodeHeader(h) + "abcde"));
+    auto [eh, body] = raw.Next();
+    CHECK(eh.type == static_cast<std::uint8_t>(Type::kError));
+    CHECK(eh.call == 3);
+    Reader r(body);
+    CHECK(r.StatusOf().code() == absl::StatusCode::kInvalidArgument);
+    // The framing is intact: the connection goes on.
+    CHECK(Reader(raw.Call(Type::kRevision, "")).StatusOf().ok());
   }
   SECTION("a truncated frame, then the peer goes away") {
     Raw raw(f.dir);

@@ -46,8 +46,12 @@
 // Processes (docs/processes.md): any number of processes may Open one
 // directory. The first holds RocksDB and serves the others over a Unix
 // socket in the directory; their Engines forward every call and take over
-// when the owner exits or dies. Thread safety: an Engine is safe for
-// concurrent use by any number of threads.
+// when the owner exits or dies. In such a client process every call has a
+// deadline (EngineOptions::ipc_call_timeout): past it, kUnavailable when
+// nothing was sent, kUnknown when a write was sent. A request over 512 MiB
+// encoded (a huge Commit) is kResourceExhausted there, before anything is
+// sent. Each process's durability is honoured by the owner. Thread
+// safety: an Engine is safe for concurrent use by any number of threads.
 #ifndef CASK_ENGINE_H_
 #define CASK_ENGINE_H_
 
@@ -114,12 +118,23 @@ struct EngineOptions {
   // missing store is kInvalidArgument.
   bool create_if_missing = true;
 
+  // Processes that are not the owner of the store (docs/processes.md): the
+  // longest one forwarded call may take, from its start to its answer,
+  // including reconnecting and taking over after the owner died. When it
+  // passes, the owner is treated as dead (the connection is dropped and a
+  // new owner is looked for) and the call returns kUnavailable if the
+  // request was not sent, kUnknown if it was sent (a write may or may not
+  // have been applied). Open of such a process is bounded by it too.
+  // 0: no deadline (a stopped owner blocks the call until it resumes).
+  absl::Duration ipc_call_timeout = absl::Seconds(30);
+
   // Parses "cask:///abs/dir?k=v&..." (or "cask://rel/dir", "cask:rel/dir").
   // Query keys: durability=durable|buffered, sync_interval_ms,
   // block_cache_bytes, write_buffer_bytes, log_retention_count,
   // log_retention_age_s, max_value_bytes, min_blob_size,
-  // blob_compression=0|1, maintenance_ms, create=0|1. An unknown key, a bad
-  // number or an empty path is kInvalidArgument.
+  // blob_compression=0|1, maintenance_ms, create=0|1, ipc_timeout_ms (0:
+  // no deadline). An unknown key, a bad number or an empty path is
+  // kInvalidArgument.
   static absl::StatusOr<EngineOptions> FromUri(std::string_view uri);
 };
 

@@ -1,0 +1,51 @@
+// Service: executes decoded requests of client processes on the owner's
+// engine, with exactly-once writes (docs/processes.md). Knows nothing of
+// sockets: the Server feeds it frames from connections, and a process that
+// took over a store feeds it its own requests.
+//
+// Thread safety: Handle may be called from any number of threads.
+#ifndef CASK_ENGINE_ROCKSDB_IPC_SERVICE_H_
+#define CASK_ENGINE_ROCKSDB_IPC_SERVICE_H_
+
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "engine_impl.h"
+#include "ipc_outcomes.h"
+#include "ipc_wire.h"
+
+namespace cask::engine::ipc {
+
+class Service {
+ public:
+  // `engine` must outlive the Service.
+  explicit Service(EngineImpl* engine) : engine_(engine), outcomes_(engine) {}
+
+  // The response payload for one request (its status, then its result when
+  // OK). An error status when the payload is malformed: nothing was
+  // executed (the Server answers it with a kError frame).
+  absl::StatusOr<std::string> Handle(Type type, std::string_view payload);
+
+  EngineImpl* engine() const { return engine_; }
+  OutcomeKeeper& outcomes() { return outcomes_; }
+
+ private:
+  absl::StatusOr<std::string> HandleWrite(Type type, std::string_view payload);
+  // Waits while a request with the same outcome key is executing (a retry
+  // racing its original on this owner), then marks it executing.
+  void Enter(const std::string& key);
+  void Leave(const std::string& key);
+
+  EngineImpl* const engine_;
+  OutcomeKeeper outcomes_;
+  absl::Mutex mu_;
+  std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cask::engine::ipc
+
+#endif  // CASK_ENGINE_ROCKSDB_IPC_SERVICE_H_

@@ -23,9 +23,9 @@ EtcdClient::EtcdClient(const EtcdOptions& options)
 
 absl::StatusOr<nlohmann::json> EtcdClient::Post(std::string_view path,
                                                 const nlohmann::json& body,
-                                                Access access,
+                                                transport::RequestKind kind,
                                                 std::string_view what) {
-  const bool is_write = access == Access::kWrite;
+  const bool is_write = kind == transport::RequestKind::kWrite;
   std::string payload = body.dump();
   transport::HttpRequest request;
   request.method = "POST";
@@ -33,8 +33,7 @@ absl::StatusOr<nlohmann::json> EtcdClient::Post(std::string_view path,
   request.headers = {{"Content-Type", "application/json"}};
   request.body = payload;
   request.has_body = true;
-  request.kind =
-      is_write ? transport::RequestKind::kWrite : transport::RequestKind::kRead;
+  request.kind = kind;
   absl::StatusOr<transport::HttpResponse> response =
       transport_.Send(request, absl::StrCat("etcd ", ToAbsl(what)));
   if (!response.ok()) return response.status();

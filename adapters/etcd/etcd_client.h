@@ -14,11 +14,6 @@
 
 namespace cask::etcd_internal {
 
-// Whether a request may change data: decides kUnavailable vs kUnknown when
-// its reply is lost, and whether it may ever be sent twice (never, for a
-// write).
-enum class Access { kRead, kWrite };
-
 class EtcdClient {
  public:
   explicit EtcdClient(const EtcdOptions& options);
@@ -26,8 +21,12 @@ class EtcdClient {
   EtcdClient& operator=(const EtcdClient&) = delete;
 
   // POSTs `body` to `path` ("/v3/kv/txn"...) and returns the parsed reply.
+  // `kind`: whether the request may change data (etcd reads by POST too),
+  // which decides kUnavailable vs kUnknown when its reply is lost and
+  // whether it may ever be sent twice (never, for a write).
   absl::StatusOr<nlohmann::json> Post(std::string_view path,
-                                      const nlohmann::json& body, Access access,
+                                      const nlohmann::json& body,
+                                      transport::RequestKind kind,
                                       std::string_view what);
 
  private:

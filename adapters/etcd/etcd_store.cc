@@ -20,9 +20,9 @@
 namespace cask {
 namespace {
 
-using etcd_internal::Access;
 using etcd_internal::EtcdClient;
 using etcd_internal::MalformedReply;
+using transport::RequestKind;
 using json = nlohmann::json;
 
 // Value header: format byte, mtime ms, expiry ms (0 = none), big-endian.
@@ -165,7 +165,7 @@ class EtcdStore final : public Driver {
     return Guard("open", [&]() -> absl::Status {
       json body = {
           {"key", B64(options_.prefix)}, {"limit", "1"}, {"keys_only", true}};
-      return Post("/v3/kv/range", body, Access::kRead, "open").status();
+      return Post("/v3/kv/range", body, RequestKind::kRead, "open").status();
     });
   }
 
@@ -220,7 +220,7 @@ class EtcdStore final : public Driver {
                    {"range_end", B64(PrefixEnd(start))},
                    {"keys_only", true}};
       absl::StatusOr<json> r =
-          Post("/v3/kv/range", body, Access::kRead, "keys");
+          Post("/v3/kv/range", body, RequestKind::kRead, "keys");
       if (!r.ok()) return r.status();
       std::vector<std::string> out;
       std::vector<std::string> leased;
@@ -246,7 +246,8 @@ class EtcdStore final : public Driver {
     return Guard("clear", [&]() -> absl::Status {
       std::string start = RangeStart(base);
       json body = {{"key", B64(start)}, {"range_end", B64(PrefixEnd(start))}};
-      return Post("/v3/kv/deleterange", body, Access::kWrite, "clear").status();
+      return Post("/v3/kv/deleterange", body, RequestKind::kWrite, "clear")
+          .status();
     });
   }
 
@@ -265,8 +266,8 @@ class EtcdStore final : public Driver {
   }
 
   absl::StatusOr<json> Post(std::string_view path, const json& body,
-                            Access access, std::string_view what) {
-    return client_.Post(path, body, access, what);
+                            RequestKind kind, std::string_view what) {
+    return client_.Post(path, body, kind, what);
   }
 
   std::string EtcdKey(std::string_view key) const {
@@ -322,8 +323,8 @@ class EtcdStore final : public Driver {
 
   absl::StatusOr<std::optional<Kv>> ReadOne(const std::string& key,
                                             std::string_view what) {
-    absl::StatusOr<json> r =
-        Post("/v3/kv/range", {{"key", B64(EtcdKey(key))}}, Access::kRead, what);
+    absl::StatusOr<json> r = Post("/v3/kv/range", {{"key", B64(EtcdKey(key))}},
+                                  RequestKind::kRead, what);
     if (!r.ok()) return r.status();
     return FirstKv(*r, absl::Now());
   }
@@ -341,7 +342,7 @@ class EtcdStore final : public Driver {
             {{"request_range", {{"key", B64(EtcdKey(keys[j]))}}}});
       }
       absl::StatusOr<json> r =
-          Post("/v3/kv/txn", {{"success", success}}, Access::kRead, what);
+          Post("/v3/kv/txn", {{"success", success}}, RequestKind::kRead, what);
       if (!r.ok()) return r.status();
       absl::Time now = absl::Now();
       for (const json& resp : r->value("responses", json::array())) {
@@ -357,7 +358,7 @@ class EtcdStore final : public Driver {
       std::int64_t seconds) {
     absl::StatusOr<json> r =
         Post("/v3/lease/grant", {{"TTL", absl::StrCat(seconds)}},
-             Access::kWrite, "lease grant");
+             RequestKind::kWrite, "lease grant");
     if (!r.ok()) {
       // An unknown lease grant left no data behind: nothing was written.
       if (r.status().code() == absl::StatusCode::kUnknown) {
@@ -465,7 +466,7 @@ class EtcdStore final : public Driver {
         absl::StatusOr<json> r = Post(
             "/v3/kv/txn",
             {{"compare", compare}, {"success", success}, {"failure", failure}},
-            Access::kWrite, what);
+            RequestKind::kWrite, what);
         if (!r.ok()) return r.status();
         // On a failed compare the gateway omits "succeeded" altogether.
         if (r->value("succeeded", false)) {
@@ -523,9 +524,9 @@ class EtcdStore final : public Driver {
     if (op.kind == BatchOpKind::kPut) {
       json put = {{"key", key}, {"value", B64(value)}};
       if (!lease.empty()) put["lease"] = lease;
-      r = Post("/v3/kv/put", put, Access::kWrite, what);
+      r = Post("/v3/kv/put", put, RequestKind::kWrite, what);
     } else {
-      r = Post("/v3/kv/deleterange", {{"key", key}}, Access::kWrite, what);
+      r = Post("/v3/kv/deleterange", {{"key", key}}, RequestKind::kWrite, what);
     }
     if (!r.ok()) return r.status();
     std::int64_t rev = Int(r->at("header"), "revision");

@@ -76,10 +76,14 @@ long Millis(absl::Duration d) {
 
 }  // namespace
 
-const std::string& HttpResponse::Header(const std::string& name) const {
+const std::string& HttpResponse::Header(std::string_view name) const {
   static const std::string* const kEmpty = new std::string;
-  auto it = headers.find(name);
+  auto it = headers.find(absl::AsciiStrToLower(ToAbsl(name)));
   return it == headers.end() ? *kEmpty : it->second;
+}
+
+bool HttpResponse::HasHeader(std::string_view name) const {
+  return headers.count(absl::AsciiStrToLower(ToAbsl(name))) != 0;
 }
 
 struct HttpTransport::Pool {

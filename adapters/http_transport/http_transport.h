@@ -67,11 +67,9 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 
-  // The header's value, or "" when absent. `name` in lower case.
-  const std::string& Header(const std::string& name) const;
-  bool HasHeader(const std::string& name) const {
-    return headers.count(name) != 0;
-  }
+  // The header's value, or "" when absent; `name` in any case.
+  const std::string& Header(std::string_view name) const;
+  bool HasHeader(std::string_view name) const;
 };
 
 struct TransportOptions {

@@ -20,13 +20,18 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "capabilities_header.h"
 #include "cask/key.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
-#include "http_errors.h"
+#include "error_body.h"
+#include "etag_header.h"
+#include "feed_json.h"
 #include "http_transport.h"
+#include "meta_headers.h"
 #include "nlohmann/json.hpp"
 #include "percent_encoding.h"
+#include "protocol_names.h"
 #include "revalidation_cache.h"
 #include "uri.h"
 
@@ -37,7 +42,6 @@ using Json = nlohmann::json;
 using transport::HttpRequest;
 using transport::RequestKind;
 using Response = transport::HttpResponse;
-using http_internal::StatusFromHttp;
 
 // Unreserved bytes and a few sub-delims stay as they are in a path
 // segment; everything else is %XX, so the server's one percent-decoding
@@ -58,42 +62,6 @@ std::string KeyPath(std::string_view key, bool base) {
   if (base) out.push_back('/');
   return out;
 }
-
-std::string PreconditionHeaderValue(const std::vector<std::string>& tags) {
-  std::vector<std::string> quoted;
-  for (const std::string& t : tags) {
-    if (t == kAnyEtag) {
-      quoted.push_back("*");
-    } else if (t.rfind("W/", 0) == 0) {
-      quoted.push_back(absl::StrCat("W/\"", t.substr(2), "\""));
-    } else {
-      quoted.push_back(absl::StrCat("\"", t, "\""));
-    }
-  }
-  return absl::StrJoin(quoted, ", ");
-}
-
-std::string Unquote(std::string_view etag) {
-  std::string_view s = ToStd(absl::StripAsciiWhitespace(ToAbsl(etag)));
-  std::string prefix;
-  if (s.rfind("W/", 0) == 0) {
-    prefix = "W/";
-    s.remove_prefix(2);
-  }
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
-    s = s.substr(1, s.size() - 2);
-  }
-  return absl::StrCat(prefix, ToAbsl(s));
-}
-
-// What the server advertised (probe of HEAD <base>/).
-struct Advertised {
-  bool cas = false;
-  bool commit = false;
-  bool ttl = false;
-  bool changes = false;
-  std::uint64_t max_value = 0;
-};
 
 class HttpStore;
 
@@ -123,7 +91,7 @@ class HttpStore final : public Driver {
 
   Capabilities capabilities() const override {
     Capabilities caps;
-    absl::StatusOr<Advertised> a = Probe();
+    absl::StatusOr<http_protocol::Advertised> a = Probe();
     if (!a.ok()) {
       // Unknown yet (server unreachable): claim the features so the call
       // reaches Do*, which probes again and reports the real error. Nothing
@@ -147,7 +115,7 @@ class HttpStore final : public Driver {
     std::vector<std::string> headers = {"Accept: application/octet-stream"};
     if (cached) {
       headers.push_back(absl::StrCat(
-          "If-None-Match: ", PreconditionHeaderValue({cached->meta.etag})));
+          "If-None-Match: ", http_protocol::QuoteEtag(cached->meta.etag)));
     }
     absl::StatusOr<Response> r =
         Perform("GET", KeyPath(key, false), headers, std::nullopt,
@@ -184,15 +152,16 @@ class HttpStore final : public Driver {
       return s;
     }
     if (options.ttl > absl::ZeroDuration()) {
-      absl::StatusOr<Advertised> a = Probe();
+      absl::StatusOr<http_protocol::Advertised> a = Probe();
       if (!a.ok()) return a.status();
       if (!a->ttl) {
         return absl::UnimplementedError(absl::StrCat(
             "http: the server at ", options_.base_url,
             " does not advertise ttl support (key \"", key, "\")"));
       }
-      headers.push_back(
-          absl::StrFormat("X-TTL: %.3f", absl::ToDoubleSeconds(options.ttl)));
+      headers.push_back(absl::StrFormat("%s: %.3f",
+                                        ToAbsl(http_protocol::kTtlHeader),
+                                        absl::ToDoubleSeconds(options.ttl)));
     }
     cache_.Erase(key);
     absl::StatusOr<Response> r = Perform("PUT", KeyPath(key, false), headers,
@@ -205,7 +174,7 @@ class HttpStore final : public Driver {
         !s.ok()) {
       return s;
     }
-    return Unquote(r->Header("etag"));
+    return http_protocol::UnquoteEtag(r->Header("ETag"));
   }
 
   absl::Status DoRemove(const std::string& key,
@@ -255,7 +224,7 @@ class HttpStore final : public Driver {
   }
 
   absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override {
-    absl::StatusOr<Advertised> a = Probe();
+    absl::StatusOr<http_protocol::Advertised> a = Probe();
     if (!a.ok()) return a.status();
     if (!a->commit) {
       return CasUnsupportedError(
@@ -288,8 +257,8 @@ class HttpStore final : public Driver {
     std::string body = Json{{"ops", std::move(ops)}}.dump(
         -1, ' ', false, Json::error_handler_t::replace);
     absl::StatusOr<Response> r =
-        Perform("POST", "/_cask/commit", {"Content-Type: application/json"},
-                body, "commit", true);
+        Perform("POST", std::string(http_protocol::kCommitPath),
+                {"Content-Type: application/json"}, body, "commit", true);
     if (!r.ok()) return r.status();
     if (r->status != 200) return Failed(*r, "POST", "", true);
     Json doc = Json::parse(r->body, nullptr, false);
@@ -360,7 +329,8 @@ class HttpStore final : public Driver {
       return absl::NotFoundError(
           absl::StrCat("key \"", ToAbsl(key), "\" not found"));
     }
-    return StatusFromHttp(r.status, r.body, Describe(method, key), key, write);
+    return http_protocol::StatusFromErrorBody(
+        r.status, r.body, Describe(method, key), key, write);
   }
 
   // Adds If-Match / If-None-Match, but only for a server that advertised
@@ -368,7 +338,7 @@ class HttpStore final : public Driver {
   absl::Status Conditions(const Precondition& p, const std::string& key,
                           std::vector<std::string>& headers) {
     if (p.empty()) return absl::OkStatus();
-    absl::StatusOr<Advertised> a = Probe();
+    absl::StatusOr<http_protocol::Advertised> a = Probe();
     if (!a.ok()) return a.status();
     if (!a->cas) {
       return CasUnsupportedError(absl::StrCat(
@@ -377,12 +347,13 @@ class HttpStore final : public Driver {
           DescribePrecondition(p), " for key \"", key, "\""));
     }
     if (p.if_match) {
-      headers.push_back(
-          absl::StrCat("If-Match: ", PreconditionHeaderValue(*p.if_match)));
+      headers.push_back(absl::StrCat(
+          "If-Match: ", http_protocol::EtagListHeaderValue(*p.if_match)));
     }
     if (p.if_none_match) {
-      headers.push_back(absl::StrCat(
-          "If-None-Match: ", PreconditionHeaderValue(*p.if_none_match)));
+      headers.push_back(
+          absl::StrCat("If-None-Match: ",
+                       http_protocol::EtagListHeaderValue(*p.if_none_match)));
     }
     return absl::OkStatus();
   }
@@ -397,7 +368,7 @@ class HttpStore final : public Driver {
   // precondition: report it instead of claiming success.
   absl::Status CheckStillCas(const Response& r, const Precondition& p,
                              const std::string& key) {
-    if (p.empty() || r.Header("x-cask-cas") == "1") {
+    if (p.empty() || r.Header(http_protocol::kCasHeader) == "1") {
       return absl::OkStatus();
     }
     ForgetProbe();
@@ -408,7 +379,7 @@ class HttpStore final : public Driver {
         "its precondition, so the outcome is unknown"));
   }
 
-  absl::StatusOr<Advertised> Probe() const {
+  absl::StatusOr<http_protocol::Advertised> Probe() const {
     {
       std::lock_guard<std::mutex> lock(probe_mu_);
       if (probe_) return *probe_;
@@ -417,21 +388,13 @@ class HttpStore final : public Driver {
         "HEAD", "/", {}, std::nullopt, "probe", false);
     if (!r.ok()) return r.status();
     if (r->status == 401 || r->status == 403) {
-      return StatusFromHttp(r->status, r->body, "probe", "", false);
+      return http_protocol::StatusFromErrorBody(r->status, r->body, "probe", "",
+                                                false);
     }
-    Advertised a;
-    a.cas = r->Header("x-cask-cas") == "1";
-    std::string features = r->Header("x-cask-features");
-    for (absl::string_view f : absl::StrSplit(features, ',')) {
-      f = absl::StripAsciiWhitespace(f);
-      if (f == "commit") a.commit = true;
-      if (f == "ttl") a.ttl = true;
-      if (f == "changes") a.changes = true;
-    }
-    std::uint64_t max_value = 0;
-    if (absl::SimpleAtoi(r->Header("x-cask-max-value"), &max_value)) {
-      a.max_value = max_value;
-    }
+    http_protocol::Advertised a = http_protocol::ParseAdvertised(
+        OptionalHeader(*r, http_protocol::kCasHeader),
+        OptionalHeader(*r, http_protocol::kFeaturesHeader),
+        OptionalHeader(*r, http_protocol::kMaxValueHeader));
     std::lock_guard<std::mutex> lock(probe_mu_);
     probe_ = a;
     return a;
@@ -440,68 +403,36 @@ class HttpStore final : public Driver {
   absl::StatusOr<std::vector<ChangeEvent>> FetchChanges(std::uint64_t after,
                                                         std::size_t limit,
                                                         int wait_ms) {
-    absl::StatusOr<Advertised> a = Probe();
+    absl::StatusOr<http_protocol::Advertised> a = Probe();
     if (!a.ok()) return a.status();
     if (!a->changes) {
       return absl::UnimplementedError(
           absl::StrCat("http: the server at ", options_.base_url,
                        " does not advertise a change feed"));
     }
-    absl::StatusOr<Response> r =
-        Perform("POST",
-                absl::StrCat("/_cask/changes?after=", after, "&limit=", limit,
-                             "&wait=", wait_ms),
-                {}, std::string_view(), "changes", false);
+    absl::StatusOr<Response> r = Perform(
+        "POST",
+        absl::StrCat(ToAbsl(http_protocol::kChangesPath), "?after=", after,
+                     "&limit=", limit, "&wait=", wait_ms),
+        {}, std::string_view(), "changes", false);
     if (!r.ok()) return r.status();
     if (r->status != 200) return Failed(*r, "POST", "", false);
-    Json doc = Json::parse(r->body, nullptr, false);
-    if (doc.is_discarded() || !doc.contains("events") ||
-        !doc["events"].is_array()) {
-      return absl::DataLossError("http changes: answer is not understood");
-    }
-    std::vector<ChangeEvent> out;
-    for (const Json& j : doc["events"]) {
-      ChangeEvent e;
-      e.revision = j.value("revision", std::uint64_t{0});
-      e.key = j.value("key", std::string());
-      std::string kind = j.value("kind", std::string());
-      for (ChangeKind k : {ChangeKind::kPut, ChangeKind::kDelete,
-                           ChangeKind::kExpire, ChangeKind::kClear}) {
-        if (ChangeKindName(k) == kind) e.kind = k;
-      }
-      e.etag = j.value("etag", std::string());
-      e.time = absl::FromUnixMicros(j.value("time_us", std::int64_t{0}));
-      e.size = j.value("size", std::uint64_t{0});
-      out.push_back(std::move(e));
-    }
-    return out;
+    absl::StatusOr<http_protocol::Feed> feed =
+        http_protocol::ParseFeedJson(r->body);
+    if (!feed.ok()) return feed.status();
+    return std::move(feed->events);
   }
 
-  Meta MetaFrom(const Response& r, std::uint64_t body_size) const {
-    Meta meta;
-    meta.etag = Unquote(r.Header("etag"));
-    std::int64_t micros = 0;
-    std::uint64_t number = 0;
-    if (absl::SimpleAtoi(r.Header("x-cask-mtime"), &micros)) {
-      meta.mtime = absl::FromUnixMicros(micros);
-    } else if (r.HasHeader("last-modified")) {
-      std::string err;
-      if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT",
-                           r.Header("last-modified"), &meta.mtime, &err)) {
-        meta.mtime = absl::UnixEpoch();
-      }
-    }
-    meta.size =
-        absl::SimpleAtoi(r.Header("x-cask-size"), &number) ? number : body_size;
-    if (absl::SimpleAtoi(r.Header("x-cask-expires"), &micros)) {
-      meta.expires = absl::FromUnixMicros(micros);
-    } else if (absl::SimpleAtoi(r.Header("x-ttl"), &number) && number > 0) {
-      meta.expires = absl::Now() + absl::Seconds(number);
-    }
-    if (absl::SimpleAtoi(r.Header("x-cask-revision"), &number)) {
-      meta.revision = number;
-    }
-    return meta;
+  static std::optional<std::string> OptionalHeader(const Response& r,
+                                                   std::string_view name) {
+    if (!r.HasHeader(name)) return std::nullopt;
+    return r.Header(name);
+  }
+
+  static Meta MetaFrom(const Response& r, std::uint64_t body_size) {
+    return http_protocol::MetaFromHeaders(
+        [&r](std::string_view name) { return OptionalHeader(r, name); },
+        body_size, absl::Now());
   }
 
   static transport::TransportOptions TransportOptionsOf(const HttpOptions& o) {
@@ -549,7 +480,7 @@ class HttpStore final : public Driver {
   transport::HttpTransport transport_;
   http_internal::RevalidationCache cache_;
   mutable std::mutex probe_mu_;
-  mutable std::optional<Advertised> probe_;
+  mutable std::optional<http_protocol::Advertised> probe_;
 };
 
 }  // namespace

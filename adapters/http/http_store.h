@@ -1,5 +1,9 @@
 // http: a client of `cask serve` (or of any server speaking unstorage's
-// HTTP protocol), over libcurl.
+// HTTP protocol), over the shared libcurl transport
+// (adapters/http_transport). The protocol itself — header names, etag
+// quoting, precondition headers, capability headers, metadata headers, the
+// feed JSON and the error body → status mapping — is coded once, in
+// adapters/http_protocol, shared with the server.
 //
 // Etags: the server's (`ETag` response header, unquoted here); they are
 // whatever the store behind the server makes, so the no-reuse and

@@ -158,15 +158,23 @@ void EngineImpl::MaintenanceLoop() {
       absl::MutexLock lock(&bg_mu_);
       if (bg_mu_.AwaitWithTimeout(absl::Condition(&stopping_), step)) return;
     }
-    if (options_.durability == Durability::kBuffered) {
-      db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
-    }
+    if (options_.durability == Durability::kBuffered) SyncWal();
     if (absl::Now() - last_maintenance >= options_.maintenance_interval) {
       // Errors here repeat on the next round and surface on writes.
       RunMaintenance().IgnoreError();
       last_maintenance = absl::Now();
     }
   }
+}
+
+void EngineImpl::SyncWal() {
+  // Under the write mutex: RocksDB's WAL writer must not be synced again
+  // once a write on it failed (its debug builds abort), and only a writer
+  // holding this mutex can have failed.
+  absl::MutexLock lock(&write_mu_);
+  if (!write_error_.ok()) return;
+  rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+  if (!s.ok()) write_error_ = FromRocks(s, "sync the WAL");
 }
 
 absl::Status EngineImpl::RunMaintenance() {

@@ -32,6 +32,14 @@ inline constexpr char kSysStoreId[] = "store_id";
 // Open takes the maximum of it, the trim mark and the newest log record.
 inline constexpr char kSysRevision[] = "revision";
 inline constexpr char kSysTrimmed[] = "log_trimmed";
+// Buffered mode: revisions up to this one may have been issued. Written with
+// an fsync before any revision above the previous mark is used, so a power
+// failure that loses unsynced log records never lets Open issue one of
+// their revisions (their etags) again; a clean close lowers it to the last
+// revision used. Open starts after the maximum of the four.
+inline constexpr char kSysReserved[] = "revision_reserved";
+// How many revisions one reservation covers: one extra fsync per block.
+inline constexpr std::uint64_t kRevisionBlock = 16384;
 
 // How a write made on behalf of another process (docs/processes.md) is
 // applied beyond what its arguments say. Passed explicitly down to the
@@ -157,6 +165,16 @@ class EngineImpl final : public Engine {
   // --- engine_open.cc
   absl::Status OpenDb(rocksdb::Env* env);
   absl::Status LoadOrCreateIdentity();
+  // Marks the store created (CASK marker) once its identity is durable.
+  absl::Status FinishCreation();
+  // Buffered mode: when the group just built uses revisions beyond the
+  // reservation, adds a new reservation to `batch` and returns true: the
+  // group must then be written with sync.
+  bool ReserveRevisions(rocksdb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // On close: lets the compactions that flushes scheduled finish, so that
+  // short-lived processes do not pile up level-0 files.
+  void WaitForCompactions();
   // The live record of `key` at the latest state (nullopt: absent or
   // expired). `inline_value` receives an inline value when non-null.
   absl::StatusOr<std::optional<MetaRecord>> ReadMeta(const std::string& key,
@@ -171,6 +189,8 @@ class EngineImpl final : public Engine {
 
   // --- change_log.cc
   void MaintenanceLoop();
+  // Buffered mode: fsyncs the WAL; a failure refuses later writes.
+  void SyncWal();
   absl::Status ReapExpired();
   absl::Status TrimLog();
   void NotifyCommitted(std::uint64_t revision);
@@ -184,6 +204,13 @@ class EngineImpl final : public Engine {
   std::string store_id_;
   // Set by OpenDb when an existing store lacked some column families.
   bool column_families_were_missing_ = false;
+  // The CASK marker still says "creating" (nothing acknowledged yet).
+  bool creating_ = false;
+  // The revision the marker recorded at the last clean close.
+  std::uint64_t closed_revision_ = 0;
+  // EngineOptions::read_only in a directory this process cannot write:
+  // RocksDB is open read-only, writes are kPermissionDenied.
+  bool read_only_db_ = false;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -202,6 +229,8 @@ class EngineImpl final : public Engine {
   // trimmer): only one writer touches RocksDB at a time.
   absl::Mutex write_mu_;
   std::uint64_t next_revision_ ABSL_GUARDED_BY(write_mu_) = 1;
+  // The durable reservation (kSysReserved); buffered mode only.
+  std::uint64_t reserved_through_ ABSL_GUARDED_BY(write_mu_) = 0;
   // The latest meta record (nullopt: absent) of recently written keys, so
   // the leader need not read them back from RocksDB. Only the leader writes
   // meta records, and it updates this map after each successful group, so

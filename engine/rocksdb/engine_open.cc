@@ -11,25 +11,17 @@
 #include "absl/time/clock.h"
 #include "cask/key.h"
 #include "cask/string_view_compat.h"
+#include "db_options.h"
 #include "engine_impl.h"
 #include "ipc.h"
-#include "rocksdb/cache.h"
-#include "rocksdb/filter_policy.h"
-#include "rocksdb/table.h"
-#include "rocksdb/write_buffer_manager.h"
 #include "rocksdb_status.h"
+#include "store_dir.h"
 #include "testing.h"
 
 namespace cask::engine {
 namespace {
 
-constexpr std::string_view kFormat = "cask-engine-1";
-// A text file naming the format, created before the database.
-constexpr const char* kMarkerFile = "CASK";
-constexpr const char* kMetaCf = "meta";
-constexpr const char* kDataCf = "data";
-constexpr const char* kTtlCf = "ttl";
-constexpr const char* kLogCf = "log";
+constexpr std::string_view kFormat = kStoreFormat;
 
 std::string NotAStore(const std::string& path, std::string_view why) {
   return absl::StrCat("cask engine: \"", path,
@@ -42,6 +34,11 @@ absl::Status NotFoundOf(const std::string& key) {
 
 std::int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
+std::string NewStoreId() {
+  std::random_device rd;
+  return absl::StrFormat("%08x%08x", rd(), rd());
+}
+
 }  // namespace
 
 EngineImpl::EngineImpl(std::string path, EngineOptions options)
@@ -53,14 +50,51 @@ EngineImpl::~EngineImpl() {
     stopping_ = true;
   }
   if (bg_thread_.joinable()) bg_thread_.join();
-  if (db_ != nullptr) {
-    if (options_.durability == Durability::kBuffered) {
-      db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
+  if (db_ == nullptr) return;
+  if (!read_only_db_) {
+    WaitForCompactions();
+    absl::MutexLock lock(&write_mu_);
+    const std::uint64_t last = next_revision_ - 1;
+    if (write_error_.ok() && db_->FlushWAL(/*sync=*/true).ok()) {
+      // Everything issued is on disk: the next session need not skip the
+      // rest of the reserved block, and may check that nothing is missing.
+      bool synced = true;
+      if (reserved_through_ > last) {
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        synced = db_->Put(wo, sys_cf_, kSysReserved, EncodeFixed64(last)).ok();
+      }
+      if (synced && last > 0 && last != closed_revision_) {
+        WriteMarker(path_, Marker{MarkerState::kCreated, last}).IgnoreError();
+      }
+    }
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+void EngineImpl::WaitForCompactions() {
+  // RocksDB's Close drops compactions that have not started, so a process
+  // that writes once and exits would leave each flush's level-0 file
+  // behind forever (and reads slow down with their number). Bounded: a
+  // close never waits more than this.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    std::uint64_t busy = 0, v = 0;
+    for (const char* property :
+         {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes"}) {
+      if (db_->GetIntProperty(property, &v)) busy += v;
     }
     for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+      for (const char* property :
+           {"rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
+        if (db_->GetIntProperty(h, property, &v)) busy += v;
+      }
     }
-    db_->Close().PermitUncheckedError();
+    if (busy == 0) return;
+    absl::SleepFor(absl::Milliseconds(2));
   }
 }
 
@@ -83,6 +117,14 @@ absl::Status EngineImpl::Init(rocksdb::Env* env) {
   }
   if (absl::Status s = OpenDb(env); !s.ok()) return s;
   if (absl::Status s = LoadOrCreateIdentity(); !s.ok()) return s;
+  if (read_only_db_) {
+    // Nothing to reap, trim or sync; writes are refused up front.
+    absl::MutexLock lock(&write_mu_);
+    write_error_ = absl::PermissionDeniedError(absl::StrCat(
+        "cask engine: store \"", path_,
+        "\" is open read-only: this process cannot write its directory"));
+    return absl::OkStatus();
+  }
   bg_thread_ = std::thread([this] { MaintenanceLoop(); });
   return absl::OkStatus();
 }
@@ -91,109 +133,65 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path dir(path_);
-  const fs::path marker = dir / kMarkerFile;
   fs::file_status st = fs::status(dir, ec);
-  bool is_new = false;
   if (fs::exists(st) && !fs::is_directory(st)) {
     return absl::InvalidArgumentError(NotAStore(path_, "not a directory"));
   }
-  if (fs::exists(st) && !fs::is_empty(dir, ec)) {
-    if (!fs::exists(marker, ec)) {
-      return absl::InvalidArgumentError(NotAStore(
-          path_, absl::StrCat("the directory has no ", kMarkerFile, " file")));
+  const bool may_create = options_.create_if_missing && !options_.read_only;
+  auto missing = [&](std::string_view why) {
+    return absl::NotFoundError(absl::StrCat("cask engine: no store at \"",
+                                            path_, "\": ", ToAbsl(why)));
+  };
+  MarkerState state = MarkerState::kCreating;
+  if (fs::exists(st) && !IsEmptyStoreDir(path_)) {
+    absl::StatusOr<Marker> marker = ReadMarker(path_);
+    if (marker.status().code() == absl::StatusCode::kNotFound ||
+        marker.status().code() == absl::StatusCode::kInvalidArgument) {
+      return absl::InvalidArgumentError(
+          NotAStore(path_, std::string(marker.status().message())));
     }
-    std::ifstream in(marker);
-    std::string line;
-    std::getline(in, line);
-    if (line != kFormat) {
-      return absl::InvalidArgumentError(NotAStore(
-          path_,
-          absl::StrCat("unknown format \"", line, "\" in ", kMarkerFile)));
-    }
-    // A marker without a database: creation was interrupted; finish it.
-    is_new = !fs::exists(dir / "CURRENT", ec);
+    if (!marker.ok()) return marker.status();
+    state = marker->state;
+    closed_revision_ = marker->closed_revision;
   } else {
-    if (!options_.create_if_missing) {
-      return absl::InvalidArgumentError(NotAStore(
-          path_, "it is missing or empty (create_if_missing is off)"));
+    if (!may_create) {
+      return missing(fs::exists(st) ? "the directory is empty"
+                                    : "the directory does not exist");
     }
     fs::create_directories(dir, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat(
+          "cask engine: cannot create \"", path_, "\": ", ec.message()));
+    }
     // The marker comes first: a directory with it is a cask store, so a
     // damaged database inside is reported as such (kDataLoss).
-    std::ofstream out(marker, std::ios::trunc);
-    out << kFormat << "\n";
-    out.close();
-    if (ec || !out) {
-      return absl::UnavailableError(absl::StrCat(
-          "cask engine: cannot create \"", path_,
-          "\": ", ec ? ec.message() : "cannot write the marker file"));
+    if (absl::Status s = WriteMarker(path_, Marker{}); !s.ok()) {
+      return s;
     }
+  }
+  // Without CURRENT RocksDB would make a new, empty database and then
+  // delete every file of the old one as obsolete. Only a creation that
+  // never finished (nothing acknowledged yet) may start again.
+  bool is_new = false;
+  if (!fs::exists(dir / "CURRENT", ec)) {
+    if (state == MarkerState::kCreated || HasDatabaseFiles(path_)) {
+      return absl::DataLossError(absl::StrCat(
+          "cask engine: store \"", path_,
+          "\" is damaged: its CURRENT file is missing (nothing was changed; "
+          "`cask repair` salvages what is left)"));
+    }
+    if (!may_create) return missing("its creation never finished");
     is_new = true;
   }
-  if (is_new && !options_.create_if_missing) {
-    return absl::InvalidArgumentError(
-        NotAStore(path_, "it is empty (create_if_missing is off)"));
-  }
+  creating_ = state == MarkerState::kCreating;
+  if (options_.read_only && !CheckDirectoryWritable(path_).ok())
+    read_only_db_ = true;
 
-  rocksdb::DBOptions db;
+  rocksdb::DBOptions db = MakeDbOptions(options_, env);
   db.create_if_missing = is_new;
-  db.create_missing_column_families = is_new;
-  db.error_if_exists = false;
-  db.paranoid_checks = true;
-  if (env != nullptr) db.env = env;
-  db.max_background_jobs = 2;
-  db.max_open_files = 256;
-  db.keep_log_file_num = 2;
-  db.max_log_file_size = 1 << 20;
-  db.stats_dump_period_sec = 0;
-  db.stats_persist_period_sec = 0;
-  db.table_cache_numshardbits = 4;
-  db.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  db.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(
-      options_.write_buffer_bytes);
-  db.max_total_wal_size = 4 * options_.write_buffer_bytes;
-
-  std::shared_ptr<rocksdb::Cache> cache;
-  if (options_.block_cache_bytes > 0) {
-    cache = rocksdb::NewLRUCache(options_.block_cache_bytes, /*shard_bits=*/2);
-  }
-  auto table_options = [&](bool bloom) {
-    rocksdb::BlockBasedTableOptions t;
-    if (cache) {
-      t.block_cache = cache;
-      t.cache_index_and_filter_blocks = true;
-      t.pin_l0_filter_and_index_blocks_in_cache = true;
-    } else {
-      t.no_block_cache = true;
-    }
-    if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    return std::shared_ptr<rocksdb::TableFactory>(
-        rocksdb::NewBlockBasedTableFactory(t));
-  };
-  auto cf_options = [&](bool bloom) {
-    rocksdb::ColumnFamilyOptions cf;
-    cf.write_buffer_size = options_.write_buffer_bytes / 2;
-    cf.max_write_buffer_number = 2;
-    cf.compression = rocksdb::kLZ4Compression;
-    cf.table_factory = table_options(bloom);
-    cf.level_compaction_dynamic_level_bytes = true;
-    return cf;
-  };
-  rocksdb::ColumnFamilyOptions data = cf_options(true);
-  data.enable_blob_files = true;
-  data.min_blob_size = 0;  // the meta CF keeps the small values
-  data.blob_compression_type =
-      options_.blob_compression ? rocksdb::kZSTD : rocksdb::kNoCompression;
-  data.enable_blob_garbage_collection = true;
-  data.blob_file_size = 64u << 20;
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, cf_options(false)},
-      {kMetaCf, cf_options(true)},
-      {kDataCf, data},
-      {kTtlCf, cf_options(false)},
-      {kLogCf, cf_options(false)},
-  };
+  db.create_missing_column_families = is_new || creating_;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
+      MakeColumnFamilies(options_);
 
   if (!is_new) {
     std::vector<std::string> names;
@@ -216,17 +214,27 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
             absl::StrCat("cask engine: store \"", path_,
                          "\" is corrupted: unexpected column families"));
       }
+      if (read_only_db_) return missing("its creation never finished");
       column_families_were_missing_ = true;
       db.create_missing_column_families = true;
     }
   }
 
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db, path_, cfs, &handles_, &raw);
+  rocksdb::Status s =
+      read_only_db_
+          ? rocksdb::DB::OpenForReadOnly(db, path_, cfs, &handles_, &raw)
+          : rocksdb::DB::Open(db, path_, cfs, &handles_, &raw);
   if (!s.ok()) {
     if (s.IsCorruption() || s.IsPathNotFound()) {
       return absl::DataLossError(absl::StrCat(
           "cask engine: store \"", path_, "\" is corrupted: ", s.ToString()));
+    }
+    if (s.IsIOError()) {
+      // Decided from errno and the kernel's lock table, not RocksDB's text.
+      if (std::optional<absl::Status> why = ExplainOpenFailure(path_)) {
+        return *why;
+      }
     }
     return FromRocks(s, absl::StrCat("open \"", path_, "\""));
   }
@@ -244,6 +252,17 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   std::string format;
   rocksdb::Status s = db_->Get(ro, sys_cf_, kSysFormat, &format);
   if (s.IsNotFound()) {
+    if (!creating_) {
+      return absl::DataLossError(
+          absl::StrCat("cask engine: store \"", path_,
+                       "\" is damaged: its identity is "
+                       "missing (`cask repair` salvages what is left)"));
+    }
+    if (read_only_db_) {
+      return absl::NotFoundError(
+          absl::StrCat("cask engine: no store at \"", path_,
+                       "\": its creation never finished"));
+    }
     // A new store, or one whose creation was interrupted before its
     // identity was written: then it holds nothing else either.
     for (rocksdb::ColumnFamilyHandle* cf : {meta_cf_, log_cf_}) {
@@ -254,8 +273,7 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
                                                 "\" has data but no identity"));
       }
     }
-    std::random_device rd;
-    store_id_ = absl::StrFormat("%08x%08x", rd(), rd());
+    store_id_ = NewStoreId();
     rocksdb::WriteBatch batch;
     batch.Put(sys_cf_, kSysStoreId, store_id_);
     batch.Put(sys_cf_, kSysRevision, EncodeFixed64(0));
@@ -263,10 +281,15 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
     batch.Put(sys_cf_, kSysFormat, std::string(kFormat));
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    return FromRocks(db_->Write(wo, &batch), "create store identity");
+    if (absl::Status w =
+            FromRocks(db_->Write(wo, &batch), "create store identity");
+        !w.ok()) {
+      return w;
+    }
+    return FinishCreation();
   }
   if (!s.ok()) return FromRocks(s, "read store format");
-  if (column_families_were_missing_) {
+  if (column_families_were_missing_ && !creating_) {
     // The identity is written after every column family exists.
     return absl::DataLossError(
         absl::StrCat("cask engine: store \"", path_,
@@ -276,7 +299,7 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
     return absl::InvalidArgumentError(
         NotAStore(path_, absl::StrCat("unknown format \"", format, "\"")));
   }
-  std::string revision, trimmed;
+  std::string revision, trimmed, reserved;
   s = db_->Get(ro, sys_cf_, kSysStoreId, &store_id_);
   if (s.ok()) s = db_->Get(ro, sys_cf_, kSysRevision, &revision);
   if (s.ok()) s = db_->Get(ro, sys_cf_, kSysTrimmed, &trimmed);
@@ -287,11 +310,22 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
                                             "\" has a damaged identity"));
   }
   if (!s.ok()) return FromRocks(s, "read store identity");
+  s = db_->Get(ro, sys_cf_, kSysReserved, &reserved);
+  if (s.IsNotFound()) {
+    reserved = EncodeFixed64(0);  // a store from before reservations
+  } else if (!s.ok()) {
+    return FromRocks(s, "read store identity");
+  } else if (reserved.size() != 8) {
+    return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
+                                            "\" has a damaged identity"));
+  }
   // The revision is the newest log record's; the trimmer records it too
-  // (kSysRevision) in case it trims every record.
+  // (kSysRevision) in case it trims every record. Revisions up to the
+  // reservation may have been issued by a buffered session whose log
+  // records were lost with the page cache: none of them is issued again.
   std::uint64_t rev = DecodeFixed64(revision.data());
   const std::uint64_t trimmed_through = DecodeFixed64(trimmed.data());
-  rev = std::max(rev, trimmed_through);
+  rev = std::max({rev, trimmed_through, DecodeFixed64(reserved.data())});
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
   it->SeekToLast();
   if (it->Valid()) {
@@ -304,13 +338,44 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   } else if (!it->status().ok()) {
     return FromRocks(it->status(), "read change log");
   }
+  if (rev < closed_revision_) {
+    return absl::DataLossError(absl::StrCat(
+        "cask engine: store \"", path_,
+        "\" is damaged: it was closed at "
+        "revision ",
+        closed_revision_, " but its files end at revision ", rev,
+        ": acknowledged writes are missing (a WAL file deleted or cut short; "
+        "`cask repair` salvages what is left)"));
+  }
   {
     absl::MutexLock lock(&write_mu_);
     next_revision_ = rev + 1;
+    reserved_through_ = rev;
   }
   committed_revision_.store(rev);
   trimmed_through_.store(trimmed_through);
+  if (creating_ && !read_only_db_) return FinishCreation();
   return absl::OkStatus();
+}
+
+absl::Status EngineImpl::FinishCreation() {
+  if (absl::Status s = WriteMarker(path_, Marker{MarkerState::kCreated, 0});
+      !s.ok()) {
+    return s;
+  }
+  creating_ = false;
+  return absl::OkStatus();
+}
+
+bool EngineImpl::ReserveRevisions(rocksdb::WriteBatch* batch) {
+  const std::uint64_t last = next_revision_ - 1;
+  if (options_.durability == Durability::kDurable ||
+      last <= reserved_through_) {
+    return false;
+  }
+  reserved_through_ = last + kRevisionBlock;
+  batch->Put(sys_cf_, kSysReserved, EncodeFixed64(reserved_through_));
+  return true;
 }
 
 absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMeta(

@@ -26,7 +26,8 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
                                                "blob_compression",
                                                "maintenance_ms",
                                                "create",
-                                               "ipc_timeout_ms"};
+                                               "ipc_timeout_ms",
+                                               "read_only"};
   for (const auto& [key, value] : uri->query) {
     if (!kKnown.contains(key)) {
       return absl::InvalidArgumentError(
@@ -60,7 +61,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
     return absl::OkStatus();
   };
   std::uint64_t sync_ms = 0, age_s = 0, maintenance_ms = 0, compress = 0,
-                create = 0, ipc_timeout_ms = 0;
+                create = 0, ipc_timeout_ms = 0, read_only = 0;
   for (absl::Status s : {
            uint("sync_interval_ms",
                 absl::ToInt64Milliseconds(o.buffered_sync_interval), &sync_ms),
@@ -80,6 +81,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
            uint("create", 1, &create),
            uint("ipc_timeout_ms", absl::ToInt64Milliseconds(o.ipc_call_timeout),
                 &ipc_timeout_ms),
+           uint("read_only", 0, &read_only),
        }) {
     if (!s.ok()) return s;
   }
@@ -89,6 +91,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
   o.blob_compression = compress != 0;
   o.create_if_missing = create != 0;
   o.ipc_call_timeout = absl::Milliseconds(ipc_timeout_ms);
+  o.read_only = read_only != 0;
   return o;
 }
 

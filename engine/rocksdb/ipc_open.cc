@@ -8,6 +8,7 @@
 #include "ipc_dir_lock.h"
 #include "ipc_owner.h"
 #include "ipc_shared_engine.h"
+#include "store_dir.h"
 #include "testing.h"
 
 namespace cask::engine::ipc {
@@ -21,12 +22,18 @@ absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& path,
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
-  if (!path.empty() && !fs::exists(st) && options.create_if_missing) {
+  if (!path.empty() && !fs::exists(st) && options.create_if_missing &&
+      !options.read_only) {
     fs::create_directories(path, ec);
     st = fs::status(path, ec);
   }
   if (path.empty() || !fs::is_directory(st)) {
     // Let the engine report it (missing, not a directory...).
+    return OpenEngineWithEnv(path, options, nullptr);
+  }
+  if (options.read_only && !CheckDirectoryWritable(path).ok()) {
+    // No socket can be made here, so nobody serves the store from here:
+    // read it directly (the engine opens RocksDB read-only).
     return OpenEngineWithEnv(path, options, nullptr);
   }
   std::unique_ptr<DirLock> dir_lock;

@@ -3,8 +3,8 @@
 #include <atomic>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "ipc.h"
+#include "store_dir.h"
 
 namespace cask::engine::ipc {
 namespace {
@@ -17,8 +17,7 @@ void SetTakeoverAllowed(bool allowed) { g_takeover_allowed.store(allowed); }
 bool TakeoverAllowed() { return g_takeover_allowed.load(); }
 
 bool LockHeldByOtherProcess(const absl::Status& s) {
-  return s.code() == absl::StatusCode::kUnavailable &&
-         absl::StrContains(s.message(), "While lock file");
+  return IsStoreLockedElsewhere(s);  // store_dir.h: from the lock table
 }
 
 absl::StatusOr<std::unique_ptr<Owner>> Owner::Start(

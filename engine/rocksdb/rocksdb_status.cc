@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cask/string_view_compat.h"
 
@@ -14,11 +13,6 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   std::string msg = absl::StrCat("cask engine: ", ToAbsl(what), ": ", text);
   if (s.IsNoSpace()) return absl::ResourceExhaustedError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
-  if (s.IsIOError() &&
-      (absl::StrContains(text, "lock") || absl::StrContains(text, "LOCK"))) {
-    return absl::UnavailableError(absl::StrCat(
-        msg, " (the store is already open, in this or another process)"));
-  }
   if (s.IsIOError() || s.IsBusy() || s.IsTryAgain() ||
       s.IsShutdownInProgress() || s.IsIncomplete() || s.IsTimedOut()) {
     return absl::UnavailableError(msg);

@@ -2,9 +2,10 @@
 //
 //   NoSpace (disk full)                 -> kResourceExhausted
 //   Corruption                          -> kDataLoss
-//   IOError on the LOCK file, Busy,
-//   TryAgain, ShutdownInProgress,
-//   other IOError, Incomplete           -> kUnavailable
+//   IOError, Busy, TryAgain,
+//   ShutdownInProgress, Incomplete      -> kUnavailable
+// (Open explains a failed open itself from errno and the lock table:
+// store_dir.h. No code here is decided from a message's text.)
 //   InvalidArgument, NotSupported       -> kInvalidArgument
 //   NotFound                            -> kNotFound
 //   anything else                       -> kInternal

@@ -16,14 +16,21 @@ class Env;
 
 namespace cask::engine {
 
-// Engine::Open on `env` (nullptr: the default Env). `env` must outlive the
-// engine.
+// The engine itself, without the many-process layer, on `env` (nullptr:
+// the default Env). `env` must outlive the engine. ipc::Open builds on it.
 absl::StatusOr<std::unique_ptr<Engine>> OpenEngineWithEnv(
     std::string_view path, const EngineOptions& options, rocksdb::Env* env);
 
 // How many RocksDB writes of commit groups this process made with sync
 // (an fsync of the WAL) since it started.
 std::uint64_t TEST_SyncedWrites();
+
+// Test hook: the engine on an injected Env / FileSystem (a disk that fills
+// up, a machine that loses power). Not part of the public API.
+inline absl::StatusOr<std::unique_ptr<Engine>> TEST_OpenEngineWithEnv(
+    std::string_view path, const EngineOptions& options, rocksdb::Env* env) {
+  return OpenEngineWithEnv(path, options, env);
+}
 
 }  // namespace cask::engine
 

@@ -294,6 +294,7 @@ void EngineImpl::Submit(WriteRequest* request) {
 
 absl::Status EngineImpl::CheckWritable() {
   if (write_error_.ok()) return absl::OkStatus();
+  if (read_only_db_) return write_error_;
   // RocksDB stops writing after a failed write; try to resume it.
   rocksdb::Status s = db_->Resume();
   if (s.ok()) {
@@ -323,6 +324,10 @@ void EngineImpl::ApplyGroup(const std::vector<WriteRequest*>& group) {
   for (const WriteRequest* r : group) {
     wo.sync = wo.sync || (r->context != nullptr && r->context->sync);
   }
+  // Buffered: a group beyond the revision reservation writes the next one
+  // and is synced (engine_impl.h, kSysReserved).
+  const bool reserved = ReserveRevisions(&g.batch());
+  wo.sync = wo.sync || reserved;
   if (wo.sync) g_synced_writes.fetch_add(1, std::memory_order_relaxed);
   rocksdb::Status s = db_->Write(wo, &g.batch());
   if (!s.ok()) {

@@ -68,6 +68,7 @@ TEST_CASE("set reads stdin byte for byte", "[cli]") {
 
 TEST_CASE("exit 1: not found", "[cli]") {
   TempStore t;
+  REQUIRE(Cask(t.uri, {"set", "present", "x"}).exit_code == 0);
   ProcessResult r = Cask(t.uri, {"get", "missing"});
   REQUIRE(r.exit_code == 1);
   REQUIRE(r.out.empty());
@@ -140,6 +141,7 @@ TEST_CASE("exit 5: backend unavailable", "[cli]") {
 
 TEST_CASE("exit 6: any other error (a corrupt dump)", "[cli]") {
   TempStore t;
+  REQUIRE(Cask(t.uri, {"set", "k", "v"}).exit_code == 0);
   std::string dump = Cask(t.uri, {"export"}).out;
   REQUIRE(dump.size() > 12);
   dump.back() ^= 0x55;
@@ -225,6 +227,51 @@ TEST_CASE("import refuses a truncated dump", "[cli]") {
 
 namespace cask::testing {
 namespace {
+
+TEST_CASE("a read of a store that does not exist creates nothing", "[cli]") {
+  if (std::string(CASK_CLI_TEST_SCHEME) != "cask") {
+    WARN("SKIPPED: needs the engine in this build");
+    return;
+  }
+  TempStore t;
+  const std::string uri = "cask://" + t.dir + "/a/b/store";
+  for (const char* command : {"get", "meta"}) {
+    ProcessResult r = Cask(uri, {command, "k"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 1);
+  }
+  REQUIRE(Cask(uri, {"keys"}).exit_code == 1);
+  REQUIRE_FALSE(fs::exists(t.dir + "/a"));
+}
+
+TEST_CASE("a store without CURRENT is refused, kept, and repaired", "[cli]") {
+  if (std::string(CASK_CLI_TEST_SCHEME) != "cask") {
+    WARN("SKIPPED: needs the engine in this build");
+    return;
+  }
+  TempStore t;
+  std::vector<std::string> etags;
+  for (int i = 1; i <= 3; ++i) {
+    ProcessResult set = Cask(t.uri, {"set", "k" + std::to_string(i), "v"});
+    REQUIRE(set.exit_code == 0);
+    etags.push_back(Chomp(set.out));
+  }
+  fs::remove(t.dir + "/store/CURRENT");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ProcessResult get = Cask(t.uri, {"get", "k1"});
+    INFO(get.err);
+    REQUIRE(get.exit_code == 6);
+    REQUIRE(get.err.find("DATA_LOSS") != std::string::npos);
+    REQUIRE(Cask(t.uri, {"set", "k4", "v"}).exit_code == 6);
+  }
+  ProcessResult repair = Cask(t.uri, {"repair"});
+  INFO(repair.err);
+  REQUIRE(repair.exit_code == 0);
+  REQUIRE(repair.out.find("no longer match") != std::string::npos);
+  REQUIRE(Cask(t.uri, {"get", "k1"}).out == "v");
+  ProcessResult cas = Cask(t.uri, {"set", "k1", "x", "--if-match", etags[0]});
+  REQUIRE(cas.exit_code == 3);
+}
 
 // `cask serve` and plain CLI calls on one store directory at once: the
 // first opener owns the store and serves the others (docs/processes.md).

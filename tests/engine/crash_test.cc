@@ -43,9 +43,7 @@ constexpr int kKeysPerThread = 4;
   std::exit(1);
 }
 
-std::uint64_t RevisionOf(const std::string& etag) {
-  return std::stoull(etag.substr(0, etag.find('.')));
-}
+using cask::engine_test::RevisionOf;
 
 void WriteAll(int fd, const std::string& text) {
   // One write() of less than PIPE_BUF bytes: atomic, never interleaved.

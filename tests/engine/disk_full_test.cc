@@ -92,7 +92,7 @@ TEST_CASE("disk full: writes fail, acknowledged data stays, store reopens",
   std::uint64_t acked_revision = 0;
   {
     absl::StatusOr<std::unique_ptr<Engine>> e =
-        engine::OpenEngineWithEnv(dir.path(), options, env.get());
+        engine::TEST_OpenEngineWithEnv(dir.path(), options, env.get());
     REQUIRE(e.ok());
     for (int i = 0; i < 20; ++i) {
       absl::StatusOr<std::string> etag =

@@ -387,7 +387,7 @@ TEST_CASE("a directory that is not a cask store is refused", "[open]") {
   EngineOptions no_create;
   no_create.create_if_missing = false;
   REQUIRE_CODE(Engine::Open(dir.Sub("missing"), no_create),
-               absl::StatusCode::kInvalidArgument);
+               absl::StatusCode::kNotFound);
   {
     // A RocksDB database, but not cask's.
     rocksdb::Options options;

@@ -4,10 +4,16 @@
 
 #include <stdlib.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
 namespace cask::engine_test {
+
+// The revision part of an engine etag ("<revision>.<store id>").
+inline std::uint64_t RevisionOf(const std::string& etag) {
+  return std::stoull(etag.substr(0, etag.find('.')));
+}
 
 // A fresh temporary directory, removed with its contents on destruction.
 class TempDir {

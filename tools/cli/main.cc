@@ -13,6 +13,9 @@
 #if CASK_HAVE_SERVER
 #include "serve_command.h"
 #endif
+#if CASK_HAVE_ENGINE
+#include "repair_command.h"
+#endif
 
 namespace {
 
@@ -85,6 +88,10 @@ int main(int argc, char** argv) {
   cask::cli::ServeFlags serve_flags;
   cask::cli::AddServeCommand(app, serve_flags);
 #endif
+#if CASK_HAVE_ENGINE
+  app.add_subcommand("repair",
+                     "salvage a damaged engine store; old etags stop matching");
+#endif
 
   try {
     app.parse(argc, argv);
@@ -103,8 +110,21 @@ int main(int argc, char** argv) {
     }
     store_uri = *uri;
   }
+  const std::string name = app.get_subcommands().front()->get_name();
+  std::string open_uri = store_uri;
+#if CASK_HAVE_ENGINE
+  if (name == "repair") {
+    absl::Status repaired = cask::cli::RunRepair(ctx, store_uri);
+    if (!repaired.ok()) cask::cli::ReportError(ctx, repaired);
+    return cask::cli::ExitCodeFor(repaired);
+  }
+  // A read never creates a store, and works where it cannot write.
+  if (name == "get" || name == "meta" || name == "keys" || name == "export") {
+    open_uri = cask::cli::ForReading(store_uri);
+  }
+#endif
   absl::StatusOr<std::unique_ptr<cask::Driver>> store =
-      cask::OpenStore(store_uri);
+      cask::OpenStore(open_uri);
   if (!store.ok()) {
     cask::cli::ReportError(ctx, store.status());
     return cask::cli::ExitCodeFor(store.status());
@@ -112,7 +132,6 @@ int main(int argc, char** argv) {
   ctx.store = store->get();
 
   absl::Status status;
-  const std::string name = app.get_subcommands().front()->get_name();
   if (name == "get")
     status = RunGet(ctx, key);
   else if (name == "meta")

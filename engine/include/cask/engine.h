@@ -59,6 +59,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -115,7 +116,7 @@ struct EngineOptions {
   absl::Duration maintenance_interval = absl::Seconds(1);
 
   // Create the store when the directory is missing or empty. Otherwise a
-  // missing store is kInvalidArgument.
+  // missing store is kNotFound and nothing is created.
   bool create_if_missing = true;
 
   // Processes that are not the owner of the store (docs/processes.md): the
@@ -128,14 +129,37 @@ struct EngineOptions {
   // 0: no deadline (a stopped owner blocks the call until it resumes).
   absl::Duration ipc_call_timeout = absl::Seconds(30);
 
+  // The opener only reads. The store must exist (kNotFound otherwise;
+  // nothing is created, whatever create_if_missing says). In a directory
+  // this process may write the store opens as usual; in one it may not
+  // (permissions, a read-only mount) RocksDB is opened read-only: nothing
+  // on disk changes, no other process is served, and every write is
+  // kPermissionDenied.
+  bool read_only = false;
+
   // Parses "cask:///abs/dir?k=v&..." (or "cask://rel/dir", "cask:rel/dir").
   // Query keys: durability=durable|buffered, sync_interval_ms,
   // block_cache_bytes, write_buffer_bytes, log_retention_count,
   // log_retention_age_s, max_value_bytes, min_blob_size,
-  // blob_compression=0|1, maintenance_ms, create=0|1, ipc_timeout_ms (0:
-  // no deadline). An unknown key, a bad number or an empty path is
-  // kInvalidArgument.
+  // blob_compression=0|1, maintenance_ms, create=0|1, read_only=0|1,
+  // ipc_timeout_ms (0: no deadline). An unknown key, a bad number or an
+  // empty path is kInvalidArgument.
   static absl::StatusOr<EngineOptions> FromUri(std::string_view uri);
+};
+
+// What Engine::Repair found and did.
+struct RepairReport {
+  std::string old_store_id;  // empty when the identity was lost
+  std::string new_store_id;
+  // The store's revision after the repair (new writes come after it).
+  std::uint64_t revision = 0;
+  std::uint64_t keys = 0;  // keys in the repaired store
+  // What was lost, as far as the change log can tell: one line per lost
+  // write or range of revisions, e.g. `put "k" at revision 42` or
+  // `revisions 40..45 (keys unknown)`.
+  std::vector<std::string> lost;
+  // Where RocksDB moved the files it could not use (inside the store).
+  std::string lost_files_dir;
 };
 
 class Engine : public Driver {
@@ -144,6 +168,19 @@ class Engine : public Driver {
   // `path`. Errors: see the header comment.
   static absl::StatusOr<std::unique_ptr<Engine>> Open(
       std::string_view path, const EngineOptions& options = {});
+
+  // Salvages a damaged store (one that Open reports as kDataLoss) with
+  // RocksDB's repairer, then gives it a new store id: every etag issued
+  // before the repair stops matching, since what it named may be gone.
+  // Files RocksDB cannot use are moved into the store's lost/ directory,
+  // never deleted. Never run implicitly. Afterwards Open succeeds.
+  // REQUIRES: the store is not open in any process.
+  // Errors: kNotFound no store at `path`; kInvalidArgument not a cask
+  // store; kUnavailable the store is open (or another I/O error);
+  // kPermissionDenied the directory cannot be written; kDataLoss nothing
+  // could be salvaged.
+  static absl::StatusOr<RepairReport> Repair(std::string_view path,
+                                             const EngineOptions& options = {});
 
   // The newest committed revision (0 for an empty new store).
   virtual std::uint64_t revision() const = 0;

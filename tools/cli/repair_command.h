@@ -1,0 +1,25 @@
+// `cask repair`: explicit salvage of a damaged engine store (docs/cli.md,
+// docs/engine.md). Never run implicitly by any other command.
+#ifndef CASK_TOOLS_CLI_REPAIR_COMMAND_H_
+#define CASK_TOOLS_CLI_REPAIR_COMMAND_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "commands.h"
+
+namespace cask::cli {
+
+// Repairs the engine store named by `store_uri` (cask:///dir or a plain
+// path) and prints what was lost and the new store id. kInvalidArgument
+// for a store of another kind.
+absl::Status RunRepair(const Context& ctx, const std::string& store_uri);
+
+// `store_uri` as a read-only opener should use it: for the engine, adds
+// read_only=1 (the store must exist; nothing is created; a directory this
+// process cannot write is read without writing). Other stores unchanged.
+std::string ForReading(const std::string& store_uri);
+
+}  // namespace cask::cli
+
+#endif  // CASK_TOOLS_CLI_REPAIR_COMMAND_H_

@@ -34,6 +34,12 @@ absl::Status NotFoundOf(const std::string& key) {
 
 std::int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
+// kSysReserved: the revision, then the boot id of the machine that made the
+// reservation.
+std::string EncodeReservation(std::uint64_t revision) {
+  return absl::StrCat(EncodeFixed64(revision), BootId());
+}
+
 std::string NewStoreId() {
   std::random_device rd;
   return absl::StrFormat("%08x%08x", rd(), rd());
@@ -62,7 +68,8 @@ EngineImpl::~EngineImpl() {
       if (reserved_through_ > last) {
         rocksdb::WriteOptions wo;
         wo.sync = true;
-        synced = db_->Put(wo, sys_cf_, kSysReserved, EncodeFixed64(last)).ok();
+        synced =
+            db_->Put(wo, sys_cf_, kSysReserved, EncodeReservation(last)).ok();
       }
       if (synced && last > 0 && last != closed_revision_) {
         WriteMarker(path_, Marker{MarkerState::kCreated, last}).IgnoreError();
@@ -315,17 +322,24 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
     reserved = EncodeFixed64(0);  // a store from before reservations
   } else if (!s.ok()) {
     return FromRocks(s, "read store identity");
-  } else if (reserved.size() != 8) {
+  } else if (reserved.size() < 8) {
     return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
                                             "\" has a damaged identity"));
   }
   // The revision is the newest log record's; the trimmer records it too
   // (kSysRevision) in case it trims every record. Revisions up to the
   // reservation may have been issued by a buffered session whose log
-  // records were lost with the page cache: none of them is issued again.
+  // records were lost with the page cache — but only if the machine went
+  // down since (a new boot id): after a mere process crash the kernel
+  // still had every WAL write, so nothing issued was lost and no gap is
+  // needed.
   std::uint64_t rev = DecodeFixed64(revision.data());
   const std::uint64_t trimmed_through = DecodeFixed64(trimmed.data());
-  rev = std::max({rev, trimmed_through, DecodeFixed64(reserved.data())});
+  rev = std::max(rev, trimmed_through);
+  const std::string reserved_boot = reserved.substr(8);
+  if (reserved_boot.empty() || reserved_boot != BootId()) {
+    rev = std::max(rev, DecodeFixed64(reserved.data()));
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
   it->SeekToLast();
   if (it->Valid()) {
@@ -374,7 +388,7 @@ bool EngineImpl::ReserveRevisions(rocksdb::WriteBatch* batch) {
     return false;
   }
   reserved_through_ = last + kRevisionBlock;
-  batch->Put(sys_cf_, kSysReserved, EncodeFixed64(reserved_through_));
+  batch->Put(sys_cf_, kSysReserved, EncodeReservation(reserved_through_));
   return true;
 }
 
@@ -501,6 +515,10 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenEngineWithEnv(
       OpenEngineImpl(path, options, env);
   if (!engine.ok()) return engine.status();
   return std::unique_ptr<Engine>(*std::move(engine));
+}
+
+void TEST_SetBootId(std::string boot_id) {
+  SetBootIdForTest(std::move(boot_id));
 }
 
 }  // namespace cask::engine

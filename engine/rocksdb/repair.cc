@@ -67,7 +67,7 @@ absl::Status Reconcile(rocksdb::DB* db,
 
   auto fixed = [&](const char* key) -> std::uint64_t {
     std::string v;
-    if (!db->Get(ro, sys, key, &v).ok() || v.size() != 8) return 0;
+    if (!db->Get(ro, sys, key, &v).ok() || v.size() < 8) return 0;
     return DecodeFixed64(v.data());
   };
   std::string old_id;
@@ -156,7 +156,7 @@ absl::Status Reconcile(rocksdb::DB* db,
   fix.Put(sys, engine::kSysFormat, std::string(engine::kStoreFormat));
   fix.Put(sys, engine::kSysStoreId, report->new_store_id);
   fix.Put(sys, engine::kSysRevision, EncodeFixed64(top));
-  fix.Put(sys, engine::kSysReserved, EncodeFixed64(top));
+  fix.Put(sys, engine::kSysReserved, EncodeFixed64(top));  // any boot
   fix.Put(sys, engine::kSysTrimmed, EncodeFixed64(trimmed));
   rocksdb::WriteOptions wo;
   wo.sync = true;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -190,6 +191,31 @@ std::optional<absl::Status> ExplainOpenFailure(const std::string& dir) {
         "cask engine: store \"", dir, "\" is already open in this process"));
   }
   return StoreLockedError(dir, *holder);
+}
+
+namespace {
+std::mutex g_boot_mu;
+std::string* g_boot_override = nullptr;  // guarded by g_boot_mu
+}  // namespace
+
+std::string BootId() {
+  {
+    std::lock_guard<std::mutex> lock(g_boot_mu);
+    if (g_boot_override != nullptr) return *g_boot_override;
+  }
+  static const std::string* boot = [] {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return new std::string(id);
+  }();
+  return *boot;
+}
+
+void SetBootIdForTest(std::string boot_id) {
+  std::lock_guard<std::mutex> lock(g_boot_mu);
+  delete g_boot_override;
+  g_boot_override = new std::string(std::move(boot_id));
 }
 
 absl::Status StoreLockedError(const std::string& dir, pid_t holder) {

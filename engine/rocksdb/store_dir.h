@@ -73,6 +73,12 @@ std::optional<pid_t> LockHolder(const std::string& dir);
 // "already open in this process" when this one does, else nullopt.
 std::optional<absl::Status> ExplainOpenFailure(const std::string& dir);
 
+// This boot of the machine (/proc/sys/kernel/random/boot_id; "" when
+// unknown, which callers treat as a reboot). A test may pretend a reboot
+// with TEST_SetBootId (testing.h).
+std::string BootId();
+void SetBootIdForTest(std::string boot_id);
+
 // kUnavailable "the store is open in process N", marked so that callers
 // can tell it apart by IsStoreLockedElsewhere (the ipc layer then becomes
 // a client of that process).

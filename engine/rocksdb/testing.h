@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -31,6 +32,10 @@ inline absl::StatusOr<std::unique_ptr<Engine>> TEST_OpenEngineWithEnv(
     std::string_view path, const EngineOptions& options, rocksdb::Env* env) {
   return OpenEngineWithEnv(path, options, env);
 }
+
+// Test hook: from now on the engine believes the machine was rebooted as
+// `boot_id` (a simulated power loss also reboots).
+void TEST_SetBootId(std::string boot_id);
 
 }  // namespace cask::engine
 

@@ -82,6 +82,7 @@ TEST_CASE("buffered mode: power loss never lets an etag be issued again",
   }
   REQUIRE(pl->DropUnsyncedData() > 0);
   pl->Reset();
+  engine::TEST_SetBootId("after the power loss");
   absl::StatusOr<std::unique_ptr<Engine>> e =
       engine::TEST_OpenEngineWithEnv(path, options, env.get());
   INFO(e.status().ToString());

@@ -218,6 +218,8 @@ int main() {
     opened->reset();  // the engine's own close fails: the power is off
 
     dropped_bytes[mode] += fs->DropUnsyncedData();
+    // The machine comes back up: a new boot.
+    cask::engine::TEST_SetBootId(absl::StrCat("power-loss-boot-", c));
     ++runs[mode];
     if ((c + 1) % 50 == 0) {
       std::printf("power_loss_test: %d crashes, %llu acks\n", c + 1,

@@ -98,7 +98,7 @@ class OverlayStore final : public Driver {
                         const Precondition& precondition) override {
     std::optional<std::string> current;
     for (int attempt = 0; attempt < kMaxPinAttempts; ++attempt) {
-      absl::StatusOr<View> view = Read(key);
+      absl::StatusOr<View> view = Read(key, /*need_lower=*/true);
       if (!view.ok()) return view.status();
       current = view->current_etag();
       if (!PreconditionHolds(precondition, current)) {
@@ -154,7 +154,8 @@ class OverlayStore final : public Driver {
       std::vector<Conflict> conflicts;
       Batch top_batch;
       for (const BatchOp& op : batch.ops()) {
-        absl::StatusOr<View> view = Read(op.key);
+        absl::StatusOr<View> view =
+            Read(op.key, op.kind == BatchOpKind::kDelete);
         if (!view.ok()) return view.status();
         const Precondition& p = op.options.precondition;
         if (!PreconditionHolds(p, view->current_etag())) {
@@ -190,7 +191,13 @@ class OverlayStore final : public Driver {
  private:
   Driver& Top() { return *layers_[0]; }
 
-  absl::StatusOr<View> Read(const std::string& key) {
+  // What the layers hold for `key`. A key the top layer holds (value or
+  // tombstone) is answered by it alone: the lower layers are consulted only
+  // when the top has nothing, or when `need_lower` (a remove must know
+  // whether a lower copy needs hiding). Then a lower layer that fails is
+  // treated as holding the key, so the remove writes a tombstone, which is
+  // right either way.
+  absl::StatusOr<View> Read(const std::string& key, bool need_lower = false) {
     View view;
     absl::StatusOr<Item> top = Top().Get(key);
     if (top.ok()) {
@@ -199,6 +206,7 @@ class OverlayStore final : public Driver {
     } else if (top.status().code() != absl::StatusCode::kNotFound) {
       return top.status();
     }
+    if (view.top && !need_lower) return view;
     for (std::size_t i = 1; i < layers_.size(); ++i) {
       absl::StatusOr<Item> item = layers_[i]->Get(key);
       if (item.ok()) {
@@ -206,9 +214,12 @@ class OverlayStore final : public Driver {
         view.lower = *std::move(item);
         break;
       }
-      if (item.status().code() != absl::StatusCode::kNotFound) {
-        return item.status();
+      if (item.status().code() == absl::StatusCode::kNotFound) continue;
+      if (view.top) {
+        view.lower_has = true;
+        break;
       }
+      return item.status();
     }
     return view;
   }

@@ -1,7 +1,12 @@
 // overlay: one writable layer over read-only ones (SPEC §8, unstorage's
 // overlay driver) — e.g. a local engine in front of a remote cache.
 //
-// Reads fall through the layers, top first. Writes go to the top layer.
+// Reads fall through the layers, top first; a key the top layer holds (a
+// value or a tombstone) is answered by the top alone, so a lower layer that
+// is slow or down costs and fails nothing for it. A remove of a key the top
+// holds while a lower layer is unreachable writes a tombstone. Only keys
+// that need a lower layer (absent from the top), and Keys and Clear, report
+// its errors. Writes go to the top layer.
 // Removing a key that a lower layer holds writes a tombstone to the top
 // layer (a value equal to kOverlayTombstone), which hides the lower copies;
 // Keys and Get never show tombstones. Clear(base) clears the top layer and

@@ -44,6 +44,11 @@ absl::Status CheckWrite(std::string_view store, const Capabilities& caps,
   return absl::OkStatus();
 }
 
+// An event of cask's own key space (a clear of the whole store is not).
+bool IsReservedEvent(const ChangeEvent& e) {
+  return !e.key.empty() && IsReservedKey(e.key);
+}
+
 }  // namespace
 
 absl::StatusOr<Item> Driver::Get(std::string_view key) {
@@ -93,7 +98,9 @@ absl::StatusOr<std::vector<std::string>> Driver::Keys(std::string_view base) {
   absl::StatusOr<std::string> b = NormalizeBase(base);
   if (!b.ok()) return b.status();
   absl::StatusOr<std::vector<std::string>> keys = DoKeys(*b);
-  if (keys.ok()) std::sort(keys->begin(), keys->end());
+  if (!keys.ok()) return keys;
+  if (!IsReservedKey(*b)) std::erase_if(*keys, IsReservedKey);
+  std::sort(keys->begin(), keys->end());
   return keys;
 }
 
@@ -146,7 +153,21 @@ absl::StatusOr<std::vector<ChangeEvent>> Driver::Changes(
     return absl::UnimplementedError(
         absl::StrCat(ToAbsl(name()), " has no change log"));
   }
-  return DoChanges(after_revision, limit);
+  // Events of the reserved key space are dropped. A page made only of them
+  // must not read as "caught up" while later events exist, so read on
+  // until something is left or the log ends (in pages of at least 256, so
+  // a small limit does not crawl through them).
+  if (limit == 0) return DoChanges(after_revision, 0);
+  for (;;) {
+    absl::StatusOr<std::vector<ChangeEvent>> events =
+        DoChanges(after_revision, std::max<std::size_t>(limit, 256));
+    if (!events.ok() || events->empty()) return events;
+    std::uint64_t last = events->back().revision;
+    std::erase_if(*events, IsReservedEvent);
+    if (events->size() > limit) events->resize(limit);
+    if (!events->empty()) return events;
+    after_revision = last;
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Subscription>> Driver::Watch(
@@ -159,6 +180,11 @@ absl::StatusOr<std::unique_ptr<Subscription>> Driver::Watch(
         absl::StrCat(ToAbsl(name()), " has no change log"));
   }
   if (!callback) return absl::InvalidArgumentError("watch without a callback");
+  if (!IsReservedKey(*b)) {
+    callback = [inner = std::move(callback)](const ChangeEvent& e) {
+      if (!IsReservedEvent(e)) inner(e);
+    };
+  }
   return DoWatch(*b, after_revision, std::move(callback));
 }
 

@@ -72,4 +72,8 @@ std::string JoinKey(std::string_view base, std::string_view relative) {
   return absl::StrCat(ToAbsl(base), ":", ToAbsl(relative));
 }
 
+bool IsReservedKey(std::string_view key) {
+  return key == kReservedBase || IsUnderBase(key, kReservedBase);
+}
+
 }  // namespace cask

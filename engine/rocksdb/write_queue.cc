@@ -202,6 +202,7 @@ class EngineImpl::Group {
     for (it->Seek(lower); it->Valid(); it->Next()) {
       std::string key = it->key().ToString();
       if (overlay_.contains(key)) continue;  // handled below
+      if (IsReservedKey(key) && !IsReservedKey(base)) continue;
       rocksdb::Slice v = it->value();
       absl::StatusOr<MetaRecord> meta =
           DecodeMeta(std::string_view(v.data(), v.size()), nullptr);
@@ -210,7 +211,8 @@ class EngineImpl::Group {
     }
     if (!it->status().ok()) return FromRocks(it->status(), "clear");
     for (const auto& [key, meta] : overlay_) {
-      if (meta.has_value() && IsUnderBase(key, base)) {
+      if (meta.has_value() && IsUnderBase(key, base) &&
+          (!IsReservedKey(key) || IsReservedKey(base))) {
         doomed.emplace_back(key, *meta);
       }
     }

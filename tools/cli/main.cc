@@ -10,6 +10,7 @@
 #include "cask/open.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "sync_commands.h"
 #if CASK_HAVE_SERVER
 #include "serve_command.h"
 #endif
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
   CLI::App* imp = app.add_subcommand("import", "read a dump from stdin");
   imp->add_flag("--atomic", atomic,
                 "all or nothing: verify the whole dump, then one commit");
+  cask::cli::SyncFlags sync_flags;
+  cask::cli::AddSyncCommands(app, sync_flags);
 #if CASK_HAVE_SERVER
   cask::cli::ServeFlags serve_flags;
   cask::cli::AddServeCommand(app, serve_flags);
@@ -150,6 +153,11 @@ int main(int argc, char** argv) {
     status = RunExport(ctx, base);
   else if (name == "import")
     status = RunImport(ctx, atomic);
+  else if (cask::cli::IsSyncCommand(name)) {
+    status = cask::cli::RunSyncCommand(
+        name, std::shared_ptr<cask::Driver>(*std::move(store)), ctx,
+        sync_flags);
+  }
 #if CASK_HAVE_SERVER
   else if (name == "serve") {
     status =

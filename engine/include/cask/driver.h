@@ -94,7 +94,8 @@ class Driver {
                       const Precondition& precondition = {});
 
   // Normalised keys under `base` ("" = all), sorted. Expired keys are
-  // never listed.
+  // never listed, nor keys of the reserved space (cask/key.h) unless
+  // `base` lies in it.
   absl::StatusOr<std::vector<std::string>> Keys(std::string_view base = "");
 
   // Removes every key under `base` ("" = all). Not atomic unless a store
@@ -106,7 +107,8 @@ class Driver {
   absl::StatusOr<CommitResult> Commit(const Batch& batch);
 
   // Up to `limit` change-log events with revision > after_revision, in
-  // revision order (empty when none yet). kOutOfRange if events after
+  // revision order (empty when none yet); events of the reserved key
+  // space (cask/key.h) are left out. kOutOfRange if events after
   // after_revision were already trimmed. kUnimplemented without
   // capabilities().watch.
   absl::StatusOr<std::vector<ChangeEvent>> Changes(std::uint64_t after_revision,

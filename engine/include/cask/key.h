@@ -37,6 +37,15 @@ bool IsUnderBase(std::string_view key, std::string_view base);
 // `base:relative`, or `relative` when base is empty.
 std::string JoinKey(std::string_view base, std::string_view relative);
 
+// cask's own key space inside a store (sync state, docs/sync.md). Keys
+// under it are hidden from Keys(""), Changes, Watch("") and Clear("");
+// they show only to a caller that names the base explicitly. Applications
+// must not write under it.
+inline constexpr std::string_view kReservedBase = ".cask";
+
+// True when normalised `key` is kReservedBase or lies under it.
+bool IsReservedKey(std::string_view key);
+
 }  // namespace cask
 
 #endif  // CASK_KEY_H_

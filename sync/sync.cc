@@ -1,0 +1,781 @@
+// Sync's state machine (docs/sync.md): push, pull, conflicts, resolution.
+#include "cask/sync.h"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "cask/key.h"
+#include "cask/status.h"
+#include "cask/string_view_compat.h"
+#include "counting_driver.h"
+#include "resume_point.h"
+#include "sync_state.h"
+
+namespace cask {
+
+using sync_internal::CountingDriver;
+using sync_internal::DecodeCheckpoint;
+using sync_internal::DecodeConflict;
+using sync_internal::DecodeKeyState;
+using sync_internal::EncodeConflict;
+using sync_internal::EncodeKeyState;
+using sync_internal::FindResumePoint;
+using sync_internal::Hash;
+using sync_internal::kDirtyHash;
+using sync_internal::KeyState;
+using sync_internal::StateKeys;
+
+namespace {
+
+// A record read together with the precondition that pins it, so the
+// commit that replaces it fails if anything else changed it meanwhile.
+template <typename T>
+struct Pinned {
+  std::optional<T> value;
+  Precondition pin;  // if_match its etag, or create-only when absent
+};
+
+// The remote or local copy of a user key: nullopt when absent.
+using Copy = std::optional<Item>;
+
+bool SameContent(const Copy& a, const Copy& b) {
+  if (!a || !b) return !a && !b;
+  return a->value == b->value;
+}
+
+std::string HashOf(const Copy& c) { return c ? Hash(c->value) : ""; }
+
+// True when the local copy is the one last agreed with the remote.
+bool LocalIsSynced(const Copy& local, const std::optional<KeyState>& st) {
+  if (!st) return !local;
+  return st->synced_hash == HashOf(local);
+}
+
+absl::StatusOr<Copy> Read(Driver& store, std::string_view key) {
+  absl::StatusOr<Item> item = store.Get(key);
+  if (item.ok()) return Copy(*std::move(item));
+  if (item.status().code() == absl::StatusCode::kNotFound) return Copy();
+  return item.status();
+}
+
+Precondition PinOf(const Copy& c) {
+  return c ? Precondition::IfMatch(c->meta.etag) : Precondition::CreateOnly();
+}
+
+// A remote error that concerns this key's value only (the remote refused
+// it), as opposed to the remote being unreachable or the outcome unknown.
+bool IsRejection(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kInvalidArgument ||
+         s.code() == absl::StatusCode::kResourceExhausted ||
+         s.code() == absl::StatusCode::kUnimplemented;
+}
+
+absl::StatusOr<Pinned<KeyState>> ReadKeyState(Driver& local,
+                                              const StateKeys& keys,
+                                              const std::string& key) {
+  absl::StatusOr<Copy> rec = Read(local, keys.state(key));
+  if (!rec.ok()) return rec.status();
+  Pinned<KeyState> out{std::nullopt, PinOf(*rec)};
+  if (*rec) {
+    absl::StatusOr<KeyState> s = DecodeKeyState((*rec)->value);
+    if (!s.ok()) return s.status();
+    out.value = *std::move(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+class Sync::Impl {
+ public:
+  Impl(std::shared_ptr<Driver> local, std::shared_ptr<Driver> remote,
+       SyncOptions options)
+      : local_(std::move(local)),
+        remote_(std::make_shared<CountingDriver>(std::move(remote))),
+        options_(std::move(options)),
+        keys_(options_.peer),
+        use_feed_(options_.pull_mode == SyncOptions::PullMode::kAuto &&
+                  remote_->capabilities().watch) {}
+
+  ~Impl() { StopFollow(); }
+
+  absl::StatusOr<SyncReport> RunOnce() {
+    absl::MutexLock round(&round_mu_);
+    SyncCounters counts;
+    std::uint64_t calls_before = remote_->calls();
+    absl::Status s = RunRounds(counts);
+    counts.remote_requests = remote_->calls() - calls_before;
+    Record(counts, s);
+    if (!s.ok()) return s;
+    SyncReport report;
+    report.counts = counts;
+    absl::StatusOr<std::vector<std::string>> conflicts =
+        local_->Keys(keys_.conflict_base());
+    if (!conflicts.ok()) return conflicts.status();
+    report.unresolved_conflicts = conflicts->size();
+    return report;
+  }
+
+  void Follow() {
+    absl::MutexLock lock(&follow_mu_);
+    if (follower_.joinable()) return;
+    stop_ = false;
+    follower_ = std::thread([this] { FollowLoop(); });
+  }
+
+  void StopFollow() {
+    {
+      absl::MutexLock lock(&follow_mu_);
+      if (!follower_.joinable()) return;
+      stop_ = true;
+    }
+    follower_.join();
+    absl::MutexLock lock(&follow_mu_);
+    follower_ = std::thread();
+  }
+
+  absl::StatusOr<std::vector<SyncConflict>> Conflicts() {
+    return ListSyncConflicts(*local_, options_.peer);
+  }
+
+  absl::Status Resolve(std::string_view key, Resolution resolution,
+                       std::optional<std::string> merged,
+                       std::optional<Precondition> local_precondition) {
+    return ResolveSyncConflict(*local_, options_.peer, key, resolution,
+                               std::move(merged),
+                               std::move(local_precondition));
+  }
+
+  SyncStatus status() const {
+    absl::MutexLock lock(&status_mu_);
+    SyncStatus s = status_;
+    s.following = following_.load();
+    return s;
+  }
+
+ private:
+  // ---- rounds
+
+  absl::Status RunRounds(SyncCounters& counts) {
+    for (;;) {
+      bool work = false;
+      if (absl::Status s = PullRound(counts, work); !s.ok()) return s;
+      if (options_.on_progress) options_.on_progress(counts);
+      if (absl::Status s = PushRound(counts, work); !s.ok()) return s;
+      if (options_.on_progress) options_.on_progress(counts);
+      if (!work) return absl::OkStatus();
+    }
+  }
+
+  void Record(const SyncCounters& c, const absl::Status& s) {
+    absl::MutexLock lock(&status_mu_);
+    SyncCounters& t = status_.totals;
+    t.pushed += c.pushed;
+    t.pulled += c.pulled;
+    t.conflicts += c.conflicts;
+    t.converged += c.converged;
+    t.remote_requests += c.remote_requests;
+    t.full_compares += c.full_compares;
+    status_.last_error = s;
+    if (s.ok()) status_.last_success = absl::Now();
+    if (absl::StatusOr<Pinned<std::uint64_t>> p =
+            ReadCheckpoint(keys_.push_checkpoint());
+        p.ok()) {
+      status_.push_checkpoint = p->value.value_or(0);
+    }
+    if (absl::StatusOr<Pinned<std::uint64_t>> p =
+            ReadCheckpoint(keys_.pull_checkpoint());
+        p.ok()) {
+      status_.pull_checkpoint = p->value.value_or(0);
+    }
+  }
+
+  void FollowLoop() {
+    following_ = true;
+    // Local writes wake the loop at once (the remote is polled).
+    std::unique_ptr<Subscription> wake;
+    if (absl::StatusOr<Pinned<std::uint64_t>> cp =
+            ReadCheckpoint(keys_.push_checkpoint());
+        cp.ok()) {
+      absl::StatusOr<std::unique_ptr<Subscription>> sub =
+          local_->Watch("", cp->value.value_or(0), [this](const ChangeEvent&) {
+            absl::MutexLock lock(&follow_mu_);
+            poked_ = true;
+          });
+      if (sub.ok()) wake = *std::move(sub);
+    }
+    absl::Duration backoff = options_.min_backoff;
+    while (true) {
+      absl::StatusOr<SyncReport> r = RunOnce();
+      absl::Duration pause = options_.poll_interval;
+      if (!r.ok() && (r.status().code() == absl::StatusCode::kUnavailable ||
+                      r.status().code() == absl::StatusCode::kUnknown)) {
+        pause = backoff;
+        backoff = std::min(backoff * 2, options_.max_backoff);
+      } else {
+        backoff = options_.min_backoff;
+      }
+      absl::MutexLock lock(&follow_mu_);
+      auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(follow_mu_) {
+        return stop_ || poked_;
+      };
+      follow_mu_.AwaitWithTimeout(absl::Condition(&woken), pause);
+      poked_ = false;
+      if (stop_) break;
+    }
+    following_ = false;
+  }
+
+  // ---- push
+
+  absl::Status PushRound(SyncCounters& counts, bool& work) {
+    if (absl::Status s = PushDirty(counts, work); !s.ok()) return s;
+    absl::StatusOr<Pinned<std::uint64_t>> cp =
+        ReadCheckpoint(keys_.push_checkpoint());
+    if (!cp.ok()) return cp.status();
+    std::uint64_t after = cp->value.value_or(0);
+    absl::StatusOr<std::vector<ChangeEvent>> events =
+        local_->Changes(after, options_.page_size);
+    if (events.status().code() == absl::StatusCode::kOutOfRange) {
+      work = true;
+      ++counts.full_compares;
+      return FullPush(after, cp->pin, counts);
+    }
+    if (!events.ok()) return events.status();
+    if (events->empty()) return absl::OkStatus();
+    work = true;
+    absl::StatusOr<std::vector<std::string>> keys = KeysOf(*events);
+    if (!keys.ok()) return keys.status();
+    Batch state;
+    absl::Status s = PushKeys(*keys, state, counts);
+    if (s.ok()) {
+      state.Put(keys_.push_checkpoint(), absl::StrCat(events->back().revision),
+                {cp->pin});
+    }
+    // What was pushed is recorded even when the round stops early, so the
+    // next run need not read those keys back.
+    if (absl::Status c = CommitState(state); !c.ok() && s.ok()) s = c;
+    return s;
+  }
+
+  absl::Status PushKeys(const std::vector<std::string>& keys, Batch& state,
+                        SyncCounters& counts) {
+    for (const std::string& key : keys) {
+      if (absl::Status s = PushKey(key, state, counts); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // Keys that resolutions marked for pushing.
+  absl::Status PushDirty(SyncCounters& counts, bool& work) {
+    absl::StatusOr<std::vector<std::string>> marks =
+        local_->Keys(keys_.dirty_base());
+    if (!marks.ok()) return marks.status();
+    for (const std::string& mark : *marks) {
+      absl::StatusOr<Copy> rec = Read(*local_, mark);
+      if (!rec.ok()) return rec.status();
+      if (!*rec) continue;
+      work = true;
+      Batch state;
+      absl::Status s = PushKey((*rec)->value, state, counts);
+      if (s.ok()) state.Delete(mark, PinOf(*rec));
+      if (absl::Status c = CommitState(state); !c.ok() && s.ok()) s = c;
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // The local log was trimmed past the checkpoint: compare every key that
+  // exists locally or was ever synced, then follow the log again.
+  absl::Status FullPush(std::uint64_t after, const Precondition& cp_pin,
+                        SyncCounters& counts) {
+    absl::StatusOr<std::uint64_t> resume = FindResumePoint(*local_, after);
+    if (!resume.ok()) return resume.status();
+    absl::StatusOr<std::vector<std::string>> keys = AllKnownKeys(*local_);
+    if (!keys.ok()) return keys.status();
+    Batch state;
+    absl::Status s = absl::OkStatus();
+    for (const std::string& key : *keys) {
+      s = PushKey(key, state, counts);
+      if (!s.ok()) break;
+      if (state.size() >= options_.page_size) {
+        if (s = CommitState(state); !s.ok()) return s;
+        state = Batch();
+      }
+    }
+    if (s.ok()) {
+      state.Put(keys_.push_checkpoint(), absl::StrCat(*resume), {cp_pin});
+    }
+    if (absl::Status c = CommitState(state); !c.ok() && s.ok()) s = c;
+    return s;
+  }
+
+  // Sends the local copy of `key` to the remote if it changed since the
+  // last sync; adds the new state (or a conflict) to `state`.
+  absl::Status PushKey(const std::string& key, Batch& state,
+                       SyncCounters& counts) {
+    absl::StatusOr<bool> in_conflict = local_->Has(keys_.conflict(key));
+    if (!in_conflict.ok()) return in_conflict.status();
+    if (*in_conflict) return absl::OkStatus();  // waits for Resolve
+    absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
+    if (!st.ok()) return st.status();
+    absl::StatusOr<Copy> local = Read(*local_, key);
+    if (!local.ok()) return local.status();
+    if (LocalIsSynced(*local, st->value)) return absl::OkStatus();
+    std::string base_etag = st->value ? st->value->remote_etag : "";
+    auto record = [&](const std::string& remote_etag) {
+      state.Put(keys_.state(key),
+                EncodeKeyState({key, remote_etag, HashOf(*local)}), {st->pin});
+    };
+    if (!*local && base_etag.empty()) {
+      record("");  // created and removed locally before it was ever pushed
+      return absl::OkStatus();
+    }
+    Precondition pre = base_etag.empty() ? Precondition::CreateOnly()
+                                         : Precondition::IfMatch(base_etag);
+    absl::StatusOr<std::string> sent = std::string();
+    if (*local) {
+      sent = remote_->Set(key, (*local)->value, {pre});
+    } else if (absl::Status removed = remote_->Remove(key, pre);
+               !removed.ok()) {
+      sent = removed;
+    }
+    if (sent.ok()) {
+      ++counts.pushed;
+      record(*local ? *sent : "");
+      return absl::OkStatus();
+    }
+    const absl::Status& err = sent.status();
+    if (err.code() == absl::StatusCode::kUnavailable) return err;
+    if (IsCasMismatch(err) || err.code() == absl::StatusCode::kUnknown ||
+        IsRejection(err)) {
+      // Never guess: read the remote back and look at what it holds.
+      absl::StatusOr<Copy> remote = Read(*remote_, key);
+      if (!remote.ok()) return remote.status();
+      if (SameContent(*remote, *local)) {
+        if (err.code() == absl::StatusCode::kUnknown) {
+          ++counts.pushed;
+        } else {
+          ++counts.converged;
+        }
+        record(*remote ? (*remote)->meta.etag : "");
+        return absl::OkStatus();
+      }
+      std::string remote_etag = *remote ? (*remote)->meta.etag : "";
+      if (err.code() == absl::StatusCode::kUnknown &&
+          remote_etag == base_etag) {
+        // Not applied. Stop here; the next round sends it again.
+        return absl::UnavailableError(
+            absl::StrCat("cask sync: push of \"", key,
+                         "\" was not applied: ", err.message()));
+      }
+      std::string reason =
+          IsRejection(err) ? absl::StrCat("rejected: ", err.message()) : "push";
+      AddConflict(state, key, *remote, reason, counts);
+      return absl::OkStatus();
+    }
+    return err;
+  }
+
+  // ---- pull
+
+  absl::Status PullRound(SyncCounters& counts, bool& work) {
+    if (!use_feed_) return ScanPull(counts, work);
+    absl::StatusOr<Pinned<std::uint64_t>> cp =
+        ReadCheckpoint(keys_.pull_checkpoint());
+    if (!cp.ok()) return cp.status();
+    std::uint64_t after = cp->value.value_or(0);
+    absl::StatusOr<std::vector<ChangeEvent>> events =
+        remote_->Changes(after, options_.page_size);
+    if (events.status().code() == absl::StatusCode::kUnimplemented) {
+      use_feed_ = false;  // e.g. a server whose store has no log
+      return ScanPull(counts, work);
+    }
+    if (events.status().code() == absl::StatusCode::kOutOfRange) {
+      work = true;
+      ++counts.full_compares;
+      absl::StatusOr<std::uint64_t> resume = FindResumePoint(*remote_, after);
+      if (!resume.ok()) return resume.status();
+      bool ignored = false;
+      if (absl::Status s = ScanPull(counts, ignored); !s.ok()) return s;
+      return SetCheckpoint(keys_.pull_checkpoint(), *resume, cp->pin);
+    }
+    if (!events.ok()) return events.status();
+    if (events->empty()) return absl::OkStatus();
+    std::vector<std::string> keys;
+    std::set<std::string> seen;
+    for (const ChangeEvent& e : *events) {
+      if (e.kind == ChangeKind::kClear) {
+        absl::StatusOr<std::vector<std::string>> under = SyncedKeysUnder(e.key);
+        if (!under.ok()) return under.status();
+        for (std::string& k : *under) {
+          if (seen.insert(k).second) keys.push_back(std::move(k));
+        }
+        continue;
+      }
+      if (e.kind == ChangeKind::kPut) {
+        // Our own push coming back: nothing to fetch.
+        absl::StatusOr<Pinned<KeyState>> st = ReadState(e.key);
+        if (!st.ok()) return st.status();
+        if (st->value && st->value->remote_etag == e.etag) continue;
+      }
+      if (seen.insert(e.key).second) keys.push_back(e.key);
+    }
+    for (const std::string& key : keys) {
+      absl::StatusOr<bool> did = PullKey(key, counts);
+      if (!did.ok()) return did.status();
+    }
+    work = true;
+    return SetCheckpoint(keys_.pull_checkpoint(), events->back().revision,
+                         cp->pin);
+  }
+
+  // For remotes without a feed: compare every remote etag with the one
+  // last synced (one Keys call, then one GetMeta per key).
+  absl::Status ScanPull(SyncCounters& counts, bool& work) {
+    absl::StatusOr<std::vector<std::string>> remote_keys = remote_->Keys("");
+    if (!remote_keys.ok()) return remote_keys.status();
+    std::set<std::string> listed(remote_keys->begin(), remote_keys->end());
+    for (const std::string& key : *remote_keys) {
+      absl::StatusOr<Meta> meta = remote_->GetMeta(key);
+      std::string etag;
+      if (meta.ok()) {
+        etag = meta->etag;
+      } else if (meta.status().code() != absl::StatusCode::kNotFound) {
+        return meta.status();
+      }
+      absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
+      if (!st.ok()) return st.status();
+      if (st->value && st->value->remote_etag == etag) continue;
+      absl::StatusOr<bool> did = PullKey(key, counts);
+      if (!did.ok()) return did.status();
+      work = work || *did;
+    }
+    // Keys synced before that the remote no longer lists were removed there.
+    absl::StatusOr<std::vector<std::string>> synced = SyncedKeysUnder("");
+    if (!synced.ok()) return synced.status();
+    for (const std::string& key : *synced) {
+      if (listed.count(key)) continue;
+      absl::StatusOr<bool> did = PullKey(key, counts);
+      if (!did.ok()) return did.status();
+      work = work || *did;
+    }
+    return absl::OkStatus();
+  }
+
+  // Applies the remote's current copy of `key` locally when the local copy
+  // is the one last synced; records a conflict when it is not. Returns
+  // whether anything was recorded.
+  absl::StatusOr<bool> PullKey(const std::string& key, SyncCounters& counts) {
+    absl::StatusOr<Copy> remote = Read(*remote_, key);
+    if (!remote.ok()) return remote.status();
+    std::string remote_etag = *remote ? (*remote)->meta.etag : "";
+    // A local write racing with us fails the commit's precondition; the
+    // second look then sees it as an unsynced edit.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
+      if (!st.ok()) return st.status();
+      if (st->value ? st->value->remote_etag == remote_etag : !*remote) {
+        return false;
+      }
+      Batch batch;
+      absl::StatusOr<Copy> rec = Read(*local_, keys_.conflict(key));
+      if (!rec.ok()) return rec.status();
+      if (*rec) {
+        // Still unresolved: keep the conflict current with the remote.
+        absl::StatusOr<SyncConflict> c = DecodeConflict((**rec).value);
+        if (!c.ok()) return c.status();
+        if (c->remote_etag == remote_etag) return false;
+        c->remote_exists = remote->has_value();
+        c->remote_etag = remote_etag;
+        c->remote_value = *remote ? (*remote)->value : "";
+        batch.Put(keys_.conflict(key), EncodeConflict(*c), {PinOf(*rec)});
+        absl::Status s = local_->Commit(batch).status();
+        if (IsCasMismatch(s)) continue;
+        return s.ok() ? absl::StatusOr<bool>(true) : s;
+      }
+      absl::StatusOr<Copy> local = Read(*local_, key);
+      if (!local.ok()) return local.status();
+      SyncCounters delta;
+      if (SameContent(*remote, *local)) {
+        ++delta.converged;
+      } else if (LocalIsSynced(*local, st->value)) {
+        if (*remote) {
+          batch.Put(key, (*remote)->value, {PinOf(*local)});
+        } else {
+          batch.Delete(key, PinOf(*local));
+        }
+        ++delta.pulled;
+      } else {
+        // An unsynced local edit: it stays; the remote copy is kept aside.
+        AddConflict(batch, key, *remote, "pull", delta);
+        batch.Verify(key, PinOf(*local));
+      }
+      if (delta.conflicts == 0) {
+        batch.Put(keys_.state(key),
+                  EncodeKeyState({key, remote_etag, HashOf(*remote)}),
+                  {st->pin});
+      }
+      absl::Status s = local_->Commit(batch).status();
+      if (s.ok()) {
+        counts.pulled += delta.pulled;
+        counts.converged += delta.converged;
+        counts.conflicts += delta.conflicts;
+        return true;
+      }
+      if (!IsCasMismatch(s)) return s;
+    }
+    return absl::AbortedError(absl::StrCat(
+        "cask sync: key \"", key, "\" kept changing locally during pull"));
+  }
+
+  // ---- shared helpers
+
+  void AddConflict(Batch& batch, const std::string& key, const Copy& remote,
+                   std::string reason, SyncCounters& counts) {
+    SyncConflict c;
+    c.key = key;
+    c.remote_exists = remote.has_value();
+    c.remote_etag = remote ? remote->meta.etag : "";
+    c.remote_value = remote ? remote->value : "";
+    c.reason = std::move(reason);
+    c.detected = absl::Now();
+    batch.Put(keys_.conflict(key), EncodeConflict(c),
+              {Precondition::CreateOnly()});
+    ++counts.conflicts;
+  }
+
+  absl::Status CommitState(const Batch& batch) {
+    if (batch.empty()) return absl::OkStatus();
+    return local_->Commit(batch).status();
+  }
+
+  absl::Status SetCheckpoint(const std::string& name, std::uint64_t revision,
+                             const Precondition& pin) {
+    return local_->Set(name, absl::StrCat(revision), {pin}).status();
+  }
+
+  absl::StatusOr<Pinned<std::uint64_t>> ReadCheckpoint(
+      const std::string& name) const {
+    absl::StatusOr<Copy> rec = Read(*local_, name);
+    if (!rec.ok()) return rec.status();
+    Pinned<std::uint64_t> out{std::nullopt, PinOf(*rec)};
+    if (*rec) {
+      absl::StatusOr<std::uint64_t> v = DecodeCheckpoint((*rec)->value);
+      if (!v.ok()) return v.status();
+      out.value = *v;
+    }
+    return out;
+  }
+
+  absl::StatusOr<Pinned<KeyState>> ReadState(const std::string& key) {
+    return ReadKeyState(*local_, keys_, key);
+  }
+
+  // Keys under `base` that the remote held when last synced.
+  absl::StatusOr<std::vector<std::string>> SyncedKeysUnder(
+      const std::string& base) {
+    absl::StatusOr<std::vector<std::string>> names =
+        local_->Keys(keys_.state_base());
+    if (!names.ok()) return names.status();
+    std::vector<std::string> out;
+    for (const std::string& name : *names) {
+      absl::StatusOr<Copy> rec = Read(*local_, name);
+      if (!rec.ok()) return rec.status();
+      if (!*rec) continue;
+      absl::StatusOr<KeyState> s = DecodeKeyState((*rec)->value);
+      if (!s.ok()) return s.status();
+      if (!s->remote_etag.empty() && IsUnderBase(s->key, base)) {
+        out.push_back(s->key);
+      }
+    }
+    return out;
+  }
+
+  // Every user key of `store` plus every key ever synced.
+  absl::StatusOr<std::vector<std::string>> AllKnownKeys(Driver& store) {
+    absl::StatusOr<std::vector<std::string>> keys = store.Keys("");
+    if (!keys.ok()) return keys.status();
+    absl::StatusOr<std::vector<std::string>> synced = SyncedKeysUnder("");
+    if (!synced.ok()) return synced.status();
+    std::set<std::string> all(keys->begin(), keys->end());
+    all.insert(synced->begin(), synced->end());
+    return std::vector<std::string>(all.begin(), all.end());
+  }
+
+  // The keys a page of local events touched, each once, in order; a clear
+  // touches every synced key under its base.
+  absl::StatusOr<std::vector<std::string>> KeysOf(
+      const std::vector<ChangeEvent>& events) {
+    std::vector<std::string> keys;
+    std::set<std::string> seen;
+    for (const ChangeEvent& e : events) {
+      if (e.kind != ChangeKind::kClear) {
+        if (seen.insert(e.key).second) keys.push_back(e.key);
+        continue;
+      }
+      absl::StatusOr<std::vector<std::string>> under = SyncedKeysUnder(e.key);
+      if (!under.ok()) return under.status();
+      for (std::string& k : *under) {
+        if (seen.insert(k).second) keys.push_back(std::move(k));
+      }
+    }
+    return keys;
+  }
+
+  const std::shared_ptr<Driver> local_;
+  const std::shared_ptr<CountingDriver> remote_;
+  const SyncOptions options_;
+  const StateKeys keys_;
+  bool use_feed_;  // guarded by round_mu_
+
+  absl::Mutex round_mu_;
+  mutable absl::Mutex status_mu_;
+  SyncStatus status_ ABSL_GUARDED_BY(status_mu_);
+
+  absl::Mutex follow_mu_;
+  bool stop_ ABSL_GUARDED_BY(follow_mu_) = false;
+  bool poked_ ABSL_GUARDED_BY(follow_mu_) = false;
+  std::thread follower_;
+  std::atomic<bool> following_{false};
+};
+
+absl::StatusOr<std::vector<SyncConflict>> ListSyncConflicts(
+    Driver& local, std::string_view peer) {
+  StateKeys keys(peer);
+  absl::StatusOr<std::vector<std::string>> names =
+      local.Keys(keys.conflict_base());
+  if (!names.ok()) return names.status();
+  std::vector<SyncConflict> out;
+  for (const std::string& name : *names) {
+    absl::StatusOr<Copy> rec = Read(local, name);
+    if (!rec.ok()) return rec.status();
+    if (!*rec) continue;  // resolved meanwhile
+    absl::StatusOr<SyncConflict> c = DecodeConflict((*rec)->value);
+    if (!c.ok()) return c.status();
+    out.push_back(*std::move(c));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SyncConflict& a, const SyncConflict& b) {
+              return a.key < b.key;
+            });
+  return out;
+}
+
+absl::Status ResolveSyncConflict(
+    Driver& store, std::string_view peer, std::string_view raw_key,
+    Resolution resolution, std::optional<std::string> merged,
+    std::optional<Precondition> local_precondition) {
+  StateKeys keys(peer);
+  absl::StatusOr<std::string> key = NormalizeKey(raw_key);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<Copy> rec = Read(store, keys.conflict(*key));
+  if (!rec.ok()) return rec.status();
+  if (!*rec) {
+    return absl::NotFoundError(
+        absl::StrCat("no sync conflict on key \"", *key, "\""));
+  }
+  absl::StatusOr<SyncConflict> c = DecodeConflict((*rec)->value);
+  if (!c.ok()) return c.status();
+  absl::StatusOr<Pinned<KeyState>> st = ReadKeyState(store, keys, *key);
+  if (!st.ok()) return st.status();
+  absl::StatusOr<Copy> local = Read(store, *key);
+  if (!local.ok()) return local.status();
+  Precondition pin = local_precondition ? *local_precondition : PinOf(*local);
+
+  Batch batch;
+  batch.Delete(keys.conflict(*key), Precondition::IfMatch((*rec)->meta.etag));
+  KeyState next{*key, c->remote_etag, std::string(kDirtyHash)};
+  if (resolution == Resolution::kKeepRemote) {
+    if (c->remote_exists) {
+      batch.Put(*key, c->remote_value, {pin});
+      next.synced_hash = Hash(c->remote_value);
+    } else {
+      batch.Delete(*key, pin);
+      next.synced_hash = "";
+    }
+  } else {
+    if (resolution == Resolution::kMerged) {
+      if (merged) {
+        batch.Put(*key, *merged, {pin});
+      } else {
+        batch.Delete(*key, pin);
+      }
+    } else if (local_precondition) {
+      batch.Verify(*key, pin);
+    }
+    batch.Put(keys.dirty(*key), *key);
+  }
+  batch.Put(keys.state(*key), EncodeKeyState(next), {st->pin});
+  return store.Commit(batch).status();
+}
+
+std::string SyncPeerForUri(std::string_view uri) {
+  std::string_view no_query = uri.substr(0, uri.find('?'));
+  return absl::StrCat("u", Hash(no_query).substr(0, 16));
+}
+
+absl::StatusOr<std::vector<std::string>> SyncPeers(Driver& local) {
+  std::string base = absl::StrCat(ToAbsl(kReservedBase), ":sync");
+  absl::StatusOr<std::vector<std::string>> names = local.Keys(base);
+  if (!names.ok()) return names.status();
+  std::set<std::string> peers;
+  for (const std::string& name : *names) {
+    std::string_view rest = std::string_view(name).substr(base.size() + 1);
+    peers.insert(std::string(rest.substr(0, rest.find(kKeySeparator))));
+  }
+  return std::vector<std::string>(peers.begin(), peers.end());
+}
+
+absl::StatusOr<std::unique_ptr<Sync>> Sync::Create(
+    std::shared_ptr<Driver> local, std::shared_ptr<Driver> remote,
+    SyncOptions options) {
+  if (local == nullptr || remote == nullptr) {
+    return absl::InvalidArgumentError("sync needs a local and a remote store");
+  }
+  Capabilities lc = local->capabilities();
+  if (!lc.cas || !lc.atomic_batch || !lc.watch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sync needs a local store with CAS, atomic commits and a change log "
+        "(the engine); ",
+        ToAbsl(local->name()), " lacks one"));
+  }
+  if (!remote->capabilities().cas) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sync needs a remote store with CAS; ",
+                     ToAbsl(remote->name()), " has none"));
+  }
+  absl::StatusOr<std::string> peer = NormalizeKey(options.peer);
+  if (options.peer.empty() || !peer.ok() || *peer != options.peer ||
+      peer->find(kKeySeparator) != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sync peer name \"", options.peer, "\" is not one key segment"));
+  }
+  if (options.page_size == 0) options.page_size = 500;
+  return std::unique_ptr<Sync>(new Sync(std::make_unique<Impl>(
+      std::move(local), std::move(remote), std::move(options))));
+}
+
+Sync::Sync(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Sync::~Sync() = default;
+absl::StatusOr<SyncReport> Sync::RunOnce() { return impl_->RunOnce(); }
+void Sync::Follow() { impl_->Follow(); }
+void Sync::StopFollow() { impl_->StopFollow(); }
+absl::StatusOr<std::vector<SyncConflict>> Sync::Conflicts() {
+  return impl_->Conflicts();
+}
+absl::Status Sync::Resolve(std::string_view key, Resolution resolution,
+                           std::optional<std::string> merged,
+                           std::optional<Precondition> local_precondition) {
+  return impl_->Resolve(key, resolution, std::move(merged),
+                        std::move(local_precondition));
+}
+SyncStatus Sync::status() const { return impl_->status(); }
+
+}  // namespace cask

@@ -12,60 +12,11 @@
 #include "cask/status.h"
 #include "cask/sync.h"
 #include "catch2/catch.hpp"
-#include "http_store.h"
-#include "server.h"
+#include "served_engine.h"
 #include "sync_harness.h"
 
 namespace cask::synctest {
 namespace {
-
-// `cask serve` over an engine store, stopped and restarted on one port.
-class ServedEngine {
- public:
-  explicit ServedEngine(std::string params = "") {
-    auto engine =
-        OpenEngineUri(absl::StrCat("cask://", dir_.path(), "/server", params));
-    REQUIRE(engine.ok());
-    store_ = std::shared_ptr<Driver>(*std::move(engine));
-    Start();
-    auto client = OpenHttpStoreUri(
-        absl::StrCat("http://127.0.0.1:", port_,
-                     "?connect_timeout_ms=2000&timeout_ms=20000"));
-    REQUIRE(client.ok());
-    client_ = std::shared_ptr<Driver>(*std::move(client));
-  }
-  ~ServedEngine() { Stop(); }
-
-  void Start() {
-    if (server_) return;
-    server::ServerOptions options;
-    options.port = port_;
-    options.threads = 8;
-    options.max_wait_ms = 200;
-    options.keep_alive_seconds = 1;
-    auto server = server::Server::Start(store_, options);
-    REQUIRE(server.ok());
-    server_ = *std::move(server);
-    port_ = server_->port();
-  }
-  void Stop() {
-    if (!server_) return;
-    server_->Shutdown();
-    server_->Wait();
-    server_.reset();
-  }
-  void SetUp(bool up) { up ? Start() : Stop(); }
-
-  std::shared_ptr<Driver> client() { return client_; }
-  Driver& store() { return *store_; }
-
- private:
-  TempDir dir_;
-  std::shared_ptr<Driver> store_;
-  std::unique_ptr<server::Server> server_;
-  int port_ = 0;
-  std::shared_ptr<Driver> client_;
-};
 
 TEST_CASE("sync: pushes local writes and pulls remote ones", "[sync]") {
   ServedEngine remote;

@@ -24,7 +24,7 @@ TEST_CASE("overlay: top-layer keys work while the lower store is down",
   REQUIRE(lower_store.ok());
   server::ServerOptions options;
   options.port = 0;
-  options.threads = 4;
+  options.io_threads = 2;
   options.keep_alive_seconds = 1;
   auto server = server::Server::Start(
       std::shared_ptr<Driver>(*std::move(lower_store)), options);

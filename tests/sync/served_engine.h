@@ -36,7 +36,7 @@ class ServedEngine {
     if (server_) return;
     server::ServerOptions options;
     options.port = port_;
-    options.threads = 8;
+    options.io_threads = 2;
     options.max_wait_ms = 200;
     options.keep_alive_seconds = 1;
     auto server = server::Server::Start(store_, options);

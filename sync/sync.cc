@@ -427,9 +427,8 @@ class Sync::Impl {
       }
       if (seen.insert(e.key).second) keys.push_back(e.key);
     }
-    for (const std::string& key : keys) {
-      absl::StatusOr<bool> did = PullKey(key, counts);
-      if (!did.ok()) return did.status();
+    if (absl::StatusOr<bool> did = PullKeys(keys, counts); !did.ok()) {
+      return did.status();
     }
     work = true;
     return SetCheckpoint(keys_.pull_checkpoint(), events->back().revision,
@@ -442,6 +441,7 @@ class Sync::Impl {
     absl::StatusOr<std::vector<std::string>> remote_keys = remote_->Keys("");
     if (!remote_keys.ok()) return remote_keys.status();
     std::set<std::string> listed(remote_keys->begin(), remote_keys->end());
+    std::vector<std::string> changed;
     for (const std::string& key : *remote_keys) {
       absl::StatusOr<Meta> meta = remote_->GetMeta(key);
       std::string etag;
@@ -452,17 +452,19 @@ class Sync::Impl {
       }
       absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
       if (!st.ok()) return st.status();
-      if (st->value && st->value->remote_etag == etag) continue;
-      absl::StatusOr<bool> did = PullKey(key, counts);
-      if (!did.ok()) return did.status();
-      work = work || *did;
+      if (!st->value || st->value->remote_etag != etag) changed.push_back(key);
     }
     // Keys synced before that the remote no longer lists were removed there.
     absl::StatusOr<std::vector<std::string>> synced = SyncedKeysUnder("");
     if (!synced.ok()) return synced.status();
     for (const std::string& key : *synced) {
-      if (listed.count(key)) continue;
-      absl::StatusOr<bool> did = PullKey(key, counts);
+      if (!listed.count(key)) changed.push_back(key);
+    }
+    for (std::size_t i = 0; i < changed.size(); i += options_.page_size) {
+      std::vector<std::string> page(
+          changed.begin() + i,
+          changed.begin() + std::min(changed.size(), i + options_.page_size));
+      absl::StatusOr<bool> did = PullKeys(page, counts);
       if (!did.ok()) return did.status();
       work = work || *did;
     }
@@ -475,64 +477,103 @@ class Sync::Impl {
   absl::StatusOr<bool> PullKey(const std::string& key, SyncCounters& counts) {
     absl::StatusOr<Copy> remote = Read(*remote_, key);
     if (!remote.ok()) return remote.status();
-    std::string remote_etag = *remote ? (*remote)->meta.etag : "";
     // A local write racing with us fails the commit's precondition; the
     // second look then sees it as an unsynced edit.
     for (int attempt = 0; attempt < 3; ++attempt) {
-      absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
-      if (!st.ok()) return st.status();
-      if (st->value ? st->value->remote_etag == remote_etag : !*remote) {
-        return false;
-      }
       Batch batch;
-      absl::StatusOr<Copy> rec = Read(*local_, keys_.conflict(key));
-      if (!rec.ok()) return rec.status();
-      if (*rec) {
-        // Still unresolved: keep the conflict current with the remote.
-        absl::StatusOr<SyncConflict> c = DecodeConflict((**rec).value);
-        if (!c.ok()) return c.status();
-        if (c->remote_etag == remote_etag) return false;
-        c->remote_exists = remote->has_value();
-        c->remote_etag = remote_etag;
-        c->remote_value = *remote ? (*remote)->value : "";
-        batch.Put(keys_.conflict(key), EncodeConflict(*c), {PinOf(*rec)});
-        absl::Status s = local_->Commit(batch).status();
-        if (IsCasMismatch(s)) continue;
-        return s.ok() ? absl::StatusOr<bool>(true) : s;
-      }
-      absl::StatusOr<Copy> local = Read(*local_, key);
-      if (!local.ok()) return local.status();
       SyncCounters delta;
-      if (SameContent(*remote, *local)) {
-        ++delta.converged;
-      } else if (LocalIsSynced(*local, st->value)) {
-        if (*remote) {
-          batch.Put(key, (*remote)->value, {PinOf(*local)});
-        } else {
-          batch.Delete(key, PinOf(*local));
-        }
-        ++delta.pulled;
-      } else {
-        // An unsynced local edit: it stays; the remote copy is kept aside.
-        AddConflict(batch, key, *remote, "pull", delta);
-        batch.Verify(key, PinOf(*local));
-      }
-      if (delta.conflicts == 0) {
-        batch.Put(keys_.state(key),
-                  EncodeKeyState({key, remote_etag, HashOf(*remote)}),
-                  {st->pin});
-      }
+      absl::StatusOr<bool> planned = PlanPull(key, *remote, batch, delta);
+      if (!planned.ok() || !*planned) return planned;
       absl::Status s = local_->Commit(batch).status();
       if (s.ok()) {
-        counts.pulled += delta.pulled;
-        counts.converged += delta.converged;
-        counts.conflicts += delta.conflicts;
+        Add(counts, delta);
         return true;
       }
       if (!IsCasMismatch(s)) return s;
     }
     return absl::AbortedError(absl::StrCat(
         "cask sync: key \"", key, "\" kept changing locally during pull"));
+  }
+
+  // Pulls `keys` (distinct) with one local commit; if a local write got in
+  // the way, key by key. Returns whether anything was recorded.
+  absl::StatusOr<bool> PullKeys(const std::vector<std::string>& keys,
+                                SyncCounters& counts) {
+    Batch batch;
+    SyncCounters delta;
+    bool any = false;
+    for (const std::string& key : keys) {
+      absl::StatusOr<Copy> remote = Read(*remote_, key);
+      if (!remote.ok()) return remote.status();
+      absl::StatusOr<bool> planned = PlanPull(key, *remote, batch, delta);
+      if (!planned.ok()) return planned.status();
+      any = any || *planned;
+    }
+    if (!any) return false;
+    absl::Status s = local_->Commit(batch).status();
+    if (s.ok()) {
+      Add(counts, delta);
+      return true;
+    }
+    if (!IsCasMismatch(s)) return s;
+    for (const std::string& key : keys) {
+      absl::StatusOr<bool> did = PullKey(key, counts);
+      if (!did.ok()) return did.status();
+    }
+    return true;
+  }
+
+  // Adds to `batch` what applying the remote copy of `key` locally means:
+  // the copy with its state when the local copy is the one last synced, a
+  // conflict record when it is not, an updated record for a key already
+  // in conflict. Returns false when there is nothing to do.
+  absl::StatusOr<bool> PlanPull(const std::string& key, const Copy& remote,
+                                Batch& batch, SyncCounters& delta) {
+    std::string remote_etag = remote ? remote->meta.etag : "";
+    absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
+    if (!st.ok()) return st.status();
+    if (st->value ? st->value->remote_etag == remote_etag : !remote) {
+      return false;
+    }
+    absl::StatusOr<Copy> rec = Read(*local_, keys_.conflict(key));
+    if (!rec.ok()) return rec.status();
+    if (*rec) {
+      // Still unresolved: keep the conflict current with the remote.
+      absl::StatusOr<SyncConflict> c = DecodeConflict((**rec).value);
+      if (!c.ok()) return c.status();
+      if (c->remote_etag == remote_etag) return false;
+      c->remote_exists = remote.has_value();
+      c->remote_etag = remote_etag;
+      c->remote_value = remote ? remote->value : "";
+      batch.Put(keys_.conflict(key), EncodeConflict(*c), {PinOf(*rec)});
+      return true;
+    }
+    absl::StatusOr<Copy> local = Read(*local_, key);
+    if (!local.ok()) return local.status();
+    if (SameContent(remote, *local)) {
+      ++delta.converged;
+    } else if (LocalIsSynced(*local, st->value)) {
+      if (remote) {
+        batch.Put(key, remote->value, {PinOf(*local)});
+      } else {
+        batch.Delete(key, PinOf(*local));
+      }
+      ++delta.pulled;
+    } else {
+      // An unsynced local edit: it stays; the remote copy is kept aside.
+      AddConflict(batch, key, remote, "pull", delta);
+      batch.Verify(key, PinOf(*local));
+      return true;
+    }
+    batch.Put(keys_.state(key),
+              EncodeKeyState({key, remote_etag, HashOf(remote)}), {st->pin});
+    return true;
+  }
+
+  static void Add(SyncCounters& to, const SyncCounters& delta) {
+    to.pulled += delta.pulled;
+    to.converged += delta.converged;
+    to.conflicts += delta.conflicts;
   }
 
   // ---- shared helpers

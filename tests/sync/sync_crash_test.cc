@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cask/engine.h"
+#include "cask/open.h"
 #include "cask/sync.h"
 #include "catch2/catch.hpp"
 #include "served_engine.h"
@@ -36,6 +37,7 @@ int RunSync(const std::string& local_uri, const std::string& remote,
   if (pid == 0) {
     int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
+    dup2(null, 2);
     std::vector<std::string> args = {cask_cli, "--store", local_uri,
                                      "sync",   remote,    "--once"};
     std::vector<char*> argv;

@@ -22,8 +22,9 @@ namespace cask::engine {
 absl::StatusOr<std::unique_ptr<Engine>> OpenEngineWithEnv(
     std::string_view path, const EngineOptions& options, rocksdb::Env* env);
 
-// How many RocksDB writes of commit groups this process made with sync
-// (an fsync of the WAL) since it started.
+// How many commit groups this process fsynced for durability (the store's
+// kDurable, or a write of a kDurable client) since it started; the syncs
+// of buffered revision reservations are not counted.
 std::uint64_t TEST_SyncedWrites();
 
 // Test hook: the engine on an injected Env / FileSystem (a disk that fills

@@ -326,11 +326,12 @@ void EngineImpl::ApplyGroup(const std::vector<WriteRequest*>& group) {
   for (const WriteRequest* r : group) {
     wo.sync = wo.sync || (r->context != nullptr && r->context->sync);
   }
+  // Counted for durability only, not for the reservation below.
+  if (wo.sync) g_synced_writes.fetch_add(1, std::memory_order_relaxed);
   // Buffered: a group beyond the revision reservation writes the next one
   // and is synced (engine_impl.h, kSysReserved).
   const bool reserved = ReserveRevisions(&g.batch());
   wo.sync = wo.sync || reserved;
-  if (wo.sync) g_synced_writes.fetch_add(1, std::memory_order_relaxed);
   rocksdb::Status s = db_->Write(wo, &g.batch());
   if (!s.ok()) {
     // Nothing of the group is acknowledged, and no further write is made

@@ -42,7 +42,7 @@ EngineOptions TestOptions(bool buffered = true);
 // What an owner process reports about itself (SIGUSR1; see OwnerReport).
 struct OwnerStats {
   bool ok = false;                    // false: no report within 30 s
-  std::uint64_t synced_writes = 0;    // RocksDB writes made with sync
+  std::uint64_t synced_writes = 0;    // groups fsynced for durability
   std::uint64_t outcome_records = 0;  // exactly-once records in the store
 };
 // Asks the owner process `pid` of `dir` (a SpawnOwner process) for its

@@ -17,6 +17,7 @@
 #include "rocksdb_status.h"
 #include "store_dir.h"
 #include "testing.h"
+#include "wal_check.h"
 
 namespace cask::engine {
 namespace {
@@ -190,6 +191,9 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
     if (!may_create) return missing("its creation never finished");
     is_new = true;
   }
+  // RocksDB would take damage in a WAL's last block for a torn tail and
+  // drop the records after it; refuse before anything is replayed.
+  if (absl::Status s = CheckWals(path_); !s.ok()) return s;
   creating_ = state == MarkerState::kCreating;
   if (options_.read_only && !CheckDirectoryWritable(path_).ok())
     read_only_db_ = true;

@@ -1,7 +1,8 @@
 // Engine::Repair: explicit salvage of a damaged store.
 //
-// RocksDB's repairer rebuilds the MANIFEST from the table, blob and WAL
-// files it can read (skipping damaged WAL records, moving unusable files to
+// First the store is opened as it is, skipping WAL records that fail
+// their checksum; if that fails, RocksDB's repairer rebuilds the MANIFEST
+// from the table, blob and WAL files it can read (moving unusable files to
 // lost/). Then this file makes the result a consistent cask store: keys
 // whose out-of-line value is gone and unreadable log records are removed,
 // the writes the change log shows but the data lacks are reported, the
@@ -13,9 +14,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cask/engine.h"
@@ -24,6 +27,7 @@
 #include "engine_impl.h"
 #include "rocksdb_status.h"
 #include "store_dir.h"
+#include "wal_check.h"
 
 namespace cask {
 namespace {
@@ -163,6 +167,67 @@ absl::Status Reconcile(rocksdb::DB* db,
   return engine::FromRocks(db->Write(wo, &fix), "repair: write identity");
 }
 
+// Points a missing or unreadable CURRENT at the newest MANIFEST.
+void RestoreCurrent(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::ifstream in(path + "/CURRENT");
+  std::string current;
+  std::getline(in, current);
+  if (!current.empty() && fs::exists(fs::path(path) / current, ec)) return;
+  std::string newest;
+  std::uint64_t newest_number = 0;
+  for (const auto& f : fs::directory_iterator(path, ec)) {
+    const std::string name = f.path().filename().string();
+    std::uint64_t number = 0;
+    if (name.rfind("MANIFEST-", 0) == 0 &&
+        absl::SimpleAtoi(name.substr(9), &number) && number >= newest_number) {
+      newest = name;
+      newest_number = number;
+    }
+  }
+  if (newest.empty()) return;
+  const std::string tmp = path + "/CURRENT.repair";
+  std::ofstream(tmp, std::ios::trunc) << newest << "\n";
+  fs::rename(tmp, fs::path(path) / "CURRENT", ec);
+}
+
+// Opens the store for salvage (after RocksDB's repairer when `repair_db`)
+// and reconciles it.
+absl::Status OpenAndReconcile(const std::string& path,
+                              const EngineOptions& options, bool repair_db,
+                              std::uint64_t closed, RepairReport* report) {
+  rocksdb::DBOptions db = engine::MakeDbOptions(options, nullptr);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
+      engine::MakeColumnFamilies(options);
+  if (repair_db) {
+    rocksdb::Status rs = rocksdb::RepairDB(path, db, cfs);
+    if (!rs.ok()) return engine::FromRocks(rs, "repair");
+  } else {
+    db.wal_recovery_mode = rocksdb::WALRecoveryMode::kSkipAnyCorruptedRecords;
+    db.paranoid_checks = false;
+    db.track_and_verify_wals_in_manifest = false;
+  }
+  db.create_missing_column_families = true;
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status rs = rocksdb::DB::Open(db, path, cfs, &handles, &raw);
+  if (!rs.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("cask repair: store \"", path,
+                     "\" does not open after repair: ", rs.ToString()));
+  }
+  std::unique_ptr<rocksdb::DB> owned(raw);
+  absl::Status s = Reconcile(raw, handles, closed, report);
+  for (rocksdb::ColumnFamilyHandle* h : handles) {
+    raw->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  if (rocksdb::Status c = raw->Close(); s.ok() && !c.ok()) {
+    s = engine::FromRocks(c, "repair: close");
+  }
+  return s;
+}
+
 }  // namespace
 
 absl::StatusOr<RepairReport> Engine::Repair(std::string_view path_view,
@@ -190,32 +255,27 @@ absl::StatusOr<RepairReport> Engine::Repair(std::string_view path_view,
                                                "\" is open; close it first"));
   }
 
-  rocksdb::DBOptions db = engine::MakeDbOptions(options, nullptr);
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
-      engine::MakeColumnFamilies(options);
-  rocksdb::Status rs = rocksdb::RepairDB(path, db, cfs);
-  if (!rs.ok()) return engine::FromRocks(rs, "repair");
-
-  db.create_missing_column_families = true;
-  rocksdb::DB* raw = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rs = rocksdb::DB::Open(db, path, cfs, &handles, &raw);
-  if (!rs.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("cask repair: store \"", path,
-                     "\" still does not open after repair: ", rs.ToString()));
-  }
-  std::unique_ptr<rocksdb::DB> owned(raw);
+  const std::uint64_t closed = marker.ok() ? marker->closed_revision : 0;
+  // Records after damage in a WAL are dropped by any salvage; say where.
+  const absl::Status wal_damage = engine::CheckWals(path);
   RepairReport report;
-  absl::Status s = Reconcile(
-      raw, handles, marker.ok() ? marker->closed_revision : 0, &report);
-  for (rocksdb::ColumnFamilyHandle* h : handles) {
-    raw->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  }
-  if (rocksdb::Status c = raw->Close(); s.ok() && !c.ok()) {
-    s = engine::FromRocks(c, "repair: close");
+  // First the gentle salvage, which keeps every readable record: the
+  // MANIFEST as it is (CURRENT pointed at the newest one if it is gone),
+  // every WAL record that passes its checksum. Then, if that fails,
+  // RocksDB's repairer, which rebuilds the MANIFEST from the table files
+  // (and drops WAL data of column families that have none).
+  RestoreCurrent(path);
+  absl::Status s =
+      OpenAndReconcile(path, options, /*repair_db=*/false, closed, &report);
+  if (!s.ok()) {
+    report = RepairReport{};
+    s = OpenAndReconcile(path, options, /*repair_db=*/true, closed, &report);
   }
   if (!s.ok()) return s;
+  if (!wal_damage.ok()) {
+    report.lost.push_back(absl::StrCat(
+        "the writes after the damage (keys unknown): ", wal_damage.message()));
+  }
   if (absl::Status m = engine::WriteMarker(
           path, engine::Marker{engine::MarkerState::kCreated, report.revision});
       !m.ok()) {

@@ -81,6 +81,15 @@ inline std::string LargestFile(const std::string& dir,
   return best;
 }
 
+// Copies the regular files of store `from` into a new directory `to`.
+inline void CopyStore(const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  fs::create_directories(to);
+  for (const auto& f : fs::directory_iterator(from)) {
+    if (f.is_regular_file()) fs::copy_file(f.path(), to / f.path().filename());
+  }
+}
+
 // Overwrites bytes of `file` at `offset`, as a failing disk would.
 inline void Overwrite(const std::string& file, std::uintmax_t offset,
                       const std::string& bytes) {

@@ -254,6 +254,29 @@ if [[ "$engine" == 1 ]]; then
   expect 200 "engine: prefix long-poll skips other keys" -X POST "$E/_cask/changes?after=$plast&prefix=pre&wait=10000"
   assert "prefix long-poll saw pre:w only" bash -c "jq -e '[.events[].key] == [\"pre:w\"]' $work/b >/dev/null"
   expect 400 "engine: bad prefix" -X POST "$E/_cask/changes?prefix=a/../b"
+  # Long polls share one watch and hold no thread: 100 waiting requests do
+  # not keep a write from being answered, and the write wakes them all.
+  expect 200 "engine: changes before the crowd" -X POST "$E/_cask/changes?after=0&limit=100000"
+  clast=$(jq -r .last_revision "$work/b")
+  polls=()
+  for i in $(seq 100); do
+    curl -s -m 60 -o "$work/poll.$i" -X POST "$E/_cask/changes?after=$clast&wait=20000" &
+    polls+=($!)
+  done
+  sleep 1
+  expect 200 "engine: a write beside 100 waiting long polls" -m 10 -X PUT --data c "$E/crowd/k"
+  wait "${polls[@]}"
+  woke=$(cat "$work"/poll.* | jq -s '[.[] | select(.events[0].key == "crowd:k")] | length')
+  assert "all 100 long polls woke with the write ($woke)" test "$woke" = 100
+  start lp "cask://$work/engine-lp" --max-long-polls 2
+  curl -s -o /dev/null -X POST "$url_lp/_cask/changes?after=0&wait=3000" &
+  p1=$!
+  curl -s -o /dev/null -X POST "$url_lp/_cask/changes?after=0&wait=3000" &
+  p2=$!
+  sleep 1
+  expect 503 "engine: a long poll over --max-long-polls" -X POST "$url_lp/_cask/changes?after=0&wait=3000"
+  assert "503 has Retry-After" test -n "$(header Retry-After)"
+  wait "$p1" "$p2"
   assert "X-Cask-Features lists changes" bash -c "grep -qi '^x-cask-features:.*changes' $work/h"
 fi
 

@@ -1,8 +1,10 @@
-// libFuzzer target: request target -> key (tools/server/wire.h). Checks
-// that whatever is accepted is a valid, already-normalised key.
+// libFuzzer target: request target -> key, origin form and query
+// (tools/server/wire.h). Checks that whatever is accepted is a valid,
+// already-normalised key, and that an origin form starts with `/`.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -12,6 +14,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   std::string_view target(reinterpret_cast<const char*>(data), size);
+  // The absolute form names the same key as its path.
+  absl::StatusOr<std::string_view> origin =
+      cask::server::OriginFormPath(target);
+  if (origin.ok() && (origin->empty() || origin->front() != '/')) std::abort();
+  absl::StatusOr<std::map<std::string, std::string>> query =
+      cask::server::ParseQuery(target);
+  (void)query;
   absl::StatusOr<cask::server::RequestPath> path =
       cask::server::ParseRequestPath(target, cask::kMaxKeyBytes);
   if (!path.ok()) return 0;

@@ -131,7 +131,7 @@ class MemoryStore final : public Driver {
   }
 
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
+    return KeyNotFoundError(key);
   }
 
   Entry* FindLive(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -35,9 +35,7 @@ struct View {
   }
 };
 
-absl::Status NotFound(const std::string& key) {
-  return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
-}
+absl::Status NotFound(const std::string& key) { return KeyNotFoundError(key); }
 
 class OverlayStore final : public Driver {
  public:

@@ -320,7 +320,7 @@ class RedisStore final : public Driver {
   }
 
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
+    return KeyNotFoundError(key);
   }
 
   // A single-key conflict becomes the plain CAS mismatch of that key.

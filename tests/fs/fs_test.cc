@@ -174,8 +174,9 @@ TEST_CASE("no key escapes the data directory", "[fs][path]") {
     REQUIRE(
         (p.rfind("store/data/", 0) == 0 || p.rfind("store/.cask/", 0) == 0));
   }
-  REQUIRE(Tree(dir.root() + "/.cask") ==
-          std::set<std::string>{"counter", "locks", "store-id", "tmp"});
+  REQUIRE(
+      Tree(dir.root() + "/.cask") ==
+      std::set<std::string>{"counter", "journal", "locks", "store-id", "tmp"});
   REQUIRE(store->Keys()->size() == 10);
   REQUIRE(MustGet(*store, "etc:passwd") == "v");
 }

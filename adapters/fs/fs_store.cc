@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <optional>
 #include <random>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -445,12 +446,23 @@ absl::Status FsStore::DoClear(const std::string& base) {
   std::vector<std::string> dirs;
   std::string top = JoinComponents(BaseComponents(base));
   Walk(top, base, "", leaves, &dirs);
+  // Once one file is gone, a failure can no longer say nothing applied.
+  std::set<std::string> parents;
+  auto failed = [&](absl::Status s) {
+    return parents.empty() ? s : PastCommitPoint("clear", s);
+  };
   for (const Leaf& leaf : leaves) {
     auto guard = LockStripes({StripeOf(leaf.key)}, /*exclusive=*/true);
-    if (!guard.ok()) return guard.status();
+    if (!guard.ok()) return failed(guard.status());
     if (unlinkat(data_.get(), leaf.path.c_str(), 0) != 0 && errno != ENOENT) {
-      return ErrnoError("unlink", DataPath(leaf.path), errno);
+      return failed(ErrnoError("unlink", DataPath(leaf.path), errno));
     }
+    std::size_t slash = leaf.path.rfind('/');
+    parents.insert(slash == std::string::npos ? ""
+                                              : leaf.path.substr(0, slash));
+  }
+  for (const std::string& parent : parents) {
+    if (absl::Status s = SyncDirs(parent); !s.ok()) return failed(s);
   }
   // Deepest first; a directory a writer has just refilled stays.
   for (const std::string& d : dirs)

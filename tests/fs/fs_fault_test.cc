@@ -63,6 +63,22 @@ TEST_CASE("a failed directory fsync after a remove reports kUnknown",
   REQUIRE(absl::IsNotFound(store->Get("k").status()));
 }
 
+TEST_CASE("a failed directory fsync after a clear reports kUnknown",
+          "[fs][faults]") {
+  ScratchDir dir;
+  auto store = Open(dir.root(), /*sync=*/true);
+  MustSet(*store, "a:x", "v");
+  MustSet(*store, "a:y", "v");
+  absl::Status cleared;
+  {
+    InjectFault fault("fsync-dir", 1, EIO);
+    cleared = store->Clear("a");
+  }
+  INFO(cleared.ToString());
+  REQUIRE(cleared.code() == absl::StatusCode::kUnknown);
+  REQUIRE(store->Keys("a")->empty());
+}
+
 TEST_CASE("a commit failing part-way through its renames reports kUnknown",
           "[fs][faults][commit]") {
   ScratchDir dir;

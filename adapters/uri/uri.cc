@@ -58,7 +58,7 @@ absl::StatusOr<Uri> ParseUri(std::string_view text) {
       if (!port.empty()) {
         if (!absl::SimpleAtoi(ToAbsl(port), &value) || value == 0 ||
             value > 65535) {
-          return Bad(text, absl::StrCat("bad port \"", ToAbsl(port), "\""));
+          return Bad(text, absl::StrCat("bad port ", QuoteForMessage(port)));
         }
         uri.port = static_cast<std::uint16_t>(value);
       }

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (decoded.ok() && decoded->size() > text.size()) std::abort();
   absl::StatusOr<cask::Uri> uri = cask::ParseUri(text);
   if (!uri.ok()) {
-    if (uri.status().message().size() > 1024) std::abort();
+    if (uri.status().message().size() > 1536) std::abort();
     return 0;
   }
   for (char c : uri->scheme) {

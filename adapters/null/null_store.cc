@@ -3,7 +3,7 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
-#include "cask/status.h"
+#include "cask/quote.h"
 
 namespace cask {
 namespace {

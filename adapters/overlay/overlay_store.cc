@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 
 namespace cask {

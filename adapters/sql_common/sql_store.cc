@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "cask/batch.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 

@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "cask/status.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask {

@@ -4,7 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "cask/status.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask {

@@ -1,6 +1,7 @@
 #include "cask/key.h"
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 

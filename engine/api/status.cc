@@ -6,6 +6,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cask/batch.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "catch2/catch.hpp"
 #include "memory_store.h"

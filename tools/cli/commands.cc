@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "batch_parser.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "exit_codes.h"

@@ -18,7 +18,6 @@
 #ifndef CASK_STATUS_H_
 #define CASK_STATUS_H_
 
-#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,25 +58,6 @@ struct Conflict {
 // A failed Commit: kAborted whose message names every failing key with its
 // expected and actual etag, and whose payload carries them (see Conflicts).
 absl::Status CommitConflictError(const std::vector<Conflict>& conflicts);
-
-// Echoing what a caller sent (a key, an etag, a header, a line of input)
-// in an error message: at most `max_bytes` bytes of `text`, every byte
-// outside printable ASCII as \xNN, and, when cut, "..." and the full
-// length in bytes. So a 50 MB etag gives a short message and raw control
-// bytes never reach a log or a terminal. Every message that echoes input
-// uses one of these two:
-//   QuoteForMessage   for one item: in double quotes, with '"' and '\'
-//                     escaped too (`"a\x1bb"`).
-//   EscapeForMessage  for a whole message that may carry such bytes
-//                     (a backend's error text, before printing it).
-inline constexpr std::size_t kMaxQuotedBytes = 128;
-std::string QuoteForMessage(std::string_view text,
-                            std::size_t max_bytes = kMaxQuotedBytes);
-std::string EscapeForMessage(std::string_view text, std::size_t max_bytes);
-
-// kNotFound for `key`, naming it (quoted as above): what every store's
-// Get / GetMeta returns for a missing key.
-absl::Status KeyNotFoundError(std::string_view key);
 
 // The conflicts carried by a failed Commit (one entry for a single-key CAS
 // mismatch too); empty when `status` is not a CAS mismatch.

@@ -37,7 +37,8 @@ case "${1:-}" in
   test)
     shift
     bash "$repo/tools/install-deps.sh"
-    configure_and_build "$repo/build/test" RelWithDebInfo -DCASK_BUILD_TESTS=ON
+    configure_and_build "$repo/build/test" RelWithDebInfo -DCASK_BUILD_TESTS=ON \
+      -DCASK_BUILD_FUZZ=ON
     cd "$repo/build/test"
     log=$(mktemp)
     set +e

@@ -14,6 +14,9 @@ namespace cask::fs_internal {
 namespace {
 
 constexpr std::size_t kCounterFileBytes = 4096;
+// The commit marks follow the counter, one std::uint32_t per stripe.
+constexpr std::size_t kMarksOffset = 64;
+static_assert(kMarksOffset + 4 * kLockStripes <= kCounterFileBytes);
 
 }  // namespace
 
@@ -34,7 +37,7 @@ absl::StatusOr<std::unique_ptr<StripeLocks>> StripeLocks::Open(
 }
 
 StripeLocks::StripeLocks(int fd)
-    : fd_(fd), stripes_(new Stripe[kLockStripes]) {}
+    : fd_(fd), stripes_(new Stripe[kLockStripes + 1]) {}
 
 StripeLocks::~StripeLocks() { close(fd_); }
 
@@ -152,6 +155,30 @@ absl::StatusOr<std::uint64_t> SharedCounter::Next() {
     return ErrnoError("sync counter file", ".cask/counter", errno);
   }
   return next;
+}
+
+std::uint32_t* SharedCounter::Mark(std::size_t stripe) const {
+  return reinterpret_cast<std::uint32_t*>(static_cast<char*>(map_) +
+                                          kMarksOffset) +
+         stripe;
+}
+
+void SharedCounter::RaiseMarks(const std::vector<std::size_t>& stripes) {
+  for (std::size_t s : stripes)
+    __atomic_add_fetch(Mark(s), 1, __ATOMIC_SEQ_CST);
+}
+
+void SharedCounter::LowerMarks(const std::vector<std::size_t>& stripes) {
+  for (std::size_t s : stripes)
+    __atomic_sub_fetch(Mark(s), 1, __ATOMIC_SEQ_CST);
+}
+
+bool SharedCounter::Marked(std::size_t stripe) const {
+  return __atomic_load_n(Mark(stripe), __ATOMIC_SEQ_CST) != 0;
+}
+
+void SharedCounter::ClearMark(std::size_t stripe) {
+  __atomic_store_n(Mark(stripe), 0u, __ATOMIC_SEQ_CST);
 }
 
 }  // namespace cask::fs_internal

@@ -16,6 +16,13 @@
 // fetch-add, so all processes draw distinct, increasing values without a
 // lock. It is never reset (Clear leaves it alone).
 //
+// Commit marks: the same shared page holds one 32-bit count per stripe,
+// raised by a commit (which holds the stripe exclusively) before it
+// publishes its journal and lowered once the journal is gone. So whoever
+// holds a stripe, shared or exclusive, and finds its mark raised knows
+// that a committer died (or gave up) with its journal pending, and must
+// complete that journal before reading or writing the stripe's keys.
+//
 // Thread safety: both classes are thread-safe. Do not use one across
 // fork(); open the store again in the child.
 #ifndef CASK_ADAPTERS_FS_FS_LOCKS_H_
@@ -35,6 +42,10 @@ namespace cask::fs_internal {
 
 // Part of the on-disk format: every process must agree on it.
 inline constexpr std::size_t kLockStripes = 256;
+// One more byte of the lock file, after the stripes: held by whoever
+// completes the journals of dead committers (fs_commit.cc), so only one
+// does at a time. Taken before any stripe, never while holding one.
+inline constexpr std::size_t kRecoveryLock = kLockStripes;
 
 std::size_t StripeOf(std::string_view key);
 
@@ -99,8 +110,17 @@ class SharedCounter {
   // The next value, store-wide; the first is 1.
   absl::StatusOr<std::uint64_t> Next();
 
+  // Commit marks (see above). REQUIRES: the caller holds the stripes
+  // exclusively, except for Marked, which needs them held in any mode to
+  // mean "a committer died".
+  void RaiseMarks(const std::vector<std::size_t>& stripes);
+  void LowerMarks(const std::vector<std::size_t>& stripes);
+  bool Marked(std::size_t stripe) const;
+  void ClearMark(std::size_t stripe);
+
  private:
   SharedCounter(void* map, bool sync) : map_(map), sync_(sync) {}
+  std::uint32_t* Mark(std::size_t stripe) const;
   void* const map_;
   const bool sync_;
 };

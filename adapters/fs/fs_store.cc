@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <optional>
 #include <random>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -16,53 +17,19 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "fs_errors.h"
 #include "fs_locks.h"
 #include "fs_path.h"
 #include "fs_record.h"
+#include "fs_store_impl.h"
+#include "fs_test_hooks.h"
 #include "uri.h"
 
 namespace cask {
-namespace {
-
-using fs_internal::ErrnoError;
-using fs_internal::KeyPath;
-using fs_internal::RecordHeader;
-
-constexpr char kMetaDir[] = ".cask";
-constexpr char kDataDir[] = "data";
-constexpr char kTmpDir[] = ".cask/tmp";
-constexpr char kStoreIdFile[] = "store-id";
-constexpr std::string_view kStoreIdPrefix = "caskfs 1 ";
-// Temp files older than this are leftovers of a crashed writer.
-constexpr absl::Duration kStaleTempAge = absl::Hours(1);
-// Rename retries when a concurrent remove deletes the empty parent
-// directory between our mkdir and our rename.
-constexpr int kPublishAttempts = 16;
-
-// Closes a file descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      if (fd_ >= 0) close(fd_);
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
+namespace fs_internal {
 
 absl::Status WriteAll(int fd, std::string_view data, std::string_view what) {
   while (!data.empty()) {
@@ -90,8 +57,8 @@ absl::Status PwriteAll(int fd, std::string_view data, off_t offset,
   return absl::OkStatus();
 }
 
-// Reads exactly out.size() bytes at `offset`; fewer means the file shrank,
-// which cask never does to a published file.
+// Fewer bytes than asked means the file shrank, which cask never does to a
+// published file.
 absl::Status PreadAll(int fd, char* out, std::size_t size, off_t offset,
                       std::string_view what) {
   while (size > 0) {
@@ -100,7 +67,7 @@ absl::Status PreadAll(int fd, char* out, std::size_t size, off_t offset,
       if (errno == EINTR) continue;
       return ErrnoError("read", what, errno);
     }
-    if (n == 0) return fs_internal::CorruptFileError(what, "truncated");
+    if (n == 0) return CorruptFileError(what, "truncated");
     out += n;
     size -= static_cast<std::size_t>(n);
     offset += n;
@@ -113,115 +80,37 @@ std::string RandomHex64() {
   return absl::StrFormat("%08x%08x", rd(), rd());
 }
 
+absl::Status PastCommitPoint(std::string_view what, const absl::Status& cause) {
+  return absl::UnknownError(absl::StrCat(
+      "fs store: outcome unknown: ", ToAbsl(what),
+      " passed its commit point (it is or will be visible) but then failed: ",
+      cause.message()));
+}
+
+namespace {
+
+// Rename retries when a concurrent remove deletes the empty parent
+// directory between our mkdir and our rename.
+constexpr int kPublishAttempts = 16;
+
 bool IsLive(const RecordHeader& h, absl::Time now) {
   return h.expires_ns == 0 || h.expires_ns > absl::ToUnixNanos(now);
 }
 
-// A value file being written in .cask/tmp; unlinked unless published.
-struct TempFile {
-  std::string name;
-  Fd fd;
-  std::uint64_t value_size = 0;
-  std::int64_t expires_ns = 0;
-};
+}  // namespace
 
-// What a key's file holds right now (read under its stripe lock).
-struct KeyState {
-  bool file_exists = false;
-  std::optional<RecordHeader> live;  // nullopt: absent or expired
-};
-
-class FsStore final : public Driver {
- public:
-  FsStore(FsOptions options, Fd root, Fd data, Fd tmp, std::string store_id,
-          std::unique_ptr<fs_internal::StripeLocks> locks,
-          std::unique_ptr<fs_internal::SharedCounter> counter)
-      : options_(std::move(options)),
-        root_(std::move(root)),
-        data_(std::move(data)),
-        tmp_(std::move(tmp)),
-        store_id_(std::move(store_id)),
-        temp_prefix_(absl::StrCat(".tmp-", getpid(), "-", RandomHex64(), "-")),
-        locks_(std::move(locks)),
-        counter_(std::move(counter)) {}
-
-  ~FsStore() override = default;
-
-  std::string_view name() const override { return "fs"; }
-
-  Capabilities capabilities() const override {
-    Capabilities caps;
-    caps.cas = caps.atomic_batch = caps.ttl = true;
-    return caps;
-  }
-
-  void RemoveStaleTemps();
-
- protected:
-  absl::StatusOr<Item> DoGet(const std::string& key) override;
-  absl::StatusOr<Meta> DoGetMeta(const std::string& key) override;
-  absl::StatusOr<std::string> DoSet(const std::string& key,
-                                    std::string_view value,
-                                    const WriteOptions& options) override;
-  absl::Status DoRemove(const std::string& key,
-                        const Precondition& precondition) override;
-  absl::StatusOr<std::vector<std::string>> DoKeys(
-      const std::string& base) override;
-  absl::Status DoClear(const std::string& base) override;
-  absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override;
-
- private:
-  struct Leaf {
-    std::string key;
-    std::string path;  // relative to data/
-  };
-
-  std::string Etag(std::uint64_t revision) const {
-    return absl::StrFormat("%x.%s", revision, store_id_);
-  }
-  Meta MetaOf(const RecordHeader& h) const;
-  static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
-  }
-  static std::string DataPath(std::string_view rel) {
-    return absl::StrCat(kDataDir, "/", ToAbsl(rel));
-  }
-
-  // Opens the key's file; an absent file gives an invalid Fd and OK.
-  absl::StatusOr<Fd> OpenValue(const std::string& rel) const;
-  absl::StatusOr<RecordHeader> ReadHeader(int fd, const std::string& rel) const;
-  absl::StatusOr<KeyState> ReadState(const std::string& rel) const;
-  static std::optional<std::string> EtagOrNull(const KeyState& s,
-                                               const FsStore& store) {
-    if (!s.live) return std::nullopt;
-    return store.Etag(s.live->revision);
-  }
-
-  absl::StatusOr<TempFile> WriteTemp(std::string_view value,
-                                     absl::Duration ttl);
-  void DiscardTemp(TempFile& t);
-  absl::Status MakeParents(const std::string& parent);
-  // Stamps `t` with `revision` and puts it at `path`.
-  absl::Status Publish(TempFile& t, const KeyPath& path, std::uint64_t revision,
-                       bool create);
-  absl::Status Unlink(const KeyPath& path);
-  void RemoveEmptyParents(std::string parent);
-
-  // Every value file under the directory `rel` (relative to data/), whose
-  // keys start with `prefix`; directories below it go to `dirs`
-  // (deepest last).
-  void Walk(const std::string& rel, const std::string& prefix,
-            const std::string& pending, std::vector<Leaf>& leaves,
-            std::vector<std::string>* dirs) const;
-
-  const FsOptions options_;
-  const Fd root_, data_, tmp_;
-  const std::string store_id_;
-  const std::string temp_prefix_;
-  std::atomic<std::uint64_t> temp_seq_{0};
-  const std::unique_ptr<fs_internal::StripeLocks> locks_;
-  const std::unique_ptr<fs_internal::SharedCounter> counter_;
-};
+FsStore::FsStore(FsOptions options, Fd root, Fd data, Fd tmp, Fd journal,
+                 std::string store_id, std::unique_ptr<StripeLocks> locks,
+                 std::unique_ptr<SharedCounter> counter)
+    : options_(std::move(options)),
+      root_(std::move(root)),
+      data_(std::move(data)),
+      tmp_(std::move(tmp)),
+      journal_(std::move(journal)),
+      store_id_(std::move(store_id)),
+      temp_prefix_(absl::StrCat(".tmp-", getpid(), "-", RandomHex64(), "-")),
+      locks_(std::move(locks)),
+      counter_(std::move(counter)) {}
 
 Meta FsStore::MetaOf(const RecordHeader& h) const {
   Meta m;
@@ -245,16 +134,15 @@ absl::StatusOr<RecordHeader> FsStore::ReadHeader(int fd,
   struct stat st;
   if (fstat(fd, &st) != 0) return ErrnoError("stat", DataPath(rel), errno);
   if (!S_ISREG(st.st_mode)) {
-    return fs_internal::CorruptFileError(DataPath(rel), "not a regular file");
+    return CorruptFileError(DataPath(rel), "not a regular file");
   }
-  char buf[fs_internal::kHeaderBytes];
+  char buf[kHeaderBytes];
   std::size_t want = std::min<std::size_t>(sizeof buf, st.st_size);
   if (absl::Status s = PreadAll(fd, buf, want, 0, DataPath(rel)); !s.ok()) {
     return s;
   }
-  return fs_internal::DecodeHeader(std::string_view(buf, want),
-                                   static_cast<std::uint64_t>(st.st_size),
-                                   DataPath(rel));
+  return DecodeHeader(std::string_view(buf, want),
+                      static_cast<std::uint64_t>(st.st_size), DataPath(rel));
 }
 
 absl::StatusOr<KeyState> FsStore::ReadState(const std::string& rel) const {
@@ -270,20 +158,19 @@ absl::StatusOr<KeyState> FsStore::ReadState(const std::string& rel) const {
 }
 
 absl::StatusOr<Item> FsStore::DoGet(const std::string& key) {
-  KeyPath path = fs_internal::PathForKey(key);
-  fs_internal::StripeGuard guard(*locks_, {fs_internal::StripeOf(key)},
-                                 /*exclusive=*/false);
-  if (!guard.status().ok()) return guard.status();
+  KeyPath path = PathForKey(key);
+  auto guard = LockStripes({StripeOf(key)}, /*exclusive=*/false);
+  if (!guard.ok()) return guard.status();
   absl::StatusOr<Fd> fd = OpenValue(path.file);
   if (!fd.ok()) return fd.status();
-  if (fd->get() < 0) return NotFound(key);
+  if (fd->get() < 0) return KeyNotFoundError(key);
   absl::StatusOr<RecordHeader> h = ReadHeader(fd->get(), path.file);
   if (!h.ok()) return h.status();
-  if (!IsLive(*h, absl::Now())) return NotFound(key);
+  if (!IsLive(*h, absl::Now())) return KeyNotFoundError(key);
   Item item;
   item.value.resize(h->value_size);
   if (absl::Status s = PreadAll(fd->get(), item.value.data(), h->value_size,
-                                fs_internal::kHeaderBytes, DataPath(path.file));
+                                kHeaderBytes, DataPath(path.file));
       !s.ok()) {
     return s;
   }
@@ -292,13 +179,12 @@ absl::StatusOr<Item> FsStore::DoGet(const std::string& key) {
 }
 
 absl::StatusOr<Meta> FsStore::DoGetMeta(const std::string& key) {
-  KeyPath path = fs_internal::PathForKey(key);
-  fs_internal::StripeGuard guard(*locks_, {fs_internal::StripeOf(key)},
-                                 /*exclusive=*/false);
-  if (!guard.status().ok()) return guard.status();
+  KeyPath path = PathForKey(key);
+  auto guard = LockStripes({StripeOf(key)}, /*exclusive=*/false);
+  if (!guard.ok()) return guard.status();
   absl::StatusOr<KeyState> state = ReadState(path.file);
   if (!state.ok()) return state.status();
-  if (!state->live) return NotFound(key);
+  if (!state->live) return KeyNotFoundError(key);
   return MetaOf(*state->live);
 }
 
@@ -319,7 +205,7 @@ absl::StatusOr<TempFile> FsStore::WriteTemp(std::string_view value,
   // stamps the real one under the key's lock.
   RecordHeader placeholder;
   placeholder.value_size = value.size();
-  absl::Status s = WriteAll(fd, fs_internal::EncodeHeader(placeholder), where);
+  absl::Status s = WriteAll(fd, EncodeHeader(placeholder), where);
   if (s.ok()) s = WriteAll(fd, value, where);
   if (!s.ok()) {
     DiscardTemp(t);
@@ -348,16 +234,14 @@ absl::Status FsStore::MakeParents(const std::string& parent) {
   }
 }
 
-absl::Status FsStore::Publish(TempFile& t, const KeyPath& path,
-                              std::uint64_t revision, bool create) {
+absl::Status FsStore::Stamp(TempFile& t, std::uint64_t revision) {
   std::string where = absl::StrCat(kTmpDir, "/", t.name);
   RecordHeader h;
   h.revision = revision;
   h.mtime_ns = absl::ToUnixNanos(absl::Now());
   h.expires_ns = t.expires_ns;
   h.value_size = t.value_size;
-  if (absl::Status s =
-          PwriteAll(t.fd.get(), fs_internal::EncodeHeader(h), 0, where);
+  if (absl::Status s = PwriteAll(t.fd.get(), EncodeHeader(h), 0, where);
       !s.ok()) {
     return s;
   }
@@ -365,12 +249,17 @@ absl::Status FsStore::Publish(TempFile& t, const KeyPath& path,
     return ErrnoError("fsync", where, errno);
   }
   t.fd = Fd();
+  return absl::OkStatus();
+}
+
+absl::Status FsStore::Place(const std::string& temp, const KeyPath& path,
+                            bool create) {
   for (int attempt = 1;; ++attempt) {
     // link() fails if the file exists: create-only holds even against a
     // writer that ignores the lock.
-    int rc = create ? linkat(tmp_.get(), t.name.c_str(), data_.get(),
+    int rc = create ? linkat(tmp_.get(), temp.c_str(), data_.get(),
                              path.file.c_str(), 0)
-                    : renameat(tmp_.get(), t.name.c_str(), data_.get(),
+                    : renameat(tmp_.get(), temp.c_str(), data_.get(),
                                path.file.c_str());
     if (rc == 0) break;
     int err = errno;
@@ -385,31 +274,33 @@ absl::Status FsStore::Publish(TempFile& t, const KeyPath& path,
     }
     return ErrnoError(create ? "link" : "rename", DataPath(path.file), err);
   }
-  if (create) unlinkat(tmp_.get(), t.name.c_str(), 0);
-  t.name.clear();
-  if (options_.sync) {
-    // The new directory entry, and those of directories made for it (by
-    // this write, a commit or a concurrent writer): every level, since a
-    // clean directory's fsync costs little.
-    std::string dir = path.parent;
-    while (true) {
-      const char* name = dir.empty() ? "." : dir.c_str();
-      Fd dfd(openat(data_.get(), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (dfd.get() < 0 || fsync(dfd.get()) != 0) {
-        return ErrnoError("fsync", DataPath(name), errno);
-      }
-      if (dir.empty()) break;
-      std::size_t slash = dir.rfind('/');
-      dir = slash == std::string::npos ? "" : dir.substr(0, slash);
-    }
-  }
+  if (create) unlinkat(tmp_.get(), temp.c_str(), 0);
   return absl::OkStatus();
 }
 
-absl::Status FsStore::Unlink(const KeyPath& path) {
-  if (unlinkat(data_.get(), path.file.c_str(), 0) != 0 && errno != ENOENT &&
+absl::Status FsStore::SyncDirs(const std::string& parent) {
+  if (!options_.sync) return absl::OkStatus();
+  // The new (or removed) directory entry, and those of directories made
+  // for it (by this write, a commit or a concurrent writer): every level,
+  // since a clean directory's fsync costs little.
+  std::string dir = parent;
+  while (true) {
+    const char* name = dir.empty() ? "." : dir.c_str();
+    Fd dfd(openat(data_.get(), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    int injected = TEST_Fault("fsync-dir");
+    if (dfd.get() < 0 || injected != 0 || fsync(dfd.get()) != 0) {
+      return ErrnoError("fsync", DataPath(name), injected ? injected : errno);
+    }
+    if (dir.empty()) return absl::OkStatus();
+    std::size_t slash = dir.rfind('/');
+    dir = slash == std::string::npos ? "" : dir.substr(0, slash);
+  }
+}
+
+absl::Status FsStore::Unlink(const std::string& rel) {
+  if (unlinkat(data_.get(), rel.c_str(), 0) != 0 && errno != ENOENT &&
       errno != ENOTDIR) {
-    return ErrnoError("unlink", DataPath(path.file), errno);
+    return ErrnoError("unlink", DataPath(rel), errno);
   }
   return absl::OkStatus();
 }
@@ -427,19 +318,18 @@ void FsStore::RemoveEmptyParents(std::string parent) {
 absl::StatusOr<std::string> FsStore::DoSet(const std::string& key,
                                            std::string_view value,
                                            const WriteOptions& options) {
-  KeyPath path = fs_internal::PathForKey(key);
+  KeyPath path = PathForKey(key);
   absl::StatusOr<TempFile> temp = WriteTemp(value, options.ttl);
   if (!temp.ok()) return temp.status();
   absl::StatusOr<std::string> result = [&]() -> absl::StatusOr<std::string> {
-    fs_internal::StripeGuard guard(*locks_, {fs_internal::StripeOf(key)},
-                                   /*exclusive=*/true);
-    if (!guard.status().ok()) return guard.status();
+    auto guard = LockStripes({StripeOf(key)}, /*exclusive=*/true);
+    if (!guard.ok()) return guard.status();
     bool create = false;
     if (!options.precondition.empty()) {
       absl::StatusOr<KeyState> state = ReadState(path.file);
       if (!state.ok()) return state.status();
       if (absl::Status s = EvaluatePrecondition(key, options.precondition,
-                                                EtagOrNull(*state, *this));
+                                                EtagOrNull(*state));
           !s.ok()) {
         return s;
       }
@@ -447,8 +337,13 @@ absl::StatusOr<std::string> FsStore::DoSet(const std::string& key,
     }
     absl::StatusOr<std::uint64_t> revision = counter_->Next();
     if (!revision.ok()) return revision.status();
-    if (absl::Status s = Publish(*temp, path, *revision, create); !s.ok()) {
-      return s;
+    if (absl::Status s = Stamp(*temp, *revision); !s.ok()) return s;
+    if (absl::Status s = Place(temp->name, path, create); !s.ok()) return s;
+    temp->name.clear();
+    // The rename is the commit point: from here on the new value is
+    // visible, so a failure can no longer say "nothing applied".
+    if (absl::Status s = SyncDirs(path.parent); !s.ok()) {
+      return PastCommitPoint(absl::StrCat("set of ", QuoteForMessage(key)), s);
     }
     return Etag(*revision);
   }();
@@ -458,21 +353,24 @@ absl::StatusOr<std::string> FsStore::DoSet(const std::string& key,
 
 absl::Status FsStore::DoRemove(const std::string& key,
                                const Precondition& precondition) {
-  KeyPath path = fs_internal::PathForKey(key);
+  KeyPath path = PathForKey(key);
   {
-    fs_internal::StripeGuard guard(*locks_, {fs_internal::StripeOf(key)},
-                                   /*exclusive=*/true);
-    if (!guard.status().ok()) return guard.status();
+    auto guard = LockStripes({StripeOf(key)}, /*exclusive=*/true);
+    if (!guard.ok()) return guard.status();
     if (!precondition.empty()) {
       absl::StatusOr<KeyState> state = ReadState(path.file);
       if (!state.ok()) return state.status();
-      if (absl::Status s = EvaluatePrecondition(key, precondition,
-                                                EtagOrNull(*state, *this));
+      if (absl::Status s =
+              EvaluatePrecondition(key, precondition, EtagOrNull(*state));
           !s.ok()) {
         return s;
       }
     }
-    if (absl::Status s = Unlink(path); !s.ok()) return s;
+    if (absl::Status s = Unlink(path.file); !s.ok()) return s;
+    if (absl::Status s = SyncDirs(path.parent); !s.ok()) {
+      return PastCommitPoint(absl::StrCat("remove of ", QuoteForMessage(key)),
+                             s);
+    }
   }
   RemoveEmptyParents(path.parent);
   return absl::OkStatus();
@@ -505,15 +403,14 @@ void FsStore::Walk(const std::string& rel, const std::string& prefix,
   }
   closedir(dir);
   for (const auto& [name, is_dir] : entries) {
-    std::optional<fs_internal::WalkStep> step =
-        fs_internal::StepInto(prefix, pending, name);
+    std::optional<WalkStep> step = StepInto(prefix, pending, name);
     if (!step) continue;  // not a name cask writes
     std::string child = rel.empty() ? name : absl::StrCat(rel, "/", name);
     if (is_dir) {
-      if (name.back() == fs_internal::kLeafSuffix) continue;
+      if (name.back() == kLeafSuffix) continue;
       Walk(child, step->prefix, step->pending, leaves, dirs);
       if (dirs != nullptr) dirs->push_back(child);
-    } else if (std::optional<std::string> key = fs_internal::LeafKey(*step)) {
+    } else if (std::optional<std::string> key = LeafKey(*step)) {
       leaves.push_back(Leaf{*std::move(key), std::move(child)});
     }
   }
@@ -521,9 +418,18 @@ void FsStore::Walk(const std::string& rel, const std::string& prefix,
 
 absl::StatusOr<std::vector<std::string>> FsStore::DoKeys(
     const std::string& base) {
+  // No stripe is held while listing, but a dead committer's half-applied
+  // commit is completed first, like for any other reader.
+  std::vector<std::size_t> marked;
+  for (std::size_t s = 0; s < kLockStripes; ++s) {
+    if (counter_->Marked(s)) marked.push_back(s);
+  }
+  if (!marked.empty()) {
+    auto guard = LockStripes(std::move(marked), /*exclusive=*/false);
+    if (!guard.ok()) return guard.status();
+  }
   std::vector<Leaf> leaves;
-  Walk(fs_internal::JoinComponents(fs_internal::BaseComponents(base)), base, "",
-       leaves, nullptr);
+  Walk(JoinComponents(BaseComponents(base)), base, "", leaves, nullptr);
   std::vector<std::string> keys;
   for (Leaf& leaf : leaves) {
     // No lock: a renamed-in file is always whole; only expiry matters here.
@@ -539,16 +445,25 @@ absl::StatusOr<std::vector<std::string>> FsStore::DoKeys(
 absl::Status FsStore::DoClear(const std::string& base) {
   std::vector<Leaf> leaves;
   std::vector<std::string> dirs;
-  std::string top =
-      fs_internal::JoinComponents(fs_internal::BaseComponents(base));
+  std::string top = JoinComponents(BaseComponents(base));
   Walk(top, base, "", leaves, &dirs);
+  // Once one file is gone, a failure can no longer say nothing applied.
+  std::set<std::string> parents;
+  auto failed = [&](absl::Status s) {
+    return parents.empty() ? s : PastCommitPoint("clear", s);
+  };
   for (const Leaf& leaf : leaves) {
-    fs_internal::StripeGuard guard(*locks_, {fs_internal::StripeOf(leaf.key)},
-                                   /*exclusive=*/true);
-    if (!guard.status().ok()) return guard.status();
+    auto guard = LockStripes({StripeOf(leaf.key)}, /*exclusive=*/true);
+    if (!guard.ok()) return failed(guard.status());
     if (unlinkat(data_.get(), leaf.path.c_str(), 0) != 0 && errno != ENOENT) {
-      return ErrnoError("unlink", DataPath(leaf.path), errno);
+      return failed(ErrnoError("unlink", DataPath(leaf.path), errno));
     }
+    std::size_t slash = leaf.path.rfind('/');
+    parents.insert(slash == std::string::npos ? ""
+                                              : leaf.path.substr(0, slash));
+  }
+  for (const std::string& parent : parents) {
+    if (absl::Status s = SyncDirs(parent); !s.ok()) return failed(s);
   }
   // Deepest first; a directory a writer has just refilled stays.
   for (const std::string& d : dirs)
@@ -557,83 +472,9 @@ absl::Status FsStore::DoClear(const std::string& base) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<CommitResult> FsStore::DoCommit(const Batch& batch) {
-  const std::vector<BatchOp>& ops = batch.ops();
-  std::vector<KeyPath> paths;
-  std::vector<std::size_t> stripes;
-  std::vector<TempFile> temps(ops.size());
-  auto discard_all = [&] {
-    for (TempFile& t : temps) DiscardTemp(t);
-  };
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    paths.push_back(fs_internal::PathForKey(ops[i].key));
-    stripes.push_back(fs_internal::StripeOf(ops[i].key));
-    if (ops[i].kind == BatchOpKind::kPut) {
-      absl::StatusOr<TempFile> t = WriteTemp(ops[i].value, ops[i].options.ttl);
-      if (!t.ok()) {
-        discard_all();
-        return t.status();
-      }
-      temps[i] = *std::move(t);
-    }
-  }
-  absl::StatusOr<CommitResult> result = [&]() -> absl::StatusOr<CommitResult> {
-    fs_internal::StripeGuard guard(*locks_, stripes, /*exclusive=*/true);
-    if (!guard.status().ok()) return guard.status();
-    std::vector<KeyState> states(ops.size());
-    std::vector<Conflict> conflicts;
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      absl::StatusOr<KeyState> state = ReadState(paths[i].file);
-      if (!state.ok()) return state.status();
-      states[i] = *std::move(state);
-      std::optional<std::string> current = EtagOrNull(states[i], *this);
-      if (!PreconditionHolds(ops[i].options.precondition, current)) {
-        conflicts.push_back(Conflict{
-            ops[i].key, DescribePrecondition(ops[i].options.precondition),
-            current});
-      }
-    }
-    if (!conflicts.empty()) return CommitConflictError(conflicts);
-    // Everything that can fail short of the renames happens first, so a
-    // failure leaves nothing applied.
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].kind != BatchOpKind::kPut) continue;
-      if (absl::Status s = MakeParents(paths[i].parent); !s.ok()) return s;
-    }
-    absl::StatusOr<std::uint64_t> revision = counter_->Next();
-    if (!revision.ok()) return revision.status();
-    CommitResult out;
-    out.revision = *revision;
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      absl::Status s;
-      if (ops[i].kind == BatchOpKind::kPut) {
-        s = Publish(temps[i], paths[i], *revision,
-                    /*create=*/!states[i].file_exists);
-        out.etags.push_back(Etag(*revision));
-      } else {
-        if (ops[i].kind == BatchOpKind::kDelete) s = Unlink(paths[i]);
-        out.etags.emplace_back();
-      }
-      if (!s.ok()) {
-        return absl::Status(
-            s.code(), absl::StrCat("commit applied only its first ", i, " of ",
-                                   ops.size(), " operations: ", s.message()));
-      }
-    }
-    return out;
-  }();
-  discard_all();
-  if (result.ok()) {
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].kind == BatchOpKind::kDelete) {
-        RemoveEmptyParents(paths[i].parent);
-      }
-    }
-  }
-  return result;
-}
-
 void FsStore::RemoveStaleTemps() {
+  // Temp files older than this are leftovers of a crashed writer.
+  constexpr absl::Duration kStaleTempAge = absl::Hours(1);
   int fd = openat(tmp_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
   DIR* dir = fdopendir(fd);
@@ -655,6 +496,22 @@ void FsStore::RemoveStaleTemps() {
   for (const std::string& name : stale) unlinkat(fd, name.c_str(), 0);
   closedir(dir);
 }
+
+}  // namespace fs_internal
+
+namespace {
+
+using fs_internal::ErrnoError;
+using fs_internal::Fd;
+using fs_internal::kDataDir;
+using fs_internal::kJournalDir;
+using fs_internal::kMetaDir;
+using fs_internal::kTmpDir;
+using fs_internal::RandomHex64;
+using fs_internal::WriteAll;
+
+constexpr char kStoreIdFile[] = "store-id";
+constexpr std::string_view kStoreIdPrefix = "caskfs 1 ";
 
 // Reads, or creates once for all processes, the store's random identity.
 absl::StatusOr<std::string> LoadStoreId(int meta_fd, int tmp_fd) {
@@ -774,6 +631,9 @@ absl::StatusOr<std::unique_ptr<Driver>> CreateFsStore(FsOptions options) {
   if (!tmp.ok()) return tmp.status();
   absl::StatusOr<Fd> data = OpenDirAt(root->get(), kDataDir, kDataDir, true);
   if (!data.ok()) return data.status();
+  absl::StatusOr<Fd> journal =
+      OpenDirAt(root->get(), kJournalDir, kJournalDir, true);
+  if (!journal.ok()) return journal.status();
   absl::StatusOr<std::string> id = LoadStoreId(meta->get(), tmp->get());
   if (!id.ok()) return id.status();
   auto locks = fs_internal::StripeLocks::Open(meta->get(), "locks");
@@ -781,9 +641,12 @@ absl::StatusOr<std::unique_ptr<Driver>> CreateFsStore(FsOptions options) {
   auto counter =
       fs_internal::SharedCounter::Open(meta->get(), "counter", options.sync);
   if (!counter.ok()) return counter.status();
-  auto store = std::make_unique<FsStore>(
+  auto store = std::make_unique<fs_internal::FsStore>(
       std::move(options), *std::move(root), *std::move(data), *std::move(tmp),
-      *std::move(id), *std::move(locks), *std::move(counter));
+      *std::move(journal), *std::move(id), *std::move(locks),
+      *std::move(counter));
+  // Journals first: a dead committer's temp files are still needed.
+  if (absl::Status s = store->RecoverCommits(); !s.ok()) return s;
   store->RemoveStaleTemps();
   return std::unique_ptr<Driver>(std::move(store));
 }

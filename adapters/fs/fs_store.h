@@ -32,8 +32,11 @@
 // Commit: all-or-nothing against every other cask client, in this and
 // other processes: every stripe of the batch is locked (ascending order),
 // all preconditions checked, then the files renamed; all puts of one commit
-// share one revision. NOT crash-atomic: a process killed in the middle of
-// the renames leaves a prefix of the batch applied (no journal).
+// share one revision. Crash-atomic: a journal renamed into .cask/journal/
+// is the commit point (fs_commit.cc); a commit whose process dies after it
+// is completed by the next operation on its keys (or the next open), one
+// that dies before it leaves nothing applied. After the commit point a
+// failure is kUnknown, never a code that says nothing was applied.
 //
 // Keys and Clear walk data/ without a store-wide lock: Keys is not a
 // snapshot (a commit running meanwhile may be listed in part) and Clear is

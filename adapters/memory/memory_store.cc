@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 
 namespace cask {
@@ -131,7 +132,7 @@ class MemoryStore final : public Driver {
   }
 
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
+    return KeyNotFoundError(key);
   }
 
   Entry* FindLive(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 
 namespace cask {
 namespace {
@@ -33,8 +34,8 @@ class NullStore final : public Driver {
 
  private:
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(
-        absl::StrCat("key \"", key, "\" not found (null store keeps nothing)"));
+    return absl::NotFoundError(absl::StrCat(
+        "key ", QuoteForMessage(key), " not found (null store keeps nothing)"));
   }
   std::atomic<std::uint64_t> counter_{0};
 };

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 
 namespace cask {
@@ -35,9 +36,7 @@ struct View {
   }
 };
 
-absl::Status NotFound(const std::string& key) {
-  return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
-}
+absl::Status NotFound(const std::string& key) { return KeyNotFoundError(key); }
 
 class OverlayStore final : public Driver {
  public:

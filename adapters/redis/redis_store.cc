@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "redis_connection.h"
@@ -320,7 +321,7 @@ class RedisStore final : public Driver {
   }
 
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
+    return KeyNotFoundError(key);
   }
 
   // A single-key conflict becomes the plain CAS mismatch of that key.

@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "cask/batch.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 
@@ -422,12 +423,12 @@ class SqlStore final : public Driver {
         {SqlParam::Blob(key), SqlParam::Int(NowMicros())}, Effect::kRead);
     if (!r.ok()) return r.status();
     if (r->rows.empty()) {
-      return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
+      return KeyNotFoundError(key);
     }
     SqlRow& row = r->rows[0];
     if (row.size() < (with_value ? 5u : 4u) || !row[0]) {
-      return absl::DataLossError(
-          absl::StrCat(name_, " store: malformed row for key \"", key, "\""));
+      return absl::DataLossError(absl::StrCat(
+          name_, " store: malformed row for key ", QuoteForMessage(key)));
     }
     Item item;
     item.meta.etag = std::move(*row[0]);
@@ -466,10 +467,10 @@ class SqlStore final : public Driver {
     absl::StatusOr<std::optional<std::string>> current =
         ReadEtag(key, false, Effect::kRead);
     if (!current.ok()) {
-      return absl::AbortedError(absl::StrCat(
-          "precondition failed for key \"", key,
-          "\" (nothing written); reading its current etag failed: ",
-          current.status().ToString()));
+      return absl::AbortedError(
+          absl::StrCat("precondition failed for key ", QuoteForMessage(key),
+                       " (nothing written); reading its current etag failed: ",
+                       current.status().ToString()));
     }
     return CasMismatchError(key, *current);
   }
@@ -629,8 +630,8 @@ class SqlStore final : public Driver {
         // The row changed after it was read (an insert into a gap the read
         // could not lock): start again.
         return Rollback(TxnConflictError(
-            session_->backend(),
-            absl::StrCat("key \"", op.key, "\" changed during the commit")));
+            session_->backend(), absl::StrCat("key ", QuoteForMessage(op.key),
+                                              " changed during the commit")));
       }
     }
     absl::StatusOr<SqlResult> committed =

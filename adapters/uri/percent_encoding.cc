@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask {
@@ -71,7 +72,7 @@ absl::StatusOr<std::string> PercentDecode(std::string_view text) {
     int lo = i + 2 < text.size() ? HexValue(text[i + 2]) : -1;
     if (hi < 0 || lo < 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("bad percent escape in \"", ToAbsl(text), "\""));
+          absl::StrCat("bad percent escape in ", QuoteForMessage(text)));
     }
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;

@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask {
@@ -11,7 +12,7 @@ namespace {
 
 absl::Status Bad(std::string_view text, std::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("malformed URI \"", ToAbsl(text), "\": ", ToAbsl(why)));
+      absl::StrCat("malformed URI ", QuoteForMessage(text), ": ", ToAbsl(why)));
 }
 
 }  // namespace
@@ -57,7 +58,7 @@ absl::StatusOr<Uri> ParseUri(std::string_view text) {
       if (!port.empty()) {
         if (!absl::SimpleAtoi(ToAbsl(port), &value) || value == 0 ||
             value > 65535) {
-          return Bad(text, absl::StrCat("bad port \"", ToAbsl(port), "\""));
+          return Bad(text, absl::StrCat("bad port ", QuoteForMessage(port)));
         }
         uri.port = static_cast<std::uint16_t>(value);
       }
@@ -96,8 +97,8 @@ absl::StatusOr<std::uint64_t> Uri::UintParam(std::string_view name,
   std::uint64_t value = 0;
   if (!absl::SimpleAtoi(it->second, &value)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("URI parameter ", ToAbsl(name), "=\"", it->second,
-                     "\" is not a number"));
+        absl::StrCat("URI parameter ", ToAbsl(name), "=",
+                     QuoteForMessage(it->second), " is not a number"));
   }
   return value;
 }

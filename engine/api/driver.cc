@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 
@@ -19,25 +20,26 @@ absl::Status CheckWrite(std::string_view store, const Capabilities& caps,
                         const WriteOptions& options) {
   if (absl::Status s = ValidatePrecondition(options.precondition); !s.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("key \"", key, "\": ", s.message()));
+        absl::StrCat("key ", QuoteForMessage(key), ": ", s.message()));
   }
   if (options.ttl < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("key \"", key, "\": negative ttl"));
+        absl::StrCat("key ", QuoteForMessage(key), ": negative ttl"));
   }
   if (!options.precondition.empty() && !caps.cas) {
     return CasUnsupportedError(
         absl::StrCat(ToAbsl(store), " cannot evaluate ",
                      DescribePrecondition(options.precondition),
-                     " atomically (key \"", key, "\")"));
+                     " atomically (key ", QuoteForMessage(key), ")"));
   }
   if (options.ttl > absl::ZeroDuration() && !caps.ttl) {
-    return absl::UnimplementedError(absl::StrCat(
-        ToAbsl(store), " does not support ttl (key \"", key, "\")"));
+    return absl::UnimplementedError(absl::StrCat(ToAbsl(store),
+                                                 " does not support ttl (key ",
+                                                 QuoteForMessage(key), ")"));
   }
   if (caps.max_value_bytes != 0 && value_size > caps.max_value_bytes) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("value for key \"", key, "\" is ", value_size,
+        absl::StrCat("value for key ", QuoteForMessage(key), " is ", value_size,
                      " bytes, over the limit of ", caps.max_value_bytes,
                      " bytes for ", ToAbsl(store)));
   }
@@ -118,17 +120,17 @@ absl::StatusOr<CommitResult> Driver::Commit(const Batch& batch) {
     absl::StatusOr<std::string> k = NormalizeKey(op.key);
     if (!k.ok()) return k.status();
     if (!seen.insert(*k).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("key \"", *k, "\" appears twice in one batch"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "key ", QuoteForMessage(*k), " appears twice in one batch"));
     }
     if (op.kind == BatchOpKind::kVerify && op.options.precondition.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("verify of key \"", *k, "\" has no precondition"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "verify of key ", QuoteForMessage(*k), " has no precondition"));
     }
     if (op.kind != BatchOpKind::kPut &&
         op.options.ttl != absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("ttl given for a non-put of key \"", *k, "\""));
+          absl::StrCat("ttl given for a non-put of key ", QuoteForMessage(*k)));
     }
     if (absl::Status s = CheckWrite(name(), CapabilitiesFor(*k), *k,
                                     op.value.size(), op.options);

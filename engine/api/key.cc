@@ -1,6 +1,8 @@
 #include "cask/key.h"
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
+#include "cask/status.h"
 #include "cask/string_view_compat.h"
 
 namespace cask {
@@ -42,7 +44,7 @@ absl::StatusOr<std::string> Normalize(std::string_view input, bool allow_empty,
     std::string_view segment(out.data() + start, end - start);
     if (segment == "." || segment == "..") {
       return absl::InvalidArgumentError(
-          absl::StrCat(ToAbsl(what), " \"", out, "\" contains a '",
+          absl::StrCat(ToAbsl(what), " ", QuoteForMessage(out), " contains a '",
                        ToAbsl(segment), "' segment"));
     }
     start = end + 1;

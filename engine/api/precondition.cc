@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 
@@ -38,8 +39,8 @@ absl::Status ValidateSide(const std::optional<std::vector<std::string>>& side,
           absl::StrCat(ToAbsl(name), " mixes \"*\" with etags"));
     }
     if (!IsValidEtag(tag)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(ToAbsl(name), " has a malformed etag: \"", tag, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          ToAbsl(name), " has a malformed etag: ", QuoteForMessage(tag)));
     }
   }
   return absl::OkStatus();
@@ -48,7 +49,7 @@ absl::Status ValidateSide(const std::optional<std::vector<std::string>>& side,
 std::string DescribeSide(const std::vector<std::string>& tags) {
   if (IsAny(tags)) return "*";
   return absl::StrJoin(tags, ", ", [](std::string* out, const std::string& t) {
-    absl::StrAppend(out, "\"", t, "\"");
+    absl::StrAppend(out, QuoteForMessage(t));
   });
 }
 

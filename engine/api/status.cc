@@ -6,6 +6,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask {
@@ -56,11 +57,48 @@ std::string EncodeConflicts(const std::vector<Conflict>& conflicts) {
 }
 
 std::string DescribeActual(const std::optional<std::string>& actual) {
-  return actual ? absl::StrCat("current etag \"", *actual, "\"")
+  return actual ? absl::StrCat("current etag ", QuoteForMessage(*actual))
                 : std::string("key does not exist");
 }
 
+std::string Escape(std::string_view text, std::size_t max_bytes, bool quote) {
+  std::string out;
+  std::string_view shown = text.substr(0, max_bytes);
+  out.reserve(shown.size() + 32);
+  if (quote) out += '"';
+  for (char ch : shown) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (quote && (c == '"' || c == '\\')) {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20 || c >= 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out += ch;
+    }
+  }
+  if (shown.size() < text.size()) out += "...";
+  if (quote) out += '"';
+  if (shown.size() < text.size()) {
+    absl::StrAppend(&out, " (", text.size(), " bytes)");
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string QuoteForMessage(std::string_view text, std::size_t max_bytes) {
+  return Escape(text, max_bytes, /*quote=*/true);
+}
+
+std::string EscapeForMessage(std::string_view text, std::size_t max_bytes) {
+  return Escape(text, max_bytes, /*quote=*/false);
+}
+
+absl::Status KeyNotFoundError(std::string_view key) {
+  return absl::NotFoundError(
+      absl::StrCat("key ", QuoteForMessage(key), " not found"));
+}
 
 bool IsCasMismatch(const absl::Status& status) {
   return status.code() == absl::StatusCode::kAborted;
@@ -74,7 +112,7 @@ absl::Status CasMismatchError(std::string_view key,
                               const std::optional<std::string>& current_etag) {
   absl::Status status(
       absl::StatusCode::kAborted,
-      absl::StrCat("precondition failed for key \"", ToAbsl(key), "\" (",
+      absl::StrCat("precondition failed for key ", QuoteForMessage(key), " (",
                    DescribeActual(current_etag), ")"));
   status.SetPayload(kConflictsUrl, absl::Cord(EncodeConflicts({Conflict{
                                        std::string(key), "", current_etag}})));
@@ -96,8 +134,8 @@ absl::Status CommitConflictError(const std::vector<Conflict>& conflicts) {
   std::vector<std::string> parts;
   parts.reserve(conflicts.size());
   for (const Conflict& c : conflicts) {
-    parts.push_back(absl::StrCat("\"", c.key, "\" expected ", c.expected, ", ",
-                                 DescribeActual(c.actual)));
+    parts.push_back(absl::StrCat(QuoteForMessage(c.key), " expected ",
+                                 c.expected, ", ", DescribeActual(c.actual)));
   }
   absl::Status status(
       absl::StatusCode::kAborted,

@@ -338,9 +338,14 @@ void EngineImpl::ApplyGroup(const std::vector<WriteRequest*>& group) {
     // until the store is reopened (RocksDB does not resume after a failed
     // WAL write); Open then recovers the revision from what reached disk.
     write_error_ = FromRocks(s, "commit");
+    // Past the commit point: the record may be in the WAL (a failed sync,
+    // say) and replay on reopen, so "nothing applied" would be a lie.
+    const absl::Status unknown = absl::UnknownError(absl::StrCat(
+        "outcome unknown: ", write_error_.message(),
+        " (the write may have reached the log and reappear on reopen)"));
     for (WriteRequest* r : group) {
       if (r->status.ok()) {
-        r->status = write_error_;
+        r->status = unknown;
         r->result = CommitResult{};
       }
     }

@@ -150,6 +150,62 @@ TEST_CASE("exit 6: any other error (a corrupt dump)", "[cli]") {
   REQUIRE(r.err.find("corrupt") != std::string::npos);
 }
 
+// Bounded memory on bad input: an endless stdin under a 1.5 GB address
+// space cap. Reading stops at the store's value limit instead of reading
+// (and holding) everything first.
+TEST_CASE("set - stops reading stdin at the value limit", "[cli][limits]") {
+  if (std::string(CASK_CLI_TEST_SCHEME) != "cask") return;  // needs a limit
+  TempStore t;
+  std::string uri = t.uri + "?max_value_bytes=1048576";
+  ProcessResult ok = Cask(uri, {"set", "small", "-"}, std::string(1000, 'x'));
+  REQUIRE(ok.exit_code == 0);
+  ProcessResult r = RunProcess(
+      {"/bin/sh", "-c",
+       "ulimit -v 1500000; exec \"$0\" --store \"$1\" set big - < /dev/zero",
+       CASK_BINARY, uri});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 6);  // kResourceExhausted
+  REQUIRE(r.err.find("RESOURCE_EXHAUSTED") != std::string::npos);
+  REQUIRE(r.err.find("1048576") != std::string::npos);
+  REQUIRE(Cask(uri, {"get", "big"}).exit_code == 1);
+}
+
+// Whatever a user typed comes back capped and escaped: no megabytes of
+// echo, no raw control bytes reaching the terminal.
+TEST_CASE("error messages cap and escape echoed input", "[cli][limits]") {
+  TempStore t;
+  std::string etag = "\x1b[31m" + std::string(100000, 'e');
+  ProcessResult r = Cask(t.uri, {"set", "k", "v", "--if-match", etag});
+  INFO(r.err.substr(0, 300));
+  REQUIRE(r.exit_code == 2);
+  REQUIRE(r.err.size() < 2000);
+  REQUIRE(r.err.find('\x1b') == std::string::npos);
+  REQUIRE(r.err.find("\\x1b[31m") != std::string::npos);
+  std::string key = "\x1b]0;title\x07" + std::string(500, 'k');
+  ProcessResult get = Cask(t.uri, {"get", key});
+  INFO(get.err.substr(0, 300));
+  REQUIRE(get.exit_code == 1);
+  REQUIRE(get.err.size() < 2000);
+  REQUIRE(get.err.find('\x1b') == std::string::npos);
+  REQUIRE(get.err.find('\x07') == std::string::npos);
+  ProcessResult commit =
+      Cask(t.uri, {"commit"}, "\x1b[2J" + std::string(100000, 'o') + " a b\n");
+  INFO(commit.err.substr(0, 300));
+  REQUIRE(commit.exit_code == 2);
+  REQUIRE(commit.err.size() < 2000);
+  REQUIRE(commit.err.find('\x1b') == std::string::npos);
+}
+
+// Found by fuzz_batch_parser: a quoted empty first token read a character
+// of an empty string.
+TEST_CASE("commit input: an empty first token is an unknown operation",
+          "[cli]") {
+  TempStore t;
+  ProcessResult r = Cask(t.uri, {"commit"}, "\"\" a b\n");
+  REQUIRE(r.exit_code == 2);
+  REQUIRE(r.err.find("line 1") != std::string::npos);
+}
+
 TEST_CASE("keys, clear and base", "[cli]") {
   TempStore t;
   for (const char* k : {"a:1", "a:2", "b:1"}) {

@@ -24,6 +24,7 @@
 #include "fs_locks.h"
 #include "fs_path.h"
 #include "fs_store.h"
+#include "fs_test_util.h"
 
 namespace cask {
 namespace {
@@ -34,50 +35,10 @@ using fs_internal::EncodeSegment;
 using fs_internal::PathForKey;
 using Keys = std::vector<std::string>;
 
-// A fresh directory, removed at the end of the test case.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-        "/cask-fs-test-XXXXXX";
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fsys::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string root() const { return path_ + "/store"; }
-
- private:
-  std::string path_;
-};
-
-std::unique_ptr<Driver> Open(const std::string& root) {
-  absl::StatusOr<std::unique_ptr<Driver>> store =
-      CreateFsStore(FsOptions{.root = root});
-  INFO(store.status().ToString());
-  REQUIRE(store.ok());
-  return *std::move(store);
-}
-
-std::string MustSet(Driver& store, std::string_view key, std::string_view v,
-                    const WriteOptions& o = {}) {
-  absl::StatusOr<std::string> etag = store.Set(key, v, o);
-  INFO(etag.status().ToString());
-  REQUIRE(etag.ok());
-  return *etag;
-}
-
-std::string MustGet(Driver& store, std::string_view key) {
-  absl::StatusOr<Item> item = store.Get(key);
-  INFO(item.status().ToString());
-  REQUIRE(item.ok());
-  return item->value;
-}
+using fs_test::MustGet;
+using fs_test::MustSet;
+using fs_test::Open;
+using fs_test::ScratchDir;
 
 void WriteFile(const std::string& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary);
@@ -213,8 +174,9 @@ TEST_CASE("no key escapes the data directory", "[fs][path]") {
     REQUIRE(
         (p.rfind("store/data/", 0) == 0 || p.rfind("store/.cask/", 0) == 0));
   }
-  REQUIRE(Tree(dir.root() + "/.cask") ==
-          std::set<std::string>{"counter", "locks", "store-id", "tmp"});
+  REQUIRE(
+      Tree(dir.root() + "/.cask") ==
+      std::set<std::string>{"counter", "journal", "locks", "store-id", "tmp"});
   REQUIRE(store->Keys()->size() == 10);
   REQUIRE(MustGet(*store, "etc:passwd") == "v");
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask::cli {
@@ -75,7 +76,8 @@ absl::StatusOr<std::vector<std::string>> TokenizeLine(std::string_view line) {
         }
         default:
           return absl::InvalidArgumentError(
-              absl::StrCat("unknown escape \\", std::string(1, e)));
+              absl::StrCat("unknown escape character after \\: ",
+                           QuoteForMessage(std::string(1, e))));
       }
     }
     if (!closed) return absl::InvalidArgumentError("unterminated quote");
@@ -98,7 +100,11 @@ absl::StatusOr<Batch> ParseBatch(std::string_view text) {
     };
     absl::StatusOr<std::vector<std::string>> tokens = TokenizeLine(line);
     if (!tokens.ok()) return fail(ToStd(tokens.status().message()));
-    if (tokens->empty() || (*tokens)[0].front() == '#') continue;
+    // A quoted empty first token ("") is no comment and no operation.
+    if (tokens->empty() ||
+        (!(*tokens)[0].empty() && (*tokens)[0].front() == '#')) {
+      continue;
+    }
     const std::vector<std::string>& t = *tokens;
     const std::string& op = t[0];
     if (op == "create" && t.size() == 3) {
@@ -117,8 +123,8 @@ absl::StatusOr<Batch> ParseBatch(std::string_view text) {
                op == "verify") {
       return fail(absl::StrCat("wrong number of arguments for ", op));
     } else {
-      return fail(absl::StrCat("unknown operation \"", op,
-                               "\" (create, update, delete, verify)"));
+      return fail(absl::StrCat("unknown operation ", QuoteForMessage(op),
+                               " (create, update, delete, verify)"));
     }
   }
   return batch;

@@ -10,6 +10,8 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "batch_parser.h"
+#include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "exit_codes.h"
@@ -20,6 +22,12 @@ namespace cask::cli {
 namespace {
 
 using json = nlohmann::json;
+
+// What the CLI reads from stdin at most when the store sets no value limit
+// of its own (docs/cli.md).
+constexpr std::uint64_t kMaxStdinBytes = std::uint64_t{1} << 30;
+// The longest error message printed, in bytes of the original message.
+constexpr std::size_t kMaxErrorLineBytes = 4096;
 
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
@@ -54,11 +62,21 @@ void PrintLine(const Context& ctx, std::string_view line) {
   std::fputc('\n', ctx.out);
 }
 
-absl::StatusOr<std::string> ReadAll(std::FILE* in) {
+// All of `in`, refused with kResourceExhausted as soon as it passes
+// `limit` bytes: what is over the limit is never read, let alone held.
+absl::StatusOr<std::string> ReadAll(std::FILE* in, std::uint64_t limit,
+                                    std::string_view what) {
   std::string data;
   char buf[1 << 16];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) data.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) {
+    if (n > limit - data.size()) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(ToAbsl(what), " on stdin is over the limit of ", limit,
+                       " bytes; stopped reading, nothing was written"));
+    }
+    data.append(buf, n);
+  }
   if (std::ferror(in)) return absl::UnavailableError("cannot read stdin");
   return data;
 }
@@ -75,7 +93,7 @@ absl::Status AppendEtags(const std::string& value,
       body = body.substr(1, body.size() - 2);
     } else if (!body.empty() && (body.front() == '"' || body.back() == '"')) {
       return absl::InvalidArgumentError(
-          absl::StrCat("unbalanced quotes in etag ", tag));
+          absl::StrCat("unbalanced quotes in etag ", QuoteForMessage(tag)));
     }
     side->push_back(absl::StrCat(weak ? "W/" : "", ToAbsl(body)));
   }
@@ -136,7 +154,12 @@ absl::Status RunSet(const Context& ctx, const std::string& key,
   if (ttl_seconds < 0) return absl::InvalidArgumentError("--ttl is negative");
   std::string data;
   if (!value || *value == "-") {
-    absl::StatusOr<std::string> in = ReadAll(ctx.in);
+    absl::StatusOr<std::string> normalised = NormalizeKey(key);
+    if (!normalised.ok()) return normalised.status();
+    std::uint64_t limit =
+        ctx.store->CapabilitiesFor(*normalised).max_value_bytes;
+    absl::StatusOr<std::string> in =
+        ReadAll(ctx.in, limit != 0 ? limit : kMaxStdinBytes, "the value");
     if (!in.ok()) return in.status();
     data = *std::move(in);
   } else {
@@ -180,7 +203,8 @@ absl::Status RunClear(const Context& ctx, const std::string& base) {
 }
 
 absl::Status RunCommit(const Context& ctx) {
-  absl::StatusOr<std::string> text = ReadAll(ctx.in);
+  absl::StatusOr<std::string> text =
+      ReadAll(ctx.in, kMaxStdinBytes, "the commit input");
   if (!text.ok()) return text.status();
   absl::StatusOr<Batch> batch = ParseBatch(*text);
   if (!batch.ok()) return batch.status();
@@ -208,14 +232,17 @@ absl::Status RunCommit(const Context& ctx) {
 }
 
 void ReportError(const Context& ctx, const absl::Status& status) {
-  std::fprintf(stderr, "cask: %s: %.*s\n",
+  // A store's message may carry a backend's text or a caller's bytes: the
+  // line on stderr stays one short, printable line.
+  std::string message =
+      EscapeForMessage(ToStd(status.message()), kMaxErrorLineBytes);
+  std::fprintf(stderr, "cask: %s: %s\n",
                absl::StatusCodeToString(status.code()).c_str(),
-               static_cast<int>(status.message().size()),
-               status.message().data());
+               message.c_str());
   if (!ctx.json) return;
   json j = {{"error",
              {{"code", absl::StatusCodeToString(status.code())},
-              {"message", std::string(status.message())},
+              {"message", message},
               {"exit", static_cast<int>(ExitCodeFor(status))}}}};
   if (IsCasMismatch(status)) {
     json conflicts = json::array();

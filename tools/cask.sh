@@ -3,7 +3,9 @@
 #   tools/cask.sh run    install, build (Release) and run the main job:
 #                        `cask serve` on the embedded engine in ./cask-data
 #   tools/cask.sh test   install everything (servers too), build with
-#                        tests and run every suite against real servers
+#                        tests (RelWithDebInfo, and Release to catch -O3
+#                        warnings; -Werror on both) and run every suite
+#                        against real servers
 # Extra arguments after `run` are passed to `cask` instead of the default.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +39,13 @@ case "${1:-}" in
   test)
     shift
     bash "$repo/tools/install-deps.sh"
-    configure_and_build "$repo/build/test" RelWithDebInfo -DCASK_BUILD_TESTS=ON
+    configure_and_build "$repo/build/test" RelWithDebInfo \
+      -DCASK_BUILD_TESTS=ON -DCASK_WERROR=ON \
+      -DCASK_INSTALL_TEST_BUILD_DIR="$repo/build/release-tests"
+    # A user's Release build (-O3 warns differently), tests compiled too;
+    # the install test installs this one and runs what it installed.
+    configure_and_build "$repo/build/release-tests" Release \
+      -DCASK_BUILD_TESTS=ON -DCASK_WERROR=ON
     cd "$repo/build/test"
     log=$(mktemp)
     set +e

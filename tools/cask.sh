@@ -3,7 +3,9 @@
 #   tools/cask.sh run    install, build (Release) and run the main job:
 #                        `cask serve` on the embedded engine in ./cask-data
 #   tools/cask.sh test   install everything (servers too), build with
-#                        tests and run every suite against real servers
+#                        tests (RelWithDebInfo with -Werror, and a user's
+#                        Release build) and run every suite
+#                        against real servers
 # Extra arguments after `run` are passed to `cask` instead of the default.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,8 +39,15 @@ case "${1:-}" in
   test)
     shift
     bash "$repo/tools/install-deps.sh"
-    configure_and_build "$repo/build/test" RelWithDebInfo -DCASK_BUILD_TESTS=ON \
-      -DCASK_BUILD_FUZZ=ON
+    configure_and_build "$repo/build/test" RelWithDebInfo \
+      -DCASK_BUILD_TESTS=ON -DCASK_BUILD_FUZZ=ON -DCASK_WERROR=ON \
+      -DCASK_INSTALL_TEST_BUILD_DIR="$repo/build/release-tests"
+    # A user's Release build, as a user makes it (CASK_WERROR off: -O3
+    # warns differently, and a new compiler's warning must not break it),
+    # tests compiled too; the install test installs this one and runs what
+    # it installed.
+    configure_and_build "$repo/build/release-tests" Release \
+      -DCASK_BUILD_TESTS=ON
     cd "$repo/build/test"
     log=$(mktemp)
     set +e

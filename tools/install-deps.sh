@@ -16,6 +16,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
   redis-server postgresql mariadb-server etcd-server etcd-client
   curl python3 clang libclang-rt-14-dev wrk
+  gnuplot-nox  # bench/plots/plot.py: the charts in docs/
 )
 
 want=("${BUILD_PKGS[@]}")

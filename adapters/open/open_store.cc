@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cask/open.h"
+#include "cask/overlay.h"
 #include "cask/string_view_compat.h"
 #include "lru_store.h"
 #include "memory_store.h"
@@ -72,11 +73,43 @@ absl::StatusOr<std::unique_ptr<Driver>> OpenLru(std::string_view text) {
   return CreateLruStore(options);
 }
 
+// "overlay:?layer=<uri>&layer=<uri>...": each layer a percent-encoded store
+// URI, the writable top first; each is opened with OpenStore.
+absl::StatusOr<std::unique_ptr<Driver>> OpenOverlay(std::string_view text) {
+  absl::StatusOr<Uri> uri = ParseUri(text);
+  if (!uri.ok()) return uri.status();
+  for (const auto& [name, value] : uri->query_pairs) {
+    if (name != "layer") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("overlay URI \"", ToAbsl(text), "\": unknown option \"",
+                       name, "\" (only layer=<uri>, repeated)"));
+    }
+  }
+  std::vector<std::string> layer_uris = uri->Params("layer");
+  if (layer_uris.empty() || !uri->host.empty() || !uri->path.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("overlay URI \"", ToAbsl(text),
+                     "\" must be overlay:?layer=<uri>&layer=<uri>..., top "
+                     "layer first, each layer URI percent-encoded"));
+  }
+  std::vector<std::shared_ptr<Driver>> layers;
+  for (const std::string& layer : layer_uris) {
+    absl::StatusOr<std::unique_ptr<Driver>> store = OpenStore(layer);
+    if (!store.ok()) {
+      return absl::Status(store.status().code(),
+                          absl::StrCat("overlay layer \"", layer,
+                                       "\": ", store.status().message()));
+    }
+    layers.push_back(std::move(*store));
+  }
+  return CreateOverlayStore(std::move(layers));
+}
+
 const std::vector<Scheme>& Schemes() {
   static const auto* schemes = new std::vector<Scheme> {
     {"mem", [](std::string_view) { return CreateMemoryStore(); }},
         {"memory", [](std::string_view) { return CreateMemoryStore(); }},
-        {"lru", OpenLru},
+        {"lru", OpenLru}, {"overlay", OpenOverlay},
         {"null",
          [](std::string_view) -> absl::StatusOr<std::unique_ptr<Driver>> {
            return CreateNullStore();

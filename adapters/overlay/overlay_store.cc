@@ -1,4 +1,4 @@
-#include "overlay_store.h"
+#include "cask/overlay.h"
 
 #include <set>
 #include <utility>

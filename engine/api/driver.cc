@@ -172,6 +172,14 @@ absl::StatusOr<std::vector<ChangeEvent>> Driver::Changes(
   }
 }
 
+absl::StatusOr<std::uint64_t> Driver::CurrentRevision() {
+  if (!capabilities().watch) {
+    return absl::UnimplementedError(
+        absl::StrCat(ToAbsl(name()), " has no change log"));
+  }
+  return DoCurrentRevision();
+}
+
 absl::StatusOr<std::unique_ptr<Subscription>> Driver::Watch(
     std::string_view base, std::uint64_t after_revision,
     WatchCallback callback) {
@@ -206,6 +214,11 @@ absl::StatusOr<std::vector<ChangeEvent>> Driver::DoChanges(std::uint64_t,
                                                            std::size_t) {
   return absl::UnimplementedError(
       absl::StrCat(ToAbsl(name()), " has no change log"));
+}
+
+absl::StatusOr<std::uint64_t> Driver::DoCurrentRevision() {
+  return absl::UnimplementedError(
+      absl::StrCat(ToAbsl(name()), " cannot report its current revision"));
 }
 
 absl::StatusOr<std::unique_ptr<Subscription>> Driver::DoWatch(

@@ -57,6 +57,27 @@ TEST_CASE("set prints the etag; get prints the value; meta agrees", "[cli]") {
   REQUIRE(json.out.find("\"etag\":\"" + etag + "\"") != std::string::npos);
 }
 
+TEST_CASE("global flags work before or after the subcommand", "[cli]") {
+  TempStore t;
+  std::string etag =
+      Chomp(RunProcess({CASK_BINARY, "set", "k", "v", "--store", t.uri}).out);
+  REQUIRE_FALSE(etag.empty());
+  std::string want = "\"etag\":\"" + etag + "\"";
+  ProcessResult after =
+      RunProcess({CASK_BINARY, "meta", "k", "--json", "--store", t.uri});
+  INFO(after.err);
+  REQUIRE(after.exit_code == 0);
+  REQUIRE(after.out.find(want) != std::string::npos);
+  ProcessResult mixed =
+      RunProcess({CASK_BINARY, "--store", t.uri, "meta", "--json", "k"});
+  REQUIRE(mixed.exit_code == 0);
+  REQUIRE(mixed.out.find(want) != std::string::npos);
+  ProcessResult keys =
+      RunProcess({CASK_BINARY, "keys", "--store=" + t.uri, "--json"});
+  REQUIRE(keys.exit_code == 0);
+  REQUIRE(keys.out == "[\"k\"]\n");
+}
+
 TEST_CASE("set reads stdin byte for byte", "[cli]") {
   TempStore t;
   std::string binary("a\0b\xff\n", 5);

@@ -3,11 +3,11 @@
 // the CASK_CONFORMANCE_STORE definition.
 #include <memory>
 
+#include "cask/overlay.h"
 #include "cask/storage.h"
 #include "lru_store.h"
 #include "memory_store.h"
 #include "null_store.h"
-#include "overlay_store.h"
 #include "target.h"
 
 namespace {

@@ -1,4 +1,4 @@
-// libFuzzer target: the store URI parser (adapters/uri/uri.h). Whatever
+// libFuzzer target: the store URI parser (engine/uri/uri.h). Whatever
 // parses has a lower-case scheme and percent-decoded parts; percent
 // decoding never grows its input.
 #include <cstddef>

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "history.h"
 
@@ -481,8 +482,8 @@ TEST_CASE("an exhausted budget is unknown, never a pass", "[checker]") {
   // the search tries first.
   History h;
   for (int i = 0; i < 11; ++i) {
-    h.push_back(SetOk(i, 0, 100, "x", "v" + std::to_string(i),
-                      "e" + std::to_string(i)));
+    h.push_back(
+        SetOk(i, 0, 100, "x", absl::StrCat("v", i), absl::StrCat("e", i)));
   }
   h.push_back(GetOk(99, 101, 102, "x", "nope", "e99"));
   CheckOptions options;
@@ -499,8 +500,8 @@ TEST_CASE("wide concurrency is searched within the budget", "[checker]") {
   // memoisation keeps this to (subsets x last writer) states.
   History h;
   for (int i = 0; i < 12; ++i) {
-    h.push_back(SetOk(i, 0, 100, "x", "v" + std::to_string(i),
-                      "e" + std::to_string(i)));
+    h.push_back(
+        SetOk(i, 0, 100, "x", absl::StrCat("v", i), absl::StrCat("e", i)));
   }
   h.push_back(GetOk(99, 101, 102, "x", "v7", "e7"));
   CheckResult r = Check(h);
@@ -524,7 +525,7 @@ History SimulateLinearizableStore(std::uint64_t seed, int clients, int ops) {
       op.call = t;
       op.ret = t + 2 + static_cast<std::int64_t>(rng() % 40);
       t = op.ret + 1 + static_cast<std::int64_t>(rng() % 5);
-      std::string key = "k" + std::to_string(rng() % 3);
+      std::string key = absl::StrCat("k", rng() % 3);
       int dice = static_cast<int>(rng() % 100);
       if (dice < 35) {
         op.kind = OpKind::kGet;
@@ -532,7 +533,7 @@ History SimulateLinearizableStore(std::uint64_t seed, int clients, int ops) {
       } else if (dice < 80) {
         op.kind = OpKind::kSet;
         op.key = key;
-        op.value = "c" + std::to_string(c) + "-" + std::to_string(i);
+        op.value = absl::StrCat("c", c, "-", i);
         int cond = static_cast<int>(rng() % 4);
         if (cond == 1) op.precondition = Precondition::CreateOnly();
         // Swaps name a recent etag; filled in at the linearization point.
@@ -543,10 +544,9 @@ History SimulateLinearizableStore(std::uint64_t seed, int clients, int ops) {
         if (rng() % 2) op.precondition = Precondition::IfMatch("?");
       } else {
         op.kind = OpKind::kCommit;
-        op.batch = {
-            Put("k0", "c" + std::to_string(c) + "-" + std::to_string(i) + "a",
-                Precondition::IfMatch("?")),
-            Put("k1", "c" + std::to_string(c) + "-" + std::to_string(i) + "b")};
+        op.batch = {Put("k0", absl::StrCat("c", c, "-", i, "a"),
+                        Precondition::IfMatch("?")),
+                    Put("k1", absl::StrCat("c", c, "-", i, "b"))};
       }
       std::int64_t point =
           op.call + 1 + static_cast<std::int64_t>(rng() % (op.ret - op.call));
@@ -595,7 +595,7 @@ History SimulateLinearizableStore(std::uint64_t seed, int clients, int ops) {
         op.conflicts.push_back({op.key, cur});
       } else if (op.kind == OpKind::kSet) {
         op.outcome = Outcome::kOk;
-        op.out_etag = "e" + std::to_string(++next_etag);
+        op.out_etag = absl::StrCat("e", ++next_etag);
         state[op.key] = {op.value, op.out_etag};
         last_etag[op.key] = op.out_etag;
       } else {
@@ -615,7 +615,7 @@ History SimulateLinearizableStore(std::uint64_t seed, int clients, int ops) {
       } else {
         op.outcome = Outcome::kOk;
         for (BatchEntry& e : op.batch) {
-          op.out_etags.push_back("e" + std::to_string(++next_etag));
+          op.out_etags.push_back(absl::StrCat("e", ++next_etag));
           state[e.key] = {e.value, op.out_etags.back()};
           last_etag[e.key] = op.out_etags.back();
         }

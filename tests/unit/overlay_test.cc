@@ -3,7 +3,7 @@
 #include "cask/status.h"
 #include "catch2/catch.hpp"
 #include "memory_store.h"
-#include "overlay_store.h"
+#include "cask/overlay.h"
 
 namespace cask {
 namespace {

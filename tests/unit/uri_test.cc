@@ -32,5 +32,14 @@ TEST_CASE("ParseUri: file paths, IPv6, errors", "[uri]") {
       ParseUri("lru:?max_entries=abc")->UintParam("max_entries", 1).ok());
 }
 
+TEST_CASE("ParseUri keeps repeated query names in order", "[uri]") {
+  absl::StatusOr<Uri> u =
+      ParseUri("overlay:?layer=mem%3A&x=1&layer=file%3A%2F%2F%2Ftmp");
+  REQUIRE(u.ok());
+  CHECK(u->Params("layer") == std::vector<std::string>{"mem:", "file:///tmp"});
+  CHECK(u->Params("none").empty());
+  CHECK(u->Param("layer") == "file:///tmp");  // the map keeps the last
+}
+
 }  // namespace
 }  // namespace cask

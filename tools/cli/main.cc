@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
       "cask: a key-value store where every value has an etag and every "
       "write can be a compare-and-swap"};
   app.require_subcommand(1);
+  // Global flags may follow the subcommand too (`cask meta k --json`):
+  // options a subcommand does not know fall through to the app.
+  app.fallthrough();
   std::string store_uri;
   bool json = false;
   app.add_option("--store", store_uri,

@@ -24,6 +24,7 @@ absl::Status RunExport(const Context& ctx, const std::string& base) {
   absl::StatusOr<dump::DumpWriter> writer = dump::DumpWriter::Open(ctx.out);
   if (!writer.ok()) return writer.status();
   Progress progress("exported");
+  progress.ExpectKeys(keys->size());
   for (const std::string& key : *keys) {
     absl::StatusOr<Item> item = ctx.store->Get(key);
     if (item.status().code() == absl::StatusCode::kNotFound) continue;
@@ -44,6 +45,7 @@ absl::Status RunImport(const Context& ctx, bool atomic) {
   absl::StatusOr<dump::DumpReader> reader = dump::DumpReader::Open(ctx.in);
   if (!reader.ok()) return reader.status();
   Progress progress("imported");
+  progress.ExpectInput(ctx.in);
   Batch batch;  // --atomic only: the whole dump, verified before any write
   std::uint64_t written = 0, expired = 0;
   while (true) {

@@ -114,6 +114,12 @@ class Driver {
   absl::StatusOr<std::vector<ChangeEvent>> Changes(std::uint64_t after_revision,
                                                    std::size_t limit);
 
+  // The newest committed revision (0 for a new store): pass it as
+  // after_revision to Watch or Changes to see only what happens from now
+  // on. kUnimplemented on a store that cannot tell (no change log; today
+  // only the engine can).
+  absl::StatusOr<std::uint64_t> CurrentRevision();
+
   // Delivers every event for keys under `base` with revision >
   // after_revision, in revision order, without gaps or duplicates, on a
   // thread owned by the store, until the Subscription is destroyed. A
@@ -154,6 +160,7 @@ class Driver {
   virtual absl::StatusOr<CommitResult> DoCommit(const Batch& batch);
   virtual absl::StatusOr<std::vector<ChangeEvent>> DoChanges(
       std::uint64_t after_revision, std::size_t limit);
+  virtual absl::StatusOr<std::uint64_t> DoCurrentRevision();
   virtual absl::StatusOr<std::unique_ptr<Subscription>> DoWatch(
       const std::string& base, std::uint64_t after_revision,
       WatchCallback callback);

@@ -196,6 +196,10 @@ class Engine : public Driver {
 
  protected:
   Engine() = default;
+  // CurrentRevision() is revision(), for any process on the store.
+  absl::StatusOr<std::uint64_t> DoCurrentRevision() override {
+    return revision();
+  }
 };
 
 // Opens the store named by a "cask:" URI (see EngineOptions::FromUri), for

@@ -1,4 +1,5 @@
-// Key normalisation and validation (unstorage's conventions, SPEC §1).
+// Key normalisation and validation (unstorage's conventions, docs/contract.md
+// §1).
 //
 // `:` is the separator; `/` and `\` are accepted and turned into `:`;
 // repeated separators collapse to one; leading and trailing separators are

@@ -3,8 +3,8 @@
 // byte becomes %XX (upper-case hex), so one decoding gives the text back.
 //
 // Thread safety: pure functions.
-#ifndef CASK_ADAPTERS_URI_PERCENT_ENCODING_H_
-#define CASK_ADAPTERS_URI_PERCENT_ENCODING_H_
+#ifndef CASK_ENGINE_URI_PERCENT_ENCODING_H_
+#define CASK_ENGINE_URI_PERCENT_ENCODING_H_
 
 #include <bitset>
 #include <string>
@@ -40,4 +40,4 @@ absl::StatusOr<std::string> PercentDecode(std::string_view text);
 
 }  // namespace cask
 
-#endif  // CASK_ADAPTERS_URI_PERCENT_ENCODING_H_
+#endif  // CASK_ENGINE_URI_PERCENT_ENCODING_H_

@@ -80,6 +80,7 @@ absl::StatusOr<Uri> ParseUri(std::string_view text) {
           eq == std::string_view::npos ? "" : pair.substr(eq + 1));
       if (!k.ok() || !v.ok()) return Bad(text, "bad percent escape in query");
       uri.query[*k] = *v;
+      uri.query_pairs.emplace_back(*k, *v);
     }
   }
   return uri;
@@ -88,6 +89,14 @@ absl::StatusOr<Uri> ParseUri(std::string_view text) {
 std::string Uri::Param(std::string_view name, std::string_view fallback) const {
   auto it = query.find(std::string(name));
   return it == query.end() ? std::string(fallback) : it->second;
+}
+
+std::vector<std::string> Uri::Params(std::string_view name) const {
+  std::vector<std::string> values;
+  for (const auto& [key, value] : query_pairs) {
+    if (key == name) values.push_back(value);
+  }
+  return values;
 }
 
 absl::StatusOr<std::uint64_t> Uri::UintParam(std::string_view name,

@@ -1,5 +1,11 @@
-// overlay: one writable layer over read-only ones (SPEC §8, unstorage's
-// overlay driver) — e.g. a local engine in front of a remote cache.
+// overlay: one writable layer over read-only ones (unstorage's overlay
+// driver) — e.g. a local engine in front of a remote cache. Build it here
+// from stores you hold, or open it by URI (cask/open.h):
+//
+//   overlay:?layer=<top uri>&layer=<lower uri>...
+//
+// each layer a store URI, percent-encoded ("mem:" -> "mem%3A"), the top
+// (writable) layer first. docs/adapters.md has an example.
 //
 // Reads fall through the layers, top first; a key the top layer holds (a
 // value or a tombstone) is answered by the top alone, so a lower layer that
@@ -23,8 +29,8 @@
 // layer directly is seen by later reads but is not covered by the pin.
 //
 // Thread-safe if the layers are.
-#ifndef CASK_ADAPTERS_OVERLAY_OVERLAY_STORE_H_
-#define CASK_ADAPTERS_OVERLAY_OVERLAY_STORE_H_
+#ifndef CASK_OVERLAY_H_
+#define CASK_OVERLAY_H_
 
 #include <memory>
 #include <string_view>
@@ -41,10 +47,10 @@ inline constexpr std::string_view kOverlayTombstone =
     std::string_view("\0cask-overlay-tombstone\0", 24);
 
 // layers[0] is the writable top. kInvalidArgument for fewer than one layer
-// or a null layer.
+// or a null layer. The overlay shares ownership of the layers.
 absl::StatusOr<std::unique_ptr<Driver>> CreateOverlayStore(
     std::vector<std::shared_ptr<Driver>> layers);
 
 }  // namespace cask
 
-#endif  // CASK_ADAPTERS_OVERLAY_OVERLAY_STORE_H_
+#endif  // CASK_OVERLAY_H_

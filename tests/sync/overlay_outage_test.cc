@@ -8,7 +8,7 @@
 #include "cask/engine.h"
 #include "catch2/catch.hpp"
 #include "http_store.h"
-#include "overlay_store.h"
+#include "cask/overlay.h"
 #include "server.h"
 #include "sync_harness.h"
 

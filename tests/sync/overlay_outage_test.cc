@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "cask/engine.h"
+#include "cask/overlay.h"
 #include "catch2/catch.hpp"
 #include "http_store.h"
-#include "cask/overlay.h"
 #include "server.h"
 #include "sync_harness.h"
 

@@ -157,12 +157,14 @@ absl::StatusOr<std::vector<ChangeEvent>> Driver::Changes(
   }
   // Events of the reserved key space are dropped. A page made only of them
   // must not read as "caught up" while later events exist, so read on
-  // until something is left or the log ends (in pages of at least 256, so
-  // a small limit does not crawl through them).
+  // until something is left or the log ends. The first page reads exactly
+  // `limit` records, so a caller never sees an error from a record past
+  // what it asked for; later pages read at least 256, so a small limit
+  // does not crawl through a run of reserved events.
   if (limit == 0) return DoChanges(after_revision, 0);
-  for (;;) {
+  for (std::size_t page = limit;; page = std::max<std::size_t>(limit, 256)) {
     absl::StatusOr<std::vector<ChangeEvent>> events =
-        DoChanges(after_revision, std::max<std::size_t>(limit, 256));
+        DoChanges(after_revision, page);
     if (!events.ok() || events->empty()) return events;
     std::uint64_t last = events->back().revision;
     std::erase_if(*events, IsReservedEvent);

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
+#include "cask/overlay.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "counting_driver.h"
@@ -62,6 +63,14 @@ absl::StatusOr<Copy> Read(Driver& store, std::string_view key) {
   if (item.ok()) return Copy(*std::move(item));
   if (item.status().code() == absl::StatusCode::kNotFound) return Copy();
   return item.status();
+}
+
+// The local copy as sync compares it: the overlay store's tombstone (a
+// key removed through an overlay whose lower layer held it) means absent,
+// so that remove is pushed as a remove, never as the marker's bytes.
+Copy Visible(Copy c) {
+  if (c && c->value == kOverlayTombstone) return std::nullopt;
+  return c;
 }
 
 Precondition PinOf(const Copy& c) {
@@ -325,30 +334,31 @@ class Sync::Impl {
     if (*in_conflict) return absl::OkStatus();  // waits for Resolve
     absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
     if (!st.ok()) return st.status();
-    absl::StatusOr<Copy> local = Read(*local_, key);
-    if (!local.ok()) return local.status();
-    if (LocalIsSynced(*local, st->value)) return absl::OkStatus();
+    absl::StatusOr<Copy> raw_local = Read(*local_, key);
+    if (!raw_local.ok()) return raw_local.status();
+    const Copy local = Visible(*raw_local);
+    if (LocalIsSynced(local, st->value)) return absl::OkStatus();
     std::string base_etag = st->value ? st->value->remote_etag : "";
     auto record = [&](const std::string& remote_etag) {
       state.Put(keys_.state(key),
-                EncodeKeyState({key, remote_etag, HashOf(*local)}), {st->pin});
+                EncodeKeyState({key, remote_etag, HashOf(local)}), {st->pin});
     };
-    if (!*local && base_etag.empty()) {
+    if (!local && base_etag.empty()) {
       record("");  // created and removed locally before it was ever pushed
       return absl::OkStatus();
     }
     Precondition pre = base_etag.empty() ? Precondition::CreateOnly()
                                          : Precondition::IfMatch(base_etag);
     absl::StatusOr<std::string> sent = std::string();
-    if (*local) {
-      sent = remote_->Set(key, (*local)->value, {pre});
+    if (local) {
+      sent = remote_->Set(key, local->value, {pre});
     } else if (absl::Status removed = remote_->Remove(key, pre);
                !removed.ok()) {
       sent = removed;
     }
     if (sent.ok()) {
       ++counts.pushed;
-      record(*local ? *sent : "");
+      record(local ? *sent : "");
       return absl::OkStatus();
     }
     const absl::Status& err = sent.status();
@@ -358,7 +368,7 @@ class Sync::Impl {
       // Never guess: read the remote back and look at what it holds.
       absl::StatusOr<Copy> remote = Read(*remote_, key);
       if (!remote.ok()) return remote.status();
-      if (SameContent(*remote, *local)) {
+      if (SameContent(*remote, local)) {
         if (err.code() == absl::StatusCode::kUnknown) {
           ++counts.pushed;
         } else {
@@ -548,21 +558,23 @@ class Sync::Impl {
       batch.Put(keys_.conflict(key), EncodeConflict(*c), {PinOf(*rec)});
       return true;
     }
-    absl::StatusOr<Copy> local = Read(*local_, key);
-    if (!local.ok()) return local.status();
-    if (SameContent(remote, *local)) {
+    absl::StatusOr<Copy> raw_local = Read(*local_, key);
+    if (!raw_local.ok()) return raw_local.status();
+    const Copy local = Visible(*raw_local);
+    const Precondition local_pin = PinOf(*raw_local);
+    if (SameContent(remote, local)) {
       ++delta.converged;
-    } else if (LocalIsSynced(*local, st->value)) {
+    } else if (LocalIsSynced(local, st->value)) {
       if (remote) {
-        batch.Put(key, remote->value, {PinOf(*local)});
+        batch.Put(key, remote->value, {local_pin});
       } else {
-        batch.Delete(key, PinOf(*local));
+        batch.Delete(key, local_pin);
       }
       ++delta.pulled;
     } else {
       // An unsynced local edit: it stays; the remote copy is kept aside.
       AddConflict(batch, key, remote, "pull", delta);
-      batch.Verify(key, PinOf(*local));
+      batch.Verify(key, local_pin);
       return true;
     }
     batch.Put(keys_.state(key),

@@ -9,6 +9,7 @@
 #include "cask/overlay.h"
 #include "catch2/catch.hpp"
 #include "http_store.h"
+#include "served_engine.h"
 #include "server.h"
 #include "sync_harness.h"
 
@@ -63,6 +64,48 @@ TEST_CASE("overlay: top-layer keys work while the lower store is down",
   // Only keys that need the lower layer fail, and say why.
   CHECK(store.Get("remote:only").status().code() ==
         absl::StatusCode::kUnavailable);
+}
+
+TEST_CASE(
+    "overlay as a sync pair: a remove through the overlay is pushed as a "
+    "remove, never as the tombstone's bytes",
+    "[overlay][sync]") {
+  ServedEngine remote;
+  Device a = MakeDevice("a", remote.client());
+  Device b = MakeDevice("b", remote.client());
+  auto overlay = CreateOverlayStore({a.local, remote.client()});
+  REQUIRE(overlay.ok());
+  Driver& store = **overlay;
+  REQUIRE(store.Set("notes:1", "hello").ok());
+  REQUIRE(a.sync->RunOnce().ok());
+  REQUIRE(b.sync->RunOnce().ok());
+  REQUIRE(b.local->Get("notes:1")->value == "hello");
+
+  // The remote (the lower layer) holds notes:1, so the overlay hides it
+  // with a tombstone in the local engine.
+  REQUIRE(store.Remove("notes:1").ok());
+  auto r = a.sync->RunOnce();
+  REQUIRE(r.ok());
+  CHECK(r->counts.pushed == 1);
+  CHECK(r->unresolved_conflicts == 0);
+  CHECK(remote.client()->Get("notes:1").status().code() ==
+        absl::StatusCode::kNotFound);
+  CHECK(store.Get("notes:1").status().code() == absl::StatusCode::kNotFound);
+  REQUIRE(b.sync->RunOnce().ok());
+  CHECK(b.local->Get("notes:1").status().code() == absl::StatusCode::kNotFound);
+  // Another round has nothing to push: the tombstone is synced as absent.
+  r = a.sync->RunOnce();
+  REQUIRE(r.ok());
+  CHECK(r->counts.pushed == 0);
+
+  // A later value from another device replaces the tombstone.
+  REQUIRE(b.local->Set("notes:1", "again").ok());
+  REQUIRE(b.sync->RunOnce().ok());
+  r = a.sync->RunOnce();
+  REQUIRE(r.ok());
+  CHECK(r->counts.pulled == 1);
+  CHECK(r->unresolved_conflicts == 0);
+  CHECK(store.Get("notes:1")->value == "again");
 }
 
 }  // namespace

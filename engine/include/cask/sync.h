@@ -16,7 +16,8 @@
 // stays, the remote value and etag are kept in a conflict record; nothing
 // is overwritten or lost. The application lists conflicts and resolves
 // them; the resolution then syncs like any write. Two sides that reach the
-// same value independently are not a conflict.
+// same value independently are not a conflict. A local value equal to the
+// overlay store's tombstone (cask/overlay.h) is treated as an absent key.
 //
 // Sync state (per-key synced remote etag and value hash, checkpoints,
 // conflicts) lives in the local store's reserved key space

@@ -288,7 +288,7 @@ class RedisStore final : public Driver {
       const std::string& base) override {
     std::vector<std::string> out;
     absl::MutexLock lock(&mu_);
-    absl::Status s = Scan(base, [&](std::string_view k) {
+    absl::Status s = ScanKeys(base, [&](std::string_view k) {
       out.emplace_back(k);
       return absl::OkStatus();
     });
@@ -307,7 +307,7 @@ class RedisStore final : public Driver {
       pending.clear();
       return r.status();
     };
-    absl::Status s = Scan(base, [&](std::string_view k) {
+    absl::Status s = ScanKeys(base, [&](std::string_view k) {
       pending.push_back(DataKey(k));
       return pending.size() >= 256 ? flush() : absl::OkStatus();
     });
@@ -408,7 +408,7 @@ class RedisStore final : public Driver {
 
   // Calls `fn` with every live key under `base`, via SCAN.
   template <typename Fn>
-  absl::Status Scan(const std::string& base, Fn fn)
+  absl::Status ScanKeys(const std::string& base, Fn fn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::string pattern =
         GlobEscape(base.empty() ? data_prefix_ : DataKey(base + ":")) + "*";

@@ -10,6 +10,7 @@
 #include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
+#include "scan_args.h"
 
 namespace cask {
 namespace {
@@ -104,6 +105,36 @@ absl::StatusOr<std::vector<std::string>> Driver::Keys(std::string_view base) {
   if (!IsReservedKey(*b)) std::erase_if(*keys, IsReservedKey);
   std::sort(keys->begin(), keys->end());
   return keys;
+}
+
+absl::StatusOr<ScanPage> Driver::Scan(std::string_view base,
+                                      const ScanOptions& options) {
+  absl::StatusOr<internal::ScanArgs> args =
+      internal::NormalizeScanArgs(base, options);
+  if (!args.ok()) return args.status();
+  absl::StatusOr<ScanPage> page = DoScan(args->base, args->options);
+  if (page.ok()) internal::DropReservedEntries(args->base, *page);
+  return page;
+}
+
+absl::StatusOr<std::unique_ptr<Snapshot>> Driver::OpenSnapshot() {
+  if (!capabilities().snapshot) {
+    return absl::UnimplementedError(
+        absl::StrCat(ToAbsl(name()), " cannot take a snapshot"));
+  }
+  return DoOpenSnapshot();
+}
+
+absl::StatusOr<Item> Driver::GetAt(std::string_view key,
+                                   std::uint64_t revision) {
+  absl::StatusOr<std::string> k = NormalizeKey(key);
+  if (!k.ok()) return k.status();
+  const Capabilities caps = capabilities();
+  if (!caps.snapshot || !caps.watch) {
+    return absl::UnimplementedError(
+        absl::StrCat(ToAbsl(name()), " cannot read a past revision"));
+  }
+  return DoGetAt(*k, revision);
 }
 
 absl::Status Driver::Clear(std::string_view base) {
@@ -227,6 +258,21 @@ absl::StatusOr<std::unique_ptr<Subscription>> Driver::DoWatch(
     const std::string&, std::uint64_t, WatchCallback) {
   return absl::UnimplementedError(
       absl::StrCat(ToAbsl(name()), " has no change log"));
+}
+
+absl::StatusOr<ScanPage> Driver::DoScan(const std::string&,
+                                        const ScanOptions&) {
+  return absl::UnimplementedError(absl::StrCat(ToAbsl(name()), " cannot scan"));
+}
+
+absl::StatusOr<std::unique_ptr<Snapshot>> Driver::DoOpenSnapshot() {
+  return absl::UnimplementedError(
+      absl::StrCat(ToAbsl(name()), " cannot take a snapshot"));
+}
+
+absl::StatusOr<Item> Driver::DoGetAt(const std::string&, std::uint64_t) {
+  return absl::UnimplementedError(
+      absl::StrCat(ToAbsl(name()), " cannot read a past revision"));
 }
 
 }  // namespace cask

@@ -23,7 +23,8 @@
 //   kResourceExhausted value over capabilities().max_value_bytes, disk full.
 //   kUnavailable       backend unreachable; nothing applied; retry may help.
 //   kUnknown           connection lost mid-write; outcome unknown.
-//   kOutOfRange        Changes / Watch below the log's retention.
+//   kOutOfRange        Changes / Watch below the log's retention; GetAt of
+//                      a revision the store no longer holds.
 //   kDataLoss          corruption detected.
 //
 // Thread safety: every Driver is safe for concurrent use by many threads
@@ -43,6 +44,8 @@
 #include "absl/status/statusor.h"
 #include "cask/batch.h"
 #include "cask/precondition.h"
+#include "cask/scan.h"
+#include "cask/snapshot.h"
 #include "cask/types.h"
 
 namespace cask {
@@ -54,6 +57,7 @@ struct Capabilities {
   bool atomic_batch = false;  // Commit is all-or-nothing
   bool ttl = false;           // WriteOptions::ttl honoured
   bool watch = false;         // Changes and Watch available
+  bool snapshot = false;      // OpenSnapshot available (GetAt needs watch too)
   // Largest value accepted, in bytes; 0 means no limit of cask's own.
   std::uint64_t max_value_bytes = 0;
 };
@@ -97,6 +101,25 @@ class Driver {
   // never listed, nor keys of the reserved space (cask/key.h) unless
   // `base` lies in it.
   absl::StatusOr<std::vector<std::string>> Keys(std::string_view base = "");
+
+  // One page of the keys under `base` ("" = all) in bytewise key order,
+  // with their metadata (and values when options.with_values), starting
+  // after options.start_after; see cask/scan.h for paging and consistency.
+  // Memory is bounded by the page, whatever the store's size. Expired keys
+  // are never listed, nor keys of the reserved space unless `base` lies in
+  // it. kInvalidArgument for a bad base or start_after or a zero limit.
+  absl::StatusOr<ScanPage> Scan(std::string_view base,
+                                const ScanOptions& options = {});
+
+  // A read-only view of the whole store pinned at this moment (see
+  // cask/snapshot.h). kUnimplemented without capabilities().snapshot.
+  absl::StatusOr<std::unique_ptr<Snapshot>> OpenSnapshot();
+
+  // The value `key` had just after store revision `revision`: kNotFound if
+  // it was absent then; kOutOfRange if the store no longer holds that
+  // state (a revision above CurrentRevision() is kOutOfRange too).
+  // kUnimplemented unless capabilities().snapshot and .watch.
+  absl::StatusOr<Item> GetAt(std::string_view key, std::uint64_t revision);
 
   // Removes every key under `base` ("" = all). Not atomic unless a store
   // says so; etags are never reused afterwards.
@@ -156,6 +179,10 @@ class Driver {
   virtual absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) = 0;
   virtual absl::Status DoClear(const std::string& base) = 0;
+  // options.start_after arrives normalised (or empty), options.limit > 0.
+  // Default: kUnimplemented.
+  virtual absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                          const ScanOptions& options);
   // Defaults: kUnimplemented (never reached unless the flag is set).
   virtual absl::StatusOr<CommitResult> DoCommit(const Batch& batch);
   virtual absl::StatusOr<std::vector<ChangeEvent>> DoChanges(
@@ -164,6 +191,9 @@ class Driver {
   virtual absl::StatusOr<std::unique_ptr<Subscription>> DoWatch(
       const std::string& base, std::uint64_t after_revision,
       WatchCallback callback);
+  virtual absl::StatusOr<std::unique_ptr<Snapshot>> DoOpenSnapshot();
+  virtual absl::StatusOr<Item> DoGetAt(const std::string& key,
+                                       std::uint64_t revision);
 };
 
 }  // namespace cask

@@ -117,6 +117,20 @@ absl::StatusOr<ScanPage> Driver::Scan(std::string_view base,
   return page;
 }
 
+absl::StatusOr<std::vector<std::string>> Driver::KeysByScan(
+    const std::string& base) {
+  std::vector<std::string> keys;
+  ScanOptions options;
+  options.limit = 1000;
+  do {
+    absl::StatusOr<ScanPage> page = DoScan(base, options);
+    if (!page.ok()) return page.status();
+    for (ScanEntry& e : page->entries) keys.push_back(std::move(e.key));
+    options.start_after = std::move(page->next_after);
+  } while (!options.start_after.empty());
+  return keys;
+}
+
 absl::StatusOr<std::unique_ptr<Snapshot>> Driver::OpenSnapshot() {
   if (!capabilities().snapshot) {
     return absl::UnimplementedError(

@@ -183,6 +183,9 @@ class Driver {
   // Default: kUnimplemented.
   virtual absl::StatusOr<ScanPage> DoScan(const std::string& base,
                                           const ScanOptions& options);
+  // Every key under `base`, paging through DoScan: what a store whose
+  // DoScan is native uses as its DoKeys, so listing has one code path.
+  absl::StatusOr<std::vector<std::string>> KeysByScan(const std::string& base);
   // Defaults: kUnimplemented (never reached unless the flag is set).
   virtual absl::StatusOr<CommitResult> DoCommit(const Batch& batch);
   virtual absl::StatusOr<std::vector<ChangeEvent>> DoChanges(

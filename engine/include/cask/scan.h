@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cask/types.h"
@@ -50,6 +51,14 @@ struct ScanPage {
   // the scan is complete.
   std::string next_after;
 };
+
+// For stores implementing a scan: the keys one scan of normalised `base`
+// after normalised `start_after` may return are exactly the keys k with
+//   ScanLowerBound(base, start_after) < k  and  k < ScanUpperBound(base)
+// in bytewise order (no upper bound when ScanUpperBound is empty). `base:`
+// itself is never a key, so the lower bound is always exclusive.
+std::string ScanLowerBound(std::string_view base, std::string_view start_after);
+std::string ScanUpperBound(std::string_view base);
 
 }  // namespace cask
 

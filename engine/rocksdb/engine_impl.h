@@ -1,5 +1,6 @@
 // EngineImpl: the Engine on RocksDB. Split by concern:
 //   engine_open.cc  opening, options, reads;
+//   engine_scan.cc  paged scans;
 //   write_queue.cc  the write queue and group commit;
 //   change_log.cc   Changes, Watch, the reaper and the log trimmer.
 // Not installed: RocksDB stays out of cask's public headers.
@@ -126,6 +127,13 @@ class EngineImpl final : public Engine {
   absl::StatusOr<CommitResult> CommitWith(const WriteContext& context,
                                           const Batch& batch);
 
+  // --- engine_scan.cc
+  // One page of a scan at `snapshot` (nullptr: the latest state). The
+  // arguments are checked already (Driver::Scan or Snapshot::Scan).
+  absl::StatusOr<ScanPage> ScanAt(const std::string& base,
+                                  const ScanOptions& options,
+                                  const rocksdb::Snapshot* snapshot);
+
   // --- outcome_record.cc: the records WriteContext::outcome_key writes.
   // The recorded result under `key`; nullopt when there is none.
   // kDataLoss when the record is malformed.
@@ -149,7 +157,11 @@ class EngineImpl final : public Engine {
   absl::Status DoRemove(const std::string& key,
                         const Precondition& precondition) override;
   absl::StatusOr<std::vector<std::string>> DoKeys(
-      const std::string& base) override;
+      const std::string& base) override {
+    return KeysByScan(base);
+  }
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override;
   absl::Status DoClear(const std::string& base) override;
   absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override;
   absl::StatusOr<std::vector<ChangeEvent>> DoChanges(

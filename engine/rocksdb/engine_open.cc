@@ -464,28 +464,6 @@ absl::StatusOr<Meta> EngineImpl::DoGetMeta(const std::string& key) {
   return ToMeta(**meta, store_id_);
 }
 
-absl::StatusOr<std::vector<std::string>> EngineImpl::DoKeys(
-    const std::string& base) {
-  std::vector<std::string> out;
-  rocksdb::ReadOptions ro;
-  std::string lower = base.empty() ? "" : absl::StrCat(base, ":");
-  std::string upper = absl::StrCat(base, ";");  // ':' + 1
-  rocksdb::Slice upper_slice(upper);
-  if (!base.empty()) ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, meta_cf_));
-  std::int64_t now = NowMicros();
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    rocksdb::Slice v = it->value();
-    absl::StatusOr<MetaRecord> meta =
-        DecodeMeta(std::string_view(v.data(), v.size()), nullptr);
-    if (!meta.ok()) return meta.status();
-    if (meta->ExpiredAt(now)) continue;
-    out.push_back(it->key().ToString());
-  }
-  if (!it->status().ok()) return FromRocks(it->status(), "list keys");
-  return out;
-}
-
 absl::Status EngineImpl::Compact() {
   rocksdb::FlushOptions fo;
   if (rocksdb::Status s = db_->Flush(fo, handles_); !s.ok()) {

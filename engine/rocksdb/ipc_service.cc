@@ -144,6 +144,33 @@ absl::StatusOr<std::string> Service::Handle(Type type,
         for (const std::string& k : *keys) w.Str(k);
       });
     }
+    case Type::kScan: {
+      std::string base = r.Str();
+      ScanOptions options;
+      options.start_after = r.Str();
+      options.limit = static_cast<std::size_t>(r.U64());
+      options.with_values = r.U8() != 0;
+      if (!r.done()) return Malformed(type);
+      absl::StatusOr<ScanPage> page = e.Scan(base, options);
+      if (!page.ok()) return Err(page.status());
+      std::size_t bytes = 0;
+      std::size_t n = 0;
+      while (n < page->entries.size() && (n == 0 || bytes < kScanPageBytes)) {
+        bytes += page->entries[n].key.size() + page->entries[n].value.size();
+        ++n;
+      }
+      if (n < page->entries.size()) page->next_after = page->entries[n - 1].key;
+      return OkWith([&](Writer& w) {
+        w.U32(static_cast<std::uint32_t>(n));
+        for (std::size_t i = 0; i < n; ++i) {
+          const ScanEntry& entry = page->entries[i];
+          w.Str(entry.key);
+          w.MetaOf(entry.meta);
+          w.Str(entry.value);
+        }
+        w.Str(page->next_after);
+      });
+    }
     case Type::kChanges: {
       std::uint64_t after = r.U64();
       std::uint64_t limit = r.U64();

@@ -207,20 +207,30 @@ absl::Status SharedEngine::DoRemove(const std::string& key,
   return StatusOnly(Type::kRemove, w.out(), true);
 }
 
-absl::StatusOr<std::vector<std::string>> SharedEngine::DoKeys(
-    const std::string& base) {
-  if (local_ != nullptr) return local_->Keys(base);
+absl::StatusOr<ScanPage> SharedEngine::DoScan(const std::string& base,
+                                              const ScanOptions& options) {
+  if (local_ != nullptr) return local_->Scan(base, options);
   Writer w;
   w.Str(base);
-  absl::StatusOr<std::string> out = Roundtrip(Type::kKeys, w.out(), false);
+  w.Str(options.start_after);
+  w.U64(options.limit);
+  w.U8(options.with_values ? 1 : 0);
+  absl::StatusOr<std::string> out = Roundtrip(Type::kScan, w.out(), false);
   if (!out.ok()) return out.status();
   Reader r(*out);
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
   std::uint32_t n = r.U32();
-  std::vector<std::string> keys;
-  for (std::uint32_t i = 0; i < n && r.ok(); ++i) keys.push_back(r.Str());
+  if (n > options.limit) return BadReply();
+  ScanPage page;
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+    ScanEntry& entry = page.entries.emplace_back();
+    entry.key = r.Str();
+    entry.meta = r.MetaOf();
+    entry.value = r.Str();
+  }
+  page.next_after = r.Str();
   if (!r.done()) return BadReply();
-  return keys;
+  return page;
 }
 
 absl::Status SharedEngine::DoClear(const std::string& base) {

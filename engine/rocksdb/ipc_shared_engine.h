@@ -62,8 +62,13 @@ class SharedEngine final : public Engine {
                                     const WriteOptions& options) override;
   absl::Status DoRemove(const std::string& key,
                         const Precondition& precondition) override;
+  // Pages through the owner (kScan), so no answer holds the whole store.
   absl::StatusOr<std::vector<std::string>> DoKeys(
-      const std::string& base) override;
+      const std::string& base) override {
+    return KeysByScan(base);
+  }
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override;
   absl::Status DoClear(const std::string& base) override;
   absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override;
   absl::StatusOr<std::vector<ChangeEvent>> DoChanges(

@@ -46,7 +46,8 @@ enum class Type : std::uint8_t {
   kRevision = 11,
   kMaintenance = 12,
   kCompact = 13,
-  kGoodbye = 14,   // a client closes: its outcome records may go
+  kGoodbye = 14,  // a client closes: its outcome records may go
+  kScan = 15,
   kResponse = 64,  // the answer to any call
   kError = 65,     // a refused request (call id 0: the whole connection)
 };
@@ -118,6 +119,10 @@ struct RequestId {
 inline constexpr std::uint8_t kWriteSync = 1;
 // kGoodbye: (client id, end): the client made sequences [1, end) and has
 // none in flight.
+// kScan: (base, start_after, u64 limit, u8 with_values) -> u32 count,
+// count x (key, meta, value), next_after. The owner ends a page early once
+// it holds kScanPageBytes, so a page of large values stays one frame.
+inline constexpr std::size_t kScanPageBytes = 64u << 20;
 
 // Capabilities and identity, the answer to kHello.
 struct Hello {

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "cask/key.h"
 #include "cask/quote.h"
+#include "cask/scan.h"
 #include "cask/status.h"
 
 namespace cask {
@@ -64,16 +65,32 @@ class MemoryStore final : public Driver {
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override {
+    return KeysByScan(base);
+  }
+
+  // A walk of the ordered map from start_after under the lock: the page is
+  // one consistent state, values included. Scanning does not count as use
+  // for the lru order.
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    const std::string upper = ScanUpperBound(base);
     absl::MutexLock lock(&mu_);
-    std::vector<std::string> out;
-    absl::Time now = absl::Now();
-    for (auto it = entries_.lower_bound(base); it != entries_.end(); ++it) {
-      if (!base.empty() && it->first.compare(0, base.size(), base) != 0) break;
-      if (IsUnderBase(it->first, base) && !Expired(it->second, now)) {
-        out.push_back(it->first);
+    ScanPage page;
+    const absl::Time now = absl::Now();
+    for (auto it =
+             entries_.upper_bound(ScanLowerBound(base, options.start_after));
+         it != entries_.end() && (upper.empty() || it->first < upper); ++it) {
+      if (Expired(it->second, now)) continue;
+      if (page.entries.size() == options.limit) {
+        page.next_after = page.entries.back().key;
+        break;
       }
+      ScanEntry& entry = page.entries.emplace_back();
+      entry.key = it->first;
+      entry.meta = it->second.meta;
+      if (options.with_values) entry.value = it->second.value;
     }
-    return out;
+    return page;
   }
 
   absl::Status DoClear(const std::string& base) override {

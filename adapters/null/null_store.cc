@@ -30,6 +30,10 @@ class NullStore final : public Driver {
   absl::StatusOr<std::vector<std::string>> DoKeys(const std::string&) override {
     return std::vector<std::string>{};
   }
+  absl::StatusOr<ScanPage> DoScan(const std::string&,
+                                  const ScanOptions&) override {
+    return ScanPage{};  // nothing kept, nothing listed: the scan is complete
+  }
   absl::Status DoClear(const std::string&) override { return absl::OkStatus(); }
 
  private:

@@ -57,7 +57,7 @@ cask::conformance::Target MakeTarget(std::string_view which) {
       return cask::CreateNullStore();
     };
     // It keeps nothing: only the refusal checks of these blocks apply.
-    t.only_tags = "[cas],[commit],[ttl],[race]";
+    t.only_tags = "[cas],[commit],[ttl],[race],[scan-args]";
   } else if (which == "overlay") {
     // A memory top over two memory layers: the suite's writes and removes
     // all go through the overlay's pinned top-layer writes.

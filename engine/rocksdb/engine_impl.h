@@ -2,7 +2,8 @@
 //   engine_open.cc  opening, options, reads;
 //   engine_scan.cc  paged scans;
 //   write_queue.cc  the write queue and group commit;
-//   change_log.cc   Changes, Watch, the reaper and the log trimmer.
+//   change_log.cc   Changes, Watch, the reaper and the log trimmer;
+//   table_files.cc  what a closing store does about its table files.
 // Not installed: RocksDB stays out of cask's public headers.
 #ifndef CASK_ENGINE_ROCKSDB_ENGINE_IMPL_H_
 #define CASK_ENGINE_ROCKSDB_ENGINE_IMPL_H_
@@ -184,9 +185,11 @@ class EngineImpl final : public Engine {
   // group must then be written with sync.
   bool ReserveRevisions(rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // On close: lets the compactions that flushes scheduled finish, so that
-  // short-lived processes do not pile up level-0 files.
+  // --- table_files.cc: on close, so that short-lived processes do not pile
+  // up table files. Lets the compactions that flushes scheduled finish.
   void WaitForCompactions();
+  // Merges the small table files of a column family that has many.
+  void MergeSmallTableFiles();
   // The live record of `key` at the latest state (nullopt: absent or
   // expired). `inline_value` receives an inline value when non-null.
   absl::StatusOr<std::optional<MetaRecord>> ReadMeta(const std::string& key,

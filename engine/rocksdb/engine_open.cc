@@ -60,6 +60,14 @@ EngineImpl::~EngineImpl() {
   if (db_ == nullptr) return;
   if (!read_only_db_) {
     WaitForCompactions();
+    bool healthy = false;
+    {
+      absl::MutexLock lock(&write_mu_);
+      healthy = write_error_.ok();
+    }
+    // A store that failed a write is left as it is: its disk is full or
+    // failing, and RocksDB would retry a failed compaction for seconds.
+    if (healthy) MergeSmallTableFiles();
     absl::MutexLock lock(&write_mu_);
     const std::uint64_t last = next_revision_ - 1;
     if (write_error_.ok() && db_->FlushWAL(/*sync=*/true).ok()) {
@@ -81,29 +89,6 @@ EngineImpl::~EngineImpl() {
     db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   }
   db_->Close().PermitUncheckedError();
-}
-
-void EngineImpl::WaitForCompactions() {
-  // RocksDB's Close drops compactions that have not started, so a process
-  // that writes once and exits would leave each flush's level-0 file
-  // behind forever (and reads slow down with their number). Bounded: a
-  // close never waits more than this.
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < deadline) {
-    std::uint64_t busy = 0, v = 0;
-    for (const char* property :
-         {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes"}) {
-      if (db_->GetIntProperty(property, &v)) busy += v;
-    }
-    for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      for (const char* property :
-           {"rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
-        if (db_->GetIntProperty(h, property, &v)) busy += v;
-      }
-    }
-    if (busy == 0) return;
-    absl::SleepFor(absl::Milliseconds(2));
-  }
 }
 
 Capabilities EngineImpl::capabilities() const {

@@ -1,0 +1,79 @@
+// Short-lived writers (each `cask set` is a process that opens the store,
+// writes once and closes it) must not grow the number of table files
+// without bound: every open replays the WAL into new level-0 files, and
+// RocksDB moves files whose keys do not overlap down to the last level
+// without merging them, so nothing else ever would.
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cask/engine.h"
+#include "catch2/catch.hpp"
+#include "test_util.h"
+
+namespace cask {
+namespace {
+
+using engine_test::TempDir;
+
+int TableFileCount(const std::string& dir) {
+  int n = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (absl::EndsWith(f.path().filename().string(), ".sst")) ++n;
+  }
+  return n;
+}
+
+// Opens the store, writes `key` and closes it, as one CLI process does.
+std::string WriteInOwnSession(const std::string& path, const std::string& key,
+                              const std::string& value) {
+  absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Open(path);
+  INFO(e.status().ToString());
+  REQUIRE(e.ok());
+  absl::StatusOr<std::string> etag = (*e)->Set(key, value);
+  INFO(etag.status().ToString());
+  REQUIRE(etag.ok());
+  return *etag;
+}
+
+TEST_CASE("short-lived writers leave a bounded number of table files",
+          "[files]") {
+  // Each session writes a new key after every other (the change log's keys
+  // always are), so no two sessions' files overlap. The bound does not
+  // depend on the number of sessions (a few files per column family);
+  // without merging, 50 sessions leave about 100 files.
+  constexpr int kSessions = 50;
+  constexpr int kMaxTableFiles = 30;
+  TempDir dir;
+  const std::string path = dir.Sub("s");
+  std::vector<std::string> etags;
+  int most = 0;
+  for (int i = 0; i < kSessions; ++i) {
+    etags.push_back(WriteInOwnSession(path, absl::StrFormat("k%05d", i),
+                                      absl::StrCat("v", i)));
+    most = std::max(most, TableFileCount(path));
+  }
+  INFO("most table files seen: " << most);
+  REQUIRE(most <= kMaxTableFiles);
+
+  // Merging lost nothing: every value is there with the etag it was given.
+  absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Open(path);
+  REQUIRE(e.ok());
+  for (int i = 0; i < kSessions; ++i) {
+    absl::StatusOr<Item> item = (*e)->Get(absl::StrFormat("k%05d", i));
+    INFO(item.status().ToString());
+    REQUIRE(item.ok());
+    REQUIRE(item->value == absl::StrCat("v", i));
+    REQUIRE(item->meta.etag == etags[i]);
+  }
+  absl::StatusOr<std::vector<ChangeEvent>> log = (*e)->Changes(0, 1u << 20);
+  REQUIRE(log.ok());
+  REQUIRE(log->size() == static_cast<std::size_t>(kSessions));
+}
+
+}  // namespace
+}  // namespace cask

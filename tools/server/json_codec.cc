@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "cask/quote.h"
 #include "nlohmann/json.hpp"
 
 namespace cask::server {
@@ -74,21 +75,27 @@ absl::StatusOr<Batch> ParseBatch(std::string_view body) {
         if (!op["value_base64"].is_string() ||
             !absl::Base64Unescape(op["value_base64"].get<std::string>(),
                                   &value)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "key \"", key, "\": \"value_base64\" is not base64"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("key ", QuoteForMessage(key),
+                           ": \"value_base64\" is not base64"));
         }
       } else if (op.contains("value") && op["value"].is_string()) {
         value = op["value"].get<std::string>();
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "put of key \"", key, "\" needs \"value\" or \"value_base64\""));
+        return absl::InvalidArgumentError(
+            absl::StrCat("put of key ", QuoteForMessage(key),
+                         " needs \"value\" or \"value_base64\""));
       }
       WriteOptions options;
       options.precondition = std::move(p);
       if (op.contains("ttl")) {
-        if (!op["ttl"].is_number() || op["ttl"].get<double>() < 0) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "key \"", key, "\": \"ttl\" must be a non-negative number"));
+        // The same range as the X-TTL header (router.cc).
+        if (!op["ttl"].is_number() || !(op["ttl"].get<double>() >= 0) ||
+            op["ttl"].get<double>() > 1e10) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("key ", QuoteForMessage(key),
+                           ": \"ttl\" must be a number of seconds from 0 "
+                           "to 1e10"));
         }
         options.ttl = absl::Seconds(op["ttl"].get<double>());
       }
@@ -98,8 +105,9 @@ absl::StatusOr<Batch> ParseBatch(std::string_view body) {
     } else if (kind == "verify") {
       batch.Verify(key, std::move(p));
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown commit op \"", kind, "\" (put, delete or verify)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown commit op ", QuoteForMessage(kind),
+                       " (put, delete or verify)"));
     }
   }
   return batch;

@@ -16,6 +16,7 @@
 #include "cask/batch.h"
 #include "cask/key.h"
 #include "cask/quote.h"
+#include "cask/scan.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 
@@ -186,26 +187,48 @@ class SqlStore final : public Driver {
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override {
+    return KeysByScan(base);
+  }
+
+  // One statement per page: `k > after AND k < upper ... ORDER BY k LIMIT
+  // n` on the primary key (a bytes column, so the order is bytewise and no
+  // LIKE pattern needs escaping); metadata and values come from the same
+  // row read, so they always agree.
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    const std::string lower = ScanLowerBound(base, options.start_after);
+    const std::string upper = ScanUpperBound(base);
+    const std::string sql =
+        absl::StrCat("SELECT k, etag, mtime, expires, length(v)",
+                     options.with_values ? ", v" : "", " FROM ", options_.table,
+                     " WHERE (expires IS NULL OR expires > $1) AND k > $2",
+                     upper.empty() ? "" : " AND k < $3", " ORDER BY k LIMIT ",
+                     options.limit);
+    std::vector<SqlParam> params = {SqlParam::Int(NowMicros()),
+                                    SqlParam::Blob(lower)};
+    if (!upper.empty()) params.push_back(SqlParam::Blob(upper));
     absl::MutexLock lock(&mu_);
     if (absl::Status s = session_->EnsureConnected(); !s.ok()) return s;
-    std::int64_t now = NowMicros();
-    absl::StatusOr<SqlResult> r;
-    if (base.empty()) {
-      r = session_->Exec(sql_.keys_all, {SqlParam::Int(now)}, Effect::kRead);
-    } else {
-      auto [lo, hi] = RangeUnder(base);
-      r = session_->Exec(
-          sql_.keys_range,
-          {SqlParam::Int(now), SqlParam::Blob(lo), SqlParam::Blob(hi)},
-          Effect::kRead);
-    }
+    absl::StatusOr<SqlResult> r = session_->Exec(sql, params, Effect::kRead);
     if (!r.ok()) return r.status();
-    std::vector<std::string> keys;
-    keys.reserve(r->rows.size());
+    ScanPage page;
+    page.entries.reserve(r->rows.size());
     for (SqlRow& row : r->rows) {
-      if (!row.empty() && row[0]) keys.push_back(std::move(*row[0]));
+      if (row.size() < (options.with_values ? 6u : 5u) || !row[0]) {
+        return absl::DataLossError(
+            absl::StrCat(name_, " store: malformed row in a scan"));
+      }
+      ScanEntry& entry = page.entries.emplace_back();
+      entry.key = std::move(*row[0]);
+      absl::StatusOr<Meta> meta = MetaFromRow(row, 1, entry.key);
+      if (!meta.ok()) return meta.status();
+      entry.meta = *std::move(meta);
+      if (options.with_values && row[5]) entry.value = std::move(*row[5]);
     }
-    return keys;
+    if (page.entries.size() == options.limit) {
+      page.next_after = page.entries.back().key;
+    }
+    return page;
   }
 
   absl::Status DoClear(const std::string& base) override {
@@ -236,7 +259,7 @@ class SqlStore final : public Driver {
     std::string read_meta, read_item, read_etag, read_etag_locked;
     std::string upsert, insert_if_absent, update_if_etag;
     std::string delete_key, delete_if_etag;
-    std::string keys_all, keys_range, clear_all, clear_range, purge;
+    std::string clear_all, clear_range, purge;
     std::string create_table, create_meta, create_index, insert_meta;
     std::string select_meta, reserve, reserve_result;
   };
@@ -288,12 +311,6 @@ class SqlStore final : public Driver {
         absl::StrCat("DELETE FROM ", t,
                      " WHERE k = $1 AND etag = $2 AND (expires IS NULL OR "
                      "expires > $3)");
-    sql_.keys_all = absl::StrCat("SELECT k FROM ", t,
-                                 " WHERE expires IS NULL OR expires > $1");
-    sql_.keys_range =
-        absl::StrCat("SELECT k FROM ", t,
-                     " WHERE (expires IS NULL OR expires > $1) AND k >= $2 "
-                     "AND k < $3");
     sql_.clear_all = absl::StrCat("DELETE FROM ", t);
     sql_.clear_range =
         absl::StrCat("DELETE FROM ", t, " WHERE k >= $1 AND k < $2");
@@ -415,6 +432,30 @@ class SqlStore final : public Driver {
                          Effect::kAutocommitWrite);
   }
 
+  // The metadata in row[first..first+3]: etag, mtime, expires, size.
+  absl::StatusOr<Meta> MetaFromRow(SqlRow& row, std::size_t first,
+                                   const std::string& key) const {
+    if (!row[first]) {
+      return absl::DataLossError(absl::StrCat(
+          name_, " store: malformed row for key ", QuoteForMessage(key)));
+    }
+    Meta meta;
+    meta.etag = std::move(*row[first]);
+    absl::StatusOr<std::int64_t> mtime = ParseInt(row[first + 1], "mtime");
+    absl::StatusOr<std::int64_t> size = ParseInt(row[first + 3], "size");
+    if (!mtime.ok()) return mtime.status();
+    if (!size.ok()) return size.status();
+    meta.mtime = absl::FromUnixMicros(*mtime);
+    meta.size = static_cast<std::uint64_t>(*size);
+    if (row[first + 2]) {
+      absl::StatusOr<std::int64_t> expires =
+          ParseInt(row[first + 2], "expires");
+      if (!expires.ok()) return expires.status();
+      meta.expires = absl::FromUnixMicros(*expires);
+    }
+    return meta;
+  }
+
   absl::StatusOr<Item> ReadItem(const std::string& key, bool with_value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (absl::Status s = session_->EnsureConnected(); !s.ok()) return s;
@@ -426,23 +467,14 @@ class SqlStore final : public Driver {
       return KeyNotFoundError(key);
     }
     SqlRow& row = r->rows[0];
-    if (row.size() < (with_value ? 5u : 4u) || !row[0]) {
+    if (row.size() < (with_value ? 5u : 4u)) {
       return absl::DataLossError(absl::StrCat(
           name_, " store: malformed row for key ", QuoteForMessage(key)));
     }
     Item item;
-    item.meta.etag = std::move(*row[0]);
-    absl::StatusOr<std::int64_t> mtime = ParseInt(row[1], "mtime");
-    absl::StatusOr<std::int64_t> size = ParseInt(row[3], "size");
-    if (!mtime.ok()) return mtime.status();
-    if (!size.ok()) return size.status();
-    item.meta.mtime = absl::FromUnixMicros(*mtime);
-    item.meta.size = static_cast<std::uint64_t>(*size);
-    if (row[2]) {
-      absl::StatusOr<std::int64_t> expires = ParseInt(row[2], "expires");
-      if (!expires.ok()) return expires.status();
-      item.meta.expires = absl::FromUnixMicros(*expires);
-    }
+    absl::StatusOr<Meta> meta = MetaFromRow(row, 0, key);
+    if (!meta.ok()) return meta.status();
+    item.meta = *std::move(meta);
     if (with_value && row[4]) item.value = std::move(*row[4]);
     return item;
   }

@@ -32,7 +32,7 @@
 // back, and it is run again from the start; nothing was applied, so this is
 // not a retry of a write with unknown outcome.
 //
-// TTL: the expires column; reads, Keys and the guards ignore expired rows;
+// TTL: the expires column; reads, scans and the guards ignore expired rows;
 // expired rows are purged by Clear and whenever a client reserves a new
 // etag block. Revisions, Changes and Watch: not supported.
 #ifndef CASK_ADAPTERS_SQL_COMMON_SQL_STORE_H_

@@ -1,6 +1,8 @@
 #include "redis_store.h"
 
+#include <iterator>
 #include <random>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cask/key.h"
 #include "cask/quote.h"
+#include "cask/scan.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "redis_connection.h"
@@ -123,7 +126,25 @@ if not r[1] then return false end
 return {r[1], r[2], r[3] or '', redis.call('HSTRLEN', KEYS[1], 'v')}
 )lua";
 
-enum ScriptIndex : std::size_t { kWrite = 0, kMeta = 1 };
+// One page of a scan, read atomically: for each key, {etag, mtime ms,
+// expiry ms or '', size, value or ''} or false when it is gone. ARGV[1]
+// is '1' to read values.
+constexpr char kScanScript[] = R"lua(
+local out = {}
+for i, k in ipairs(KEYS) do
+  local r = redis.call('HMGET', k, 'e', 'm', 'x', 'v')
+  if not r[1] then
+    out[i] = false
+  else
+    local v = ''
+    if ARGV[1] == '1' then v = r[4] or '' end
+    out[i] = {r[1], r[2], r[3] or '', redis.call('HSTRLEN', k, 'v'), v}
+  end
+end
+return out
+)lua";
+
+enum ScriptIndex : std::size_t { kWrite = 0, kMeta = 1, kScan = 2 };
 
 constexpr std::uint64_t kMaxValueBytes = 512ull << 20;
 
@@ -204,7 +225,8 @@ class RedisStore final : public Driver {
         id_key_(options.prefix + "m:id"),
         random_(Seed()),
         conn_(std::move(options),
-              {Script{"write", kWriteScript}, Script{"meta", kMetaScript}}) {}
+              {Script{"write", kWriteScript}, Script{"meta", kMetaScript},
+               Script{"scan", kScanScript}}) {}
 
   absl::Status Connect() {
     absl::MutexLock lock(&mu_);
@@ -286,14 +308,62 @@ class RedisStore final : public Driver {
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override {
-    std::vector<std::string> out;
+    return KeysByScan(base);
+  }
+
+  // Redis keeps no order: one page is a full SCAN of the base's keys that
+  // keeps only the `limit` smallest past start_after (memory bounded by
+  // the page; time linear in the base's size per page), then one script
+  // reads their metadata and values atomically.
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    const std::string lower = ScanLowerBound(base, options.start_after);
     absl::MutexLock lock(&mu_);
+    std::set<std::string> smallest;
+    bool more = false;
     absl::Status s = ScanKeys(base, [&](std::string_view k) {
-      out.emplace_back(k);
+      if (k <= lower) return absl::OkStatus();
+      if (smallest.size() == options.limit) {
+        more = true;
+        if (k >= *smallest.rbegin()) return absl::OkStatus();
+        smallest.erase(std::prev(smallest.end()));
+      }
+      smallest.emplace(k);
       return absl::OkStatus();
     });
     if (!s.ok()) return s;
-    return out;
+    ScanPage page;
+    if (smallest.empty()) return page;
+    std::vector<std::string> data_keys;
+    data_keys.reserve(smallest.size());
+    for (const std::string& k : smallest) data_keys.push_back(DataKey(k));
+    absl::StatusOr<Reply> r =
+        conn_.Eval(kScan, data_keys, {options.with_values ? "1" : "0"},
+                   Access::kRead, "scan");
+    if (!r.ok()) return r.status();
+    const redisReply* a = r->get();
+    if (a->type != REDIS_REPLY_ARRAY || a->elements != smallest.size()) {
+      return Malformed("scan");
+    }
+    std::size_t i = 0;
+    for (const std::string& k : smallest) {
+      const redisReply* e = a->element[i++];
+      if (e->type != REDIS_REPLY_ARRAY) continue;  // removed or expired
+      if (e->elements != 5 || e->element[3]->type != REDIS_REPLY_INTEGER) {
+        return Malformed("scan");
+      }
+      ScanEntry& entry = page.entries.emplace_back();
+      entry.key = k;
+      if (absl::Status f = FillMeta(
+              e->element[0], e->element[1], e->element[2],
+              static_cast<std::uint64_t>(e->element[3]->integer), entry.meta);
+          !f.ok()) {
+        return f;
+      }
+      if (options.with_values) entry.value.assign(ReplyText(e->element[4]));
+    }
+    if (more) page.next_after = *smallest.rbegin();
+    return page;
   }
 
   absl::Status DoClear(const std::string& base) override {

@@ -21,8 +21,16 @@
 // if-match and strips "W/" from if-none-match before sending).
 //
 // TTL: PEXPIRE on the hash (millisecond precision; Redis never returns an
-// expired key). Keys: SCAN with MATCH on the escaped prefix. Clear: SCAN +
-// DEL in batches; not atomic (keys written during a Clear may survive).
+// expired key). Clear: SCAN + DEL in batches; not atomic (keys written
+// during a Clear may survive).
+//
+// Scan (and Keys, which pages through it): Redis keeps no key order, so a
+// page is one SCAN MATCH over the base's keys keeping only the `limit`
+// smallest past start_after in a bounded set (memory O(limit), time
+// O(keys under the base) per page, so a full walk costs O(n^2 / limit)),
+// then one Lua script reads those keys' metadata and values atomically.
+// A sorted index would make pages O(limit) but costs every write a ZADD;
+// not built.
 //
 // Errors (redis_errors.h): connection refused, or a connection found dead
 // before a command was sent, is kUnavailable; a connection lost after a

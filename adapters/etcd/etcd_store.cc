@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
+#include "cask/scan.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "etcd_client.h"
@@ -214,32 +215,12 @@ class EtcdStore final : public Driver {
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override {
-    return Guard("keys", [&]() -> absl::StatusOr<std::vector<std::string>> {
-      std::string start = RangeStart(base);
-      json body = {{"key", B64(start)},
-                   {"range_end", B64(PrefixEnd(start))},
-                   {"keys_only", true}};
-      absl::StatusOr<json> r =
-          Post("/v3/kv/range", body, RequestKind::kRead, "keys");
-      if (!r.ok()) return r.status();
-      std::vector<std::string> out;
-      std::vector<std::string> leased;
-      for (const json& kv : r->value("kvs", json::array())) {
-        std::string key = UnB64(kv.at("key")).substr(options_.prefix.size());
-        if (!IsUnderBase(key, base)) continue;
-        (Int(kv, "lease") != 0 ? leased : out).push_back(std::move(key));
-      }
-      // Keys with a lease may be past their expiry but not yet revoked.
-      if (!leased.empty()) {
-        absl::StatusOr<std::vector<std::optional<Kv>>> kvs =
-            ReadMany(leased, "keys");
-        if (!kvs.ok()) return kvs.status();
-        for (std::optional<Kv>& kv : *kvs) {
-          if (kv && !kv->expired) out.push_back(std::move(kv->key));
-        }
-      }
-      return out;
-    });
+    return KeysByScan(base);
+  }
+
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    return ScanAt(base, options, 0);
   }
 
   absl::Status DoClear(const std::string& base) override {
@@ -287,6 +268,44 @@ class EtcdStore final : public Driver {
     if (!IsCasMismatch(s)) return s;
     std::vector<Conflict> c = Conflicts(s);
     return CasMismatchError(key, c.empty() ? std::nullopt : c[0].actual);
+  }
+
+  // One page: a range read from just past start_after to the base's end
+  // with etcd's own limit, at `revision` (0: the latest). Metadata lives in
+  // each value's header, so values are always read; one range is one
+  // consistent read of metadata and values.
+  absl::StatusOr<ScanPage> ScanAt(const std::string& base,
+                                  const ScanOptions& options,
+                                  std::int64_t revision) {
+    return Guard("scan", [&]() -> absl::StatusOr<ScanPage> {
+      // The smallest etcd key past start_after is start_after + NUL.
+      std::string start =
+          EtcdKey(ScanLowerBound(base, options.start_after)) + '\0';
+      std::string upper = ScanUpperBound(base);
+      std::string end =
+          upper.empty() ? PrefixEnd(options_.prefix) : EtcdKey(upper);
+      json body = {{"key", B64(start)},
+                   {"range_end", B64(end)},
+                   {"limit", static_cast<std::int64_t>(options.limit)}};
+      if (revision != 0) body["revision"] = revision;
+      absl::StatusOr<json> r =
+          Post("/v3/kv/range", body, RequestKind::kRead, "scan");
+      if (!r.ok()) return r.status();
+      ScanPage page;
+      absl::Time now = absl::Now();
+      std::string last;
+      for (const json& j : r->value("kvs", json::array())) {
+        Kv kv = ParseKv(j, now);
+        last = kv.key;
+        if (kv.expired) continue;  // leased, past its expiry, not yet revoked
+        ScanEntry& entry = page.entries.emplace_back();
+        entry.key = std::move(kv.key);
+        entry.meta = std::move(kv.meta);
+        if (options.with_values) entry.value = std::move(kv.value);
+      }
+      if (r->value("more", false)) page.next_after = std::move(last);
+      return page;
+    });
   }
 
   // Parses one kv of a range reply. Throws BadReply on a value this

@@ -35,8 +35,11 @@
 // from its expiry time on, but a swap pinned on its etag can still win in
 // that window.
 //
-// Keys: range over the prefix with keys_only (leased keys are then read to
-// hide expired ones). Clear(base): one deleterange, atomic.
+// Scan (and Keys, which pages through it): one range read per page, from
+// just past start_after to the base's end, with etcd's `limit` and `more`;
+// values are read with it (the metadata lives in each value's header), so
+// a page is one consistent read. Keys past their expiry but not yet
+// revoked are left out. Clear(base): one deleterange, atomic.
 //
 // Errors (etcd_errors.h): connection refused is kUnavailable; a write sent
 // whose reply was lost (or which etcd reports as timed out) is kUnknown

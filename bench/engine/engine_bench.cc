@@ -1,7 +1,7 @@
 // The engine's figures (issue 3), every one a ratio against a baseline
 // measured in the same run:
 //   engine CAS (4 threads, and 1) / raw RocksDB Put (1 thread)   goal >= 1.0
-//   engine Get / raw RocksDB Get                                 goal >= 0.9
+//   engine Get / raw RocksDB Get                                 goal >= 0.95
 //   durable CAS 16 threads / durable CAS 1 thread                goal >= 8
 //   engine CAS / LMDB CAS (MDB_NOSYNC), / SQLite WAL conditional UPDATE
 // for 100 B and 4 KiB values; then RSS above the process baseline after
@@ -411,7 +411,11 @@ void MeasureOpen() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  MeasureOpen();
+  // CASK_BENCH_SKIP_OPEN=1 leaves the open-time and RSS figures out, so a
+  // profile of the benchmarks (perf record) is not dominated by loading
+  // the 1 M-key store.
+  const char* skip_open = std::getenv("CASK_BENCH_SKIP_OPEN");
+  if (skip_open == nullptr || std::string(skip_open) != "1") MeasureOpen();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter;
@@ -428,7 +432,7 @@ int main(int argc, char** argv) {
                "BM_RawRocksPut/" + s + "/real_time", "", true);
     PrintRatio(reporter, "engine Get / raw RocksDB Get",
                "BM_EngineGet/" + s + "/real_time",
-               "BM_RawRocksGet/" + s + "/real_time", "   goal >= 0.9", true);
+               "BM_RawRocksGet/" + s + "/real_time", "   goal >= 0.95", true);
     PrintRatio(reporter, "durable CAS 16 threads / durable CAS 1 thread",
                "BM_EngineDurableCas/" + s + "/real_time/threads:16",
                "BM_EngineDurableCas/" + s + "/real_time/threads:1",

@@ -2,7 +2,9 @@
 #include "cask/driver.h"
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -158,39 +160,49 @@ absl::Status Driver::Clear(std::string_view base) {
 }
 
 absl::StatusOr<CommitResult> Driver::Commit(const Batch& batch) {
-  Batch normalised;
-  normalised.mutable_ops().reserve(batch.size());
-  absl::flat_hash_set<std::string> seen;
+  // The normalised keys, in batch order. The batch itself (values and all)
+  // is copied only when a key changed in normalisation: callers that pass
+  // normal keys, as most do, never pay for a copy.
+  std::vector<std::string> keys;
+  keys.reserve(batch.size());
+  absl::flat_hash_set<std::string_view> seen;
+  seen.reserve(batch.size());
+  bool renamed = false;
   for (const BatchOp& op : batch.ops()) {
     absl::StatusOr<std::string> k = NormalizeKey(op.key);
     if (!k.ok()) return k.status();
-    if (!seen.insert(*k).second) {
+    // `keys` never reallocates (reserved above), so views into it stay valid.
+    const std::string& key = keys.emplace_back(*std::move(k));
+    if (!seen.insert(key).second) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "key ", QuoteForMessage(*k), " appears twice in one batch"));
+          "key ", QuoteForMessage(key), " appears twice in one batch"));
     }
     if (op.kind == BatchOpKind::kVerify && op.options.precondition.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "verify of key ", QuoteForMessage(*k), " has no precondition"));
+          "verify of key ", QuoteForMessage(key), " has no precondition"));
     }
     if (op.kind != BatchOpKind::kPut &&
         op.options.ttl != absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("ttl given for a non-put of key ", QuoteForMessage(*k)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ttl given for a non-put of key ", QuoteForMessage(key)));
     }
-    if (absl::Status s = CheckWrite(name(), CapabilitiesFor(*k), *k,
+    if (absl::Status s = CheckWrite(name(), CapabilitiesFor(key), key,
                                     op.value.size(), op.options);
         !s.ok()) {
       return s;
     }
-    BatchOp copy = op;
-    copy.key = *std::move(k);
-    normalised.mutable_ops().push_back(std::move(copy));
+    renamed = renamed || key != op.key;
   }
   if (!capabilities().atomic_batch) {
     return CasUnsupportedError(
         absl::StrCat(ToAbsl(name()), " cannot commit a batch atomically"));
   }
-  if (normalised.empty()) return CommitResult{};
+  if (batch.empty()) return CommitResult{};
+  if (!renamed) return DoCommit(batch);
+  Batch normalised = batch;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    normalised.mutable_ops()[i].key = std::move(keys[i]);
+  }
   return DoCommit(normalised);
 }
 

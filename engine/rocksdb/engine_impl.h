@@ -149,9 +149,14 @@ class EngineImpl final : public Engine {
   // How many records are under `prefix`.
   absl::StatusOr<std::uint64_t> CountOutcomes(const std::string& prefix);
 
- protected:
+  // --- The Driver's Do* methods, public here: a SharedEngine that owns the
+  // store calls them directly with the keys, preconditions and batches its
+  // own public methods already normalised and checked, so nothing is
+  // normalised, checked or copied twice.
   absl::StatusOr<Item> DoGet(const std::string& key) override;
   absl::StatusOr<Meta> DoGetMeta(const std::string& key) override;
+  // A read of the metadata; a missing key builds no error.
+  absl::StatusOr<bool> DoHas(const std::string& key) override;
   absl::StatusOr<std::string> DoSet(const std::string& key,
                                     std::string_view value,
                                     const WriteOptions& options) override;

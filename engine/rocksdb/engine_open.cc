@@ -449,6 +449,12 @@ absl::StatusOr<Meta> EngineImpl::DoGetMeta(const std::string& key) {
   return ToMeta(**meta, store_id_);
 }
 
+absl::StatusOr<bool> EngineImpl::DoHas(const std::string& key) {
+  absl::StatusOr<std::optional<MetaRecord>> meta = ReadMeta(key, nullptr);
+  if (!meta.ok()) return meta.status();
+  return meta->has_value();
+}
+
 absl::Status EngineImpl::Compact() {
   rocksdb::FlushOptions fo;
   if (rocksdb::Status s = db_->Flush(fo, handles_); !s.ok()) {

@@ -136,7 +136,7 @@ absl::Status SharedEngine::Compact() {
 }
 
 absl::StatusOr<Item> SharedEngine::DoGet(const std::string& key) {
-  if (local_ != nullptr) return local_->Get(key);
+  if (local_ != nullptr) return local_->DoGet(key);
   Writer w;
   w.Str(key);
   absl::StatusOr<std::string> out = Roundtrip(Type::kGet, w.out(), false);
@@ -151,7 +151,7 @@ absl::StatusOr<Item> SharedEngine::DoGet(const std::string& key) {
 }
 
 absl::StatusOr<Meta> SharedEngine::DoGetMeta(const std::string& key) {
-  if (local_ != nullptr) return local_->GetMeta(key);
+  if (local_ != nullptr) return local_->DoGetMeta(key);
   Writer w;
   w.Str(key);
   absl::StatusOr<std::string> out = Roundtrip(Type::kGetMeta, w.out(), false);
@@ -164,7 +164,7 @@ absl::StatusOr<Meta> SharedEngine::DoGetMeta(const std::string& key) {
 }
 
 absl::StatusOr<bool> SharedEngine::DoHas(const std::string& key) {
-  if (local_ != nullptr) return local_->Has(key);
+  if (local_ != nullptr) return local_->DoHas(key);
   Writer w;
   w.Str(key);
   absl::StatusOr<std::string> out = Roundtrip(Type::kHas, w.out(), false);
@@ -179,7 +179,7 @@ absl::StatusOr<bool> SharedEngine::DoHas(const std::string& key) {
 absl::StatusOr<std::string> SharedEngine::DoSet(const std::string& key,
                                                 std::string_view value,
                                                 const WriteOptions& options) {
-  if (local_ != nullptr) return local_->Set(key, value, options);
+  if (local_ != nullptr) return local_->DoSet(key, value, options);
   Writer w;
   InFlight in_flight(this);
   WriteHeader(w, in_flight.seq);
@@ -198,7 +198,7 @@ absl::StatusOr<std::string> SharedEngine::DoSet(const std::string& key,
 
 absl::Status SharedEngine::DoRemove(const std::string& key,
                                     const Precondition& precondition) {
-  if (local_ != nullptr) return local_->Remove(key, precondition);
+  if (local_ != nullptr) return local_->DoRemove(key, precondition);
   Writer w;
   InFlight in_flight(this);
   WriteHeader(w, in_flight.seq);
@@ -209,7 +209,7 @@ absl::Status SharedEngine::DoRemove(const std::string& key,
 
 absl::StatusOr<ScanPage> SharedEngine::DoScan(const std::string& base,
                                               const ScanOptions& options) {
-  if (local_ != nullptr) return local_->Scan(base, options);
+  if (local_ != nullptr) return local_->DoScan(base, options);
   Writer w;
   w.Str(base);
   w.Str(options.start_after);
@@ -234,7 +234,7 @@ absl::StatusOr<ScanPage> SharedEngine::DoScan(const std::string& base,
 }
 
 absl::Status SharedEngine::DoClear(const std::string& base) {
-  if (local_ != nullptr) return local_->Clear(base);
+  if (local_ != nullptr) return local_->DoClear(base);
   Writer w;
   InFlight in_flight(this);
   WriteHeader(w, in_flight.seq);
@@ -243,7 +243,7 @@ absl::Status SharedEngine::DoClear(const std::string& base) {
 }
 
 absl::StatusOr<CommitResult> SharedEngine::DoCommit(const Batch& batch) {
-  if (local_ != nullptr) return local_->Commit(batch);
+  if (local_ != nullptr) return local_->DoCommit(batch);
   Writer w;
   InFlight in_flight(this);
   WriteHeader(w, in_flight.seq);
@@ -266,7 +266,7 @@ absl::StatusOr<CommitResult> SharedEngine::DoCommit(const Batch& batch) {
 
 absl::StatusOr<std::vector<ChangeEvent>> SharedEngine::DoChanges(
     std::uint64_t after_revision, std::size_t limit) {
-  if (local_ != nullptr) return local_->Changes(after_revision, limit);
+  if (local_ != nullptr) return local_->DoChanges(after_revision, limit);
   Writer w;
   w.U64(after_revision);
   w.U64(limit);
@@ -284,7 +284,8 @@ absl::StatusOr<std::vector<ChangeEvent>> SharedEngine::DoChanges(
 absl::StatusOr<std::unique_ptr<Subscription>> SharedEngine::DoWatch(
     const std::string& base, std::uint64_t after_revision,
     WatchCallback callback) {
-  if (local_ != nullptr) return local_->Watch(base, after_revision, callback);
+  if (local_ != nullptr)
+    return local_->DoWatch(base, after_revision, std::move(callback));
   // A probe, so that a start below the retention is refused now.
   absl::StatusOr<std::vector<ChangeEvent>> probe = DoChanges(after_revision, 0);
   if (!probe.ok()) return probe.status();

@@ -15,6 +15,7 @@
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "counting_driver.h"
+#include "parallel_for.h"
 #include "resume_point.h"
 #include "sync_state.h"
 
@@ -30,6 +31,7 @@ using sync_internal::FindResumePoint;
 using sync_internal::Hash;
 using sync_internal::kDirtyHash;
 using sync_internal::KeyState;
+using sync_internal::ParallelFor;
 using sync_internal::StateKeys;
 
 namespace {
@@ -99,6 +101,19 @@ absl::StatusOr<Pinned<KeyState>> ReadKeyState(Driver& local,
   return out;
 }
 
+// What pushing one key sends, decided from the local side.
+struct PushPlan {
+  std::string key;
+  Copy local;              // what to send; nullopt: a remove
+  Precondition state_pin;  // pins the key's sync state record
+  std::string base_etag;   // remote etag last synced; "" never synced
+
+  Precondition precondition() const {
+    return base_etag.empty() ? Precondition::CreateOnly()
+                             : Precondition::IfMatch(base_etag);
+  }
+};
+
 }  // namespace
 
 class Sync::Impl {
@@ -110,7 +125,9 @@ class Sync::Impl {
         options_(std::move(options)),
         keys_(options_.peer),
         use_feed_(options_.pull_mode == SyncOptions::PullMode::kAuto &&
-                  remote_->capabilities().watch) {}
+                  remote_->capabilities().watch),
+        batch_push_(options_.push_batch > 1 &&
+                    remote_->capabilities().atomic_batch) {}
 
   ~Impl() { StopFollow(); }
 
@@ -171,15 +188,23 @@ class Sync::Impl {
  private:
   // ---- rounds
 
+  // One pass: pull until the remote's feed is drained (a scan is one
+  // pass), then push until the local log is drained. Pushing a page at a
+  // time between pulls would rescan a feed-less remote once per page.
+  // What the remote gains meanwhile is the next round's.
   absl::Status RunRounds(SyncCounters& counts) {
-    for (;;) {
-      bool work = false;
-      if (absl::Status s = PullRound(counts, work); !s.ok()) return s;
+    for (bool more = true; more;) {
+      more = false;
+      if (absl::Status s = PullRound(counts, more); !s.ok()) return s;
       if (options_.on_progress) options_.on_progress(counts);
-      if (absl::Status s = PushRound(counts, work); !s.ok()) return s;
-      if (options_.on_progress) options_.on_progress(counts);
-      if (!work) return absl::OkStatus();
+      if (!use_feed_) break;
     }
+    for (bool more = true; more;) {
+      more = false;
+      if (absl::Status s = PushRound(counts, more); !s.ok()) return s;
+      if (options_.on_progress) options_.on_progress(counts);
+    }
+    return absl::OkStatus();
   }
 
   void Record(const SyncCounters& c, const absl::Status& s) {
@@ -273,10 +298,23 @@ class Sync::Impl {
     return s;
   }
 
+  // Pushes `keys` (distinct): with remote Commits of up to push_batch
+  // keys where the remote has atomic batches, else key by key.
   absl::Status PushKeys(const std::vector<std::string>& keys, Batch& state,
                         SyncCounters& counts) {
+    std::vector<PushPlan> plans;
     for (const std::string& key : keys) {
-      if (absl::Status s = PushKey(key, state, counts); !s.ok()) return s;
+      absl::StatusOr<std::optional<PushPlan>> plan = PlanPush(key, state);
+      if (!plan.ok()) return plan.status();
+      if (*plan) plans.push_back(**std::move(plan));
+    }
+    const std::size_t chunk = batch_push_ ? options_.push_batch : 1;
+    for (std::size_t i = 0; i < plans.size(); i += chunk) {
+      std::vector<PushPlan> part(
+          plans.begin() + i, plans.begin() + std::min(plans.size(), i + chunk));
+      if (absl::Status s = PushChunk(std::move(part), state, counts); !s.ok()) {
+        return s;
+      }
     }
     return absl::OkStatus();
   }
@@ -310,13 +348,14 @@ class Sync::Impl {
     if (!keys.ok()) return keys.status();
     Batch state;
     absl::Status s = absl::OkStatus();
-    for (const std::string& key : *keys) {
-      s = PushKey(key, state, counts);
+    for (std::size_t i = 0; i < keys->size(); i += options_.page_size) {
+      std::vector<std::string> page(
+          keys->begin() + i,
+          keys->begin() + std::min(keys->size(), i + options_.page_size));
+      s = PushKeys(page, state, counts);
       if (!s.ok()) break;
-      if (state.size() >= options_.page_size) {
-        if (s = CommitState(state); !s.ok()) return s;
-        state = Batch();
-      }
+      if (s = CommitState(state); !s.ok()) return s;
+      state = Batch();
     }
     if (s.ok()) {
       state.Put(keys_.push_checkpoint(), absl::StrCat(*resume), {cp_pin});
@@ -329,68 +368,141 @@ class Sync::Impl {
   // last sync; adds the new state (or a conflict) to `state`.
   absl::Status PushKey(const std::string& key, Batch& state,
                        SyncCounters& counts) {
+    absl::StatusOr<std::optional<PushPlan>> plan = PlanPush(key, state);
+    if (!plan.ok()) return plan.status();
+    if (!*plan) return absl::OkStatus();
+    return SendOne(**plan, state, counts);
+  }
+
+  // Decides what pushing `key` needs. nullopt when no remote request is:
+  // the key waits for a resolution, is synced, or was created and removed
+  // locally before it was ever pushed (that state is added to `state`).
+  absl::StatusOr<std::optional<PushPlan>> PlanPush(const std::string& key,
+                                                   Batch& state) {
     absl::StatusOr<bool> in_conflict = local_->Has(keys_.conflict(key));
     if (!in_conflict.ok()) return in_conflict.status();
-    if (*in_conflict) return absl::OkStatus();  // waits for Resolve
+    if (*in_conflict) return std::nullopt;  // waits for Resolve
     absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
     if (!st.ok()) return st.status();
     absl::StatusOr<Copy> raw_local = Read(*local_, key);
     if (!raw_local.ok()) return raw_local.status();
-    const Copy local = Visible(*raw_local);
-    if (LocalIsSynced(local, st->value)) return absl::OkStatus();
-    std::string base_etag = st->value ? st->value->remote_etag : "";
-    auto record = [&](const std::string& remote_etag) {
-      state.Put(keys_.state(key),
-                EncodeKeyState({key, remote_etag, HashOf(local)}), {st->pin});
-    };
-    if (!local && base_etag.empty()) {
-      record("");  // created and removed locally before it was ever pushed
-      return absl::OkStatus();
+    PushPlan plan{key, Visible(*raw_local), st->pin,
+                  st->value ? st->value->remote_etag : ""};
+    if (LocalIsSynced(plan.local, st->value)) return std::nullopt;
+    if (!plan.local && plan.base_etag.empty()) {
+      RecordPushed(plan, "", state);
+      return std::nullopt;
     }
-    Precondition pre = base_etag.empty() ? Precondition::CreateOnly()
-                                         : Precondition::IfMatch(base_etag);
+    return plan;
+  }
+
+  void RecordPushed(const PushPlan& plan, const std::string& remote_etag,
+                    Batch& state) {
+    state.Put(keys_.state(plan.key),
+              EncodeKeyState({plan.key, remote_etag, HashOf(plan.local)}),
+              {plan.state_pin});
+  }
+
+  // One remote Commit for the chunk; keys the remote refused by
+  // precondition are settled one by one (read back) and the rest is sent
+  // again. Anything else the Commit cannot tell per key (an unknown
+  // outcome, a refused value) falls back to one request per key, whose
+  // preconditions make a replay of what did land harmless.
+  absl::Status PushChunk(std::vector<PushPlan> chunk, Batch& state,
+                         SyncCounters& counts) {
+    while (chunk.size() > 1) {
+      Batch writes;
+      for (const PushPlan& p : chunk) {
+        if (p.local) {
+          writes.Put(p.key, p.local->value, {p.precondition()});
+        } else {
+          writes.Delete(p.key, p.precondition());
+        }
+      }
+      absl::StatusOr<CommitResult> sent = remote_->Commit(writes);
+      if (sent.ok()) {
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+          ++counts.pushed;
+          RecordPushed(chunk[i], chunk[i].local ? sent->etags[i] : "", state);
+        }
+        return absl::OkStatus();
+      }
+      if (sent.status().code() == absl::StatusCode::kUnavailable) {
+        return sent.status();
+      }
+      std::set<std::string> refused;
+      if (IsCasMismatch(sent.status())) {
+        for (const Conflict& c : cask::Conflicts(sent.status()))
+          refused.insert(c.key);
+      }
+      if (refused.empty()) break;
+      std::vector<PushPlan> rest;
+      for (PushPlan& p : chunk) {
+        if (!refused.count(p.key)) {
+          rest.push_back(std::move(p));
+        } else if (absl::Status s = Settle(p, sent.status(), state, counts);
+                   !s.ok()) {
+          return s;
+        }
+      }
+      chunk = std::move(rest);
+    }
+    for (const PushPlan& p : chunk) {
+      if (absl::Status s = SendOne(p, state, counts); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status SendOne(const PushPlan& plan, Batch& state,
+                       SyncCounters& counts) {
     absl::StatusOr<std::string> sent = std::string();
-    if (local) {
-      sent = remote_->Set(key, local->value, {pre});
-    } else if (absl::Status removed = remote_->Remove(key, pre);
+    if (plan.local) {
+      sent = remote_->Set(plan.key, plan.local->value, {plan.precondition()});
+    } else if (absl::Status removed =
+                   remote_->Remove(plan.key, plan.precondition());
                !removed.ok()) {
       sent = removed;
     }
     if (sent.ok()) {
       ++counts.pushed;
-      record(local ? *sent : "");
+      RecordPushed(plan, plan.local ? *sent : "", state);
       return absl::OkStatus();
     }
-    const absl::Status& err = sent.status();
+    return Settle(plan, sent.status(), state, counts);
+  }
+
+  // The remote did not acknowledge the write of `plan` (err).
+  absl::Status Settle(const PushPlan& plan, const absl::Status& err,
+                      Batch& state, SyncCounters& counts) {
     if (err.code() == absl::StatusCode::kUnavailable) return err;
-    if (IsCasMismatch(err) || err.code() == absl::StatusCode::kUnknown ||
-        IsRejection(err)) {
-      // Never guess: read the remote back and look at what it holds.
-      absl::StatusOr<Copy> remote = Read(*remote_, key);
-      if (!remote.ok()) return remote.status();
-      if (SameContent(*remote, local)) {
-        if (err.code() == absl::StatusCode::kUnknown) {
-          ++counts.pushed;
-        } else {
-          ++counts.converged;
-        }
-        record(*remote ? (*remote)->meta.etag : "");
-        return absl::OkStatus();
+    if (!IsCasMismatch(err) && err.code() != absl::StatusCode::kUnknown &&
+        !IsRejection(err)) {
+      return err;
+    }
+    // Never guess: read the remote back and look at what it holds.
+    absl::StatusOr<Copy> remote = Read(*remote_, plan.key);
+    if (!remote.ok()) return remote.status();
+    if (SameContent(*remote, plan.local)) {
+      if (err.code() == absl::StatusCode::kUnknown) {
+        ++counts.pushed;
+      } else {
+        ++counts.converged;
       }
-      std::string remote_etag = *remote ? (*remote)->meta.etag : "";
-      if (err.code() == absl::StatusCode::kUnknown &&
-          remote_etag == base_etag) {
-        // Not applied. Stop here; the next round sends it again.
-        return absl::UnavailableError(
-            absl::StrCat("cask sync: push of \"", key,
-                         "\" was not applied: ", err.message()));
-      }
-      std::string reason =
-          IsRejection(err) ? absl::StrCat("rejected: ", err.message()) : "push";
-      AddConflict(state, key, *remote, reason, counts);
+      RecordPushed(plan, *remote ? (*remote)->meta.etag : "", state);
       return absl::OkStatus();
     }
-    return err;
+    std::string remote_etag = *remote ? (*remote)->meta.etag : "";
+    if (err.code() == absl::StatusCode::kUnknown &&
+        remote_etag == plan.base_etag) {
+      // Not applied. Stop here; the next round sends it again.
+      return absl::UnavailableError(
+          absl::StrCat("cask sync: push of \"", plan.key,
+                       "\" was not applied: ", err.message()));
+    }
+    std::string reason =
+        IsRejection(err) ? absl::StrCat("rejected: ", err.message()) : "push";
+    AddConflict(state, plan.key, *remote, reason, counts);
+    return absl::OkStatus();
   }
 
   // ---- pull
@@ -446,23 +558,37 @@ class Sync::Impl {
   }
 
   // For remotes without a feed: compare every remote etag with the one
-  // last synced (one Keys call, then one GetMeta per key).
+  // last synced (one Keys call, then one GetMeta per key this device has
+  // synced before; a key it never had is fetched at once).
   absl::Status ScanPull(SyncCounters& counts, bool& work) {
     absl::StatusOr<std::vector<std::string>> remote_keys = remote_->Keys("");
     if (!remote_keys.ok()) return remote_keys.status();
     std::set<std::string> listed(remote_keys->begin(), remote_keys->end());
-    std::vector<std::string> changed;
-    for (const std::string& key : *remote_keys) {
-      absl::StatusOr<Meta> meta = remote_->GetMeta(key);
-      std::string etag;
-      if (meta.ok()) {
-        etag = meta->etag;
-      } else if (meta.status().code() != absl::StatusCode::kNotFound) {
-        return meta.status();
-      }
-      absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
+    const std::size_t n = remote_keys->size();
+    std::vector<std::optional<std::string>> synced_etag(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      absl::StatusOr<Pinned<KeyState>> st = ReadState((*remote_keys)[i]);
       if (!st.ok()) return st.status();
-      if (!st->value || st->value->remote_etag != etag) changed.push_back(key);
+      if (st->value) synced_etag[i] = st->value->remote_etag;
+    }
+    std::vector<char> differs(n, 1);
+    absl::Status scanned = ParallelFor(
+        n, options_.read_parallelism, [&](std::size_t i) -> absl::Status {
+          if (!synced_etag[i]) return absl::OkStatus();
+          absl::StatusOr<Meta> meta = remote_->GetMeta((*remote_keys)[i]);
+          std::string etag;
+          if (meta.ok()) {
+            etag = meta->etag;
+          } else if (meta.status().code() != absl::StatusCode::kNotFound) {
+            return meta.status();
+          }
+          differs[i] = *synced_etag[i] != etag;
+          return absl::OkStatus();
+        });
+    if (!scanned.ok()) return scanned;
+    std::vector<std::string> changed;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (differs[i]) changed.push_back((*remote_keys)[i]);
     }
     // Keys synced before that the remote no longer lists were removed there.
     absl::StatusOr<std::vector<std::string>> synced = SyncedKeysUnder("");
@@ -509,13 +635,21 @@ class Sync::Impl {
   // the way, key by key. Returns whether anything was recorded.
   absl::StatusOr<bool> PullKeys(const std::vector<std::string>& keys,
                                 SyncCounters& counts) {
+    std::vector<Copy> remote(keys.size());
+    absl::Status fetched = ParallelFor(keys.size(), options_.read_parallelism,
+                                       [&](std::size_t i) -> absl::Status {
+                                         absl::StatusOr<Copy> copy =
+                                             Read(*remote_, keys[i]);
+                                         if (!copy.ok()) return copy.status();
+                                         remote[i] = *std::move(copy);
+                                         return absl::OkStatus();
+                                       });
+    if (!fetched.ok()) return fetched;
     Batch batch;
     SyncCounters delta;
     bool any = false;
-    for (const std::string& key : keys) {
-      absl::StatusOr<Copy> remote = Read(*remote_, key);
-      if (!remote.ok()) return remote.status();
-      absl::StatusOr<bool> planned = PlanPull(key, *remote, batch, delta);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      absl::StatusOr<bool> planned = PlanPull(keys[i], remote[i], batch, delta);
       if (!planned.ok()) return planned.status();
       any = any || *planned;
     }
@@ -687,6 +821,7 @@ class Sync::Impl {
   const SyncOptions options_;
   const StateKeys keys_;
   bool use_feed_;  // guarded by round_mu_
+  const bool batch_push_;
 
   absl::Mutex round_mu_;
   mutable absl::Mutex status_mu_;

@@ -63,6 +63,20 @@ absl::Status TEST_PartitionedDriver::DoClear(const std::string& base) {
   if (absl::Status s = Down(); !s.ok()) return s;
   return inner_->Clear(base);
 }
+absl::StatusOr<CommitResult> TEST_PartitionedDriver::DoCommit(
+    const Batch& batch) {
+  if (absl::Status s = Down(); !s.ok()) return s;
+  if (before_next_commit) {
+    std::function<void()> hook = std::move(before_next_commit);
+    before_next_commit = nullptr;
+    hook();
+  }
+  absl::StatusOr<CommitResult> r = inner_->Commit(batch);
+  if (lose_acks.load()) {
+    return absl::UnknownError("test: answer lost, the outcome is unknown");
+  }
+  return r;
+}
 absl::StatusOr<std::vector<ChangeEvent>> TEST_PartitionedDriver::DoChanges(
     std::uint64_t after, std::size_t limit) {
   if (absl::Status s = Down(); !s.ok()) return s;

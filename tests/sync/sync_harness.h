@@ -37,6 +37,9 @@ class TEST_PartitionedDriver final : public Driver {
       : inner_(std::move(inner)) {}
   std::atomic<bool> cut{false};
   std::atomic<bool> lose_acks{false};
+  // Runs once, just before the next Commit reaches the server (a change
+  // made on the remote between a round's pull and its push).
+  std::function<void()> before_next_commit;
 
   std::string_view name() const override { return inner_->name(); }
   Capabilities capabilities() const override { return inner_->capabilities(); }
@@ -52,6 +55,7 @@ class TEST_PartitionedDriver final : public Driver {
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override;
   absl::Status DoClear(const std::string& base) override;
+  absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override;
   absl::StatusOr<std::vector<ChangeEvent>> DoChanges(
       std::uint64_t after_revision, std::size_t limit) override;
 

@@ -66,6 +66,65 @@ TEST_CASE("sync: clear of the local store keeps the sync state", "[sync]") {
   CHECK(a.sync->Conflicts()->empty());
 }
 
+TEST_CASE(
+    "sync: a batched push settles a key the remote refused alone and sends "
+    "the rest",
+    "[sync]") {
+  ServedEngine remote;
+  Device a = MakeDevice("a", remote.client());
+  for (const char* k : {"k:1", "k:2", "k:3", "k:4"}) {
+    REQUIRE(a.local->Set(k, "v0").ok());
+  }
+  auto r = a.sync->RunOnce();
+  REQUIRE(r.ok());
+  CHECK(r->counts.pushed == 4);
+  // Four pushes in one remote Commit: the feed read plus the Commit.
+  CHECK(r->counts.remote_requests == 2);
+  for (const char* k : {"k:1", "k:2", "k:3", "k:4"}) {
+    REQUIRE(a.local->Set(k, "v1").ok());
+  }
+  // k:2 and k:4 change on the remote after the round's pull, before its
+  // push: k:2 to another value (a conflict), k:4 to the same (converged).
+  a.remote->before_next_commit = [&] {
+    REQUIRE(remote.client()->Set("k:2", "other").ok());
+    REQUIRE(remote.client()->Set("k:4", "v1").ok());
+  };
+  r = a.sync->RunOnce();
+  REQUIRE(r.ok());
+  CHECK(r->counts.pushed == 2);
+  CHECK(r->counts.converged == 1);
+  CHECK(r->counts.conflicts == 1);
+  CHECK(r->unresolved_conflicts == 1);
+  CHECK(remote.client()->Get("k:1")->value == "v1");
+  CHECK(remote.client()->Get("k:2")->value == "other");
+  CHECK(remote.client()->Get("k:3")->value == "v1");
+  CHECK(a.local->Get("k:2")->value == "v1");
+  auto conflicts = a.sync->Conflicts();
+  REQUIRE(conflicts->size() == 1);
+  CHECK((*conflicts)[0].key == "k:2");
+  CHECK((*conflicts)[0].remote_value == "other");
+  CHECK((*conflicts)[0].reason == "push");
+}
+
+TEST_CASE("sync: a batch whose answer was lost is settled key by key",
+          "[sync]") {
+  ServedEngine remote;
+  Device a = MakeDevice("a", remote.client());
+  REQUIRE(a.local->Set("k:1", "v0").ok());
+  REQUIRE(a.local->Set("k:2", "v0").ok());
+  a.remote->lose_acks = true;
+  CHECK(a.sync->RunOnce().ok());
+  a.remote->lose_acks = false;
+  // The Commit landed; each key's replay fails its precondition, reads the
+  // remote back and adopts its own value: no conflict, nothing sent twice.
+  REQUIRE(a.sync->RunOnce().ok());
+  CHECK(a.sync->Conflicts()->empty());
+  CHECK(remote.client()->Get("k:1")->value == "v0");
+  auto events = remote.store().Changes(0, 100);
+  REQUIRE(events.ok());
+  CHECK(events->size() == 2);
+}
+
 TEST_CASE("sync: concurrent edits are conflicts; nothing is overwritten",
           "[sync]") {
   ServedEngine remote;

@@ -78,6 +78,15 @@ struct SyncOptions {
   std::string peer = "default";
   // Change-log events read per request (push and pull feed).
   std::size_t page_size = 500;
+  // Push: where the remote has atomic batches, the keys of a page go out
+  // in remote Commits of up to this many writes, each with its own
+  // precondition (a refused key is settled alone, the rest sent again).
+  // 0 or 1: one request per key. Keep it within the remote's batch limit
+  // (etcd: 128 operations by default).
+  std::size_t push_batch = 100;
+  // Pull: remote reads of one page (and the scan's GetMeta calls) in
+  // flight at once. 0 or 1: one at a time.
+  std::size_t read_parallelism = 8;
   // Pull: kAuto uses the remote's change feed when it has one
   // (capabilities().watch), else a scan; kScan forces the scan.
   enum class PullMode { kAuto, kScan };
@@ -155,7 +164,9 @@ class Sync {
   Sync(const Sync&) = delete;
   Sync& operator=(const Sync&) = delete;
 
-  // Pulls and pushes until neither side has anything left to send.
+  // Pulls until the remote has nothing new, then pushes until the local
+  // log is drained (one round). Changes either side gains meanwhile wait
+  // for the next round.
   // kUnavailable when the remote went away part-way (what was synced is
   // recorded). Conflicts are not errors: see the report.
   absl::StatusOr<SyncReport> RunOnce();

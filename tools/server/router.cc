@@ -21,6 +21,7 @@
 #include "meta_headers.h"
 #include "protocol_names.h"
 #include "status_mapping.h"
+#include "sync_routes.h"
 #include "wire.h"
 
 namespace cask::server {
@@ -298,13 +299,40 @@ RouteResult Router::Post(const ApiRequest& req) {
     return result;
   }
   if (path == http_protocol::kChangesPath) return Changes(req);
+  if (path == kSyncConflictsPath || path == kSyncResolvePath) {
+    result.response = SyncRoute(req, path == kSyncResolvePath);
+    return result;
+  }
   result.response = Fail(
       absl::InvalidArgumentError(absl::StrCat(
           "Method Not Allowed: POST (only ", ToAbsl(http_protocol::kCommitPath),
-          " and ", ToAbsl(http_protocol::kChangesPath), ")")),
+          ", ", ToAbsl(http_protocol::kChangesPath), ", ",
+          ToAbsl(kSyncConflictsPath), " and ", ToAbsl(kSyncResolvePath), ")")),
       405);
   result.response.headers.emplace_back("Allow", "GET, HEAD, PUT, DELETE");
   return result;
+}
+
+ApiResponse Router::SyncRoute(const ApiRequest& req, bool resolve) {
+  absl::StatusOr<std::string> answer;
+  if (resolve) {
+    answer = ResolveSyncConflictJson(*store_, req.body);
+  } else {
+    absl::StatusOr<std::string_view> origin = OriginFormPath(req.target);
+    absl::StatusOr<std::map<std::string, std::string>> query =
+        origin.ok() ? ParseQuery(*origin)
+                    : absl::StatusOr<std::map<std::string, std::string>>(
+                          origin.status());
+    if (!query.ok()) return Fail(query.status());
+    auto peer = query->find("peer");
+    answer = SyncConflictsJson(
+        *store_, peer == query->end() ? std::string_view() : peer->second);
+  }
+  if (!answer.ok()) return Fail(answer.status());
+  ApiResponse r;
+  r.body = *std::move(answer);
+  r.content_type = kJson;
+  return r;
 }
 
 ApiResponse Router::Commit(const ApiRequest& req) {

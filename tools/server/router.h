@@ -5,6 +5,7 @@
 //   DELETE       /key      remove (CAS);  DELETE /base/: clear
 //   POST  /_cask/commit    atomic batch
 //   POST  /_cask/changes   change feed (long poll, key-prefix filter)
+//   POST  /_cask/sync/conflicts, /_cask/sync/resolve   sync conflicts
 // over any Driver. Every answer carries the capability headers.
 //
 // Thread safety: Handle and Poll may be called from many threads at once;
@@ -49,6 +50,8 @@ class Router {
   ApiResponse Delete(const ApiRequest& request);
   RouteResult Post(const ApiRequest& request);
   ApiResponse Commit(const ApiRequest& request);
+  // POST /_cask/sync/conflicts or /_cask/sync/resolve (sync_routes.h).
+  ApiResponse SyncRoute(const ApiRequest& request, bool resolve);
   RouteResult Changes(const ApiRequest& request);
   RouteResult ReadFeed(const LongPoll& poll, bool final);
   // An error answer without the capability headers (Handle adds them).

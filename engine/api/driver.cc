@@ -111,12 +111,10 @@ absl::StatusOr<std::vector<std::string>> Driver::Keys(std::string_view base) {
 
 absl::StatusOr<ScanPage> Driver::Scan(std::string_view base,
                                       const ScanOptions& options) {
-  absl::StatusOr<internal::ScanArgs> args =
-      internal::NormalizeScanArgs(base, options);
-  if (!args.ok()) return args.status();
-  absl::StatusOr<ScanPage> page = DoScan(args->base, args->options);
-  if (page.ok()) internal::DropReservedEntries(args->base, *page);
-  return page;
+  return internal::CheckedScan(
+      base, options, [this](const std::string& b, const ScanOptions& o) {
+        return DoScan(b, o);
+      });
 }
 
 absl::StatusOr<std::vector<std::string>> Driver::KeysByScan(

@@ -6,26 +6,25 @@
 
 namespace cask::internal {
 
-absl::StatusOr<ScanArgs> NormalizeScanArgs(std::string_view base,
-                                           const ScanOptions& options) {
+absl::StatusOr<ScanPage> CheckedScan(std::string_view base,
+                                     const ScanOptions& options, ScanFn scan) {
   if (options.limit == 0) {
     return absl::InvalidArgumentError("scan limit must be at least 1");
   }
   absl::StatusOr<std::string> b = NormalizeBase(base);
   if (!b.ok()) return b.status();
-  ScanArgs args{*std::move(b), options};
+  ScanOptions normalised = options;
   if (!options.start_after.empty()) {
     absl::StatusOr<std::string> after = NormalizeKey(options.start_after);
     if (!after.ok()) return after.status();
-    args.options.start_after = *std::move(after);
+    normalised.start_after = *std::move(after);
   }
-  return args;
-}
-
-void DropReservedEntries(const std::string& base, ScanPage& page) {
-  if (IsReservedKey(base)) return;
-  std::erase_if(page.entries,
-                [](const ScanEntry& e) { return IsReservedKey(e.key); });
+  absl::StatusOr<ScanPage> page = scan(*b, normalised);
+  if (page.ok() && !IsReservedKey(*b)) {
+    std::erase_if(page->entries,
+                  [](const ScanEntry& e) { return IsReservedKey(e.key); });
+  }
+  return page;
 }
 
 }  // namespace cask::internal

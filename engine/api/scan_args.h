@@ -6,23 +6,23 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "cask/scan.h"
 
 namespace cask::internal {
 
-struct ScanArgs {
-  std::string base;     // normalised
-  ScanOptions options;  // start_after normalised (or empty), limit > 0
-};
+// What a store's DoScan looks like: base normalised, options.start_after
+// normalised (or empty), options.limit > 0.
+using ScanFn = absl::FunctionRef<absl::StatusOr<ScanPage>(
+    const std::string& base, const ScanOptions& options)>;
 
-// kInvalidArgument for a bad base or start_after, or a zero limit.
-absl::StatusOr<ScanArgs> NormalizeScanArgs(std::string_view base,
-                                           const ScanOptions& options);
-
-// Leaves out entries of the reserved key space unless `base` lies in it.
-// next_after is kept, so paging still moves past them.
-void DropReservedEntries(const std::string& base, ScanPage& page);
+// Checks and normalises the arguments (kInvalidArgument for a bad base or
+// start_after, or a zero limit), runs `scan` on them, and leaves out
+// entries of the reserved key space unless `base` lies in it (next_after is
+// kept, so paging still moves past them).
+absl::StatusOr<ScanPage> CheckedScan(std::string_view base,
+                                     const ScanOptions& options, ScanFn scan);
 
 }  // namespace cask::internal
 

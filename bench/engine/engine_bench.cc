@@ -1,4 +1,4 @@
-// The engine's figures (issue 3), every one a ratio against a baseline
+// The engine's figures, every one a ratio against a baseline
 // measured in the same run:
 //   engine CAS (4 threads, and 1) / raw RocksDB Put (1 thread)   goal >= 1.0
 //   engine Get / raw RocksDB Get                                 goal >= 0.95

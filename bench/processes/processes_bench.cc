@@ -1,4 +1,4 @@
-// Many processes on one engine store (issue 4). Every figure is measured
+// Many processes on one engine store. Every figure is measured
 // in the same run as its baseline:
 //   cross-process CAS ops/s, 2 processes, disjoint keys and one hot key:
 //     cask (first opener owns, the other forwards; kBuffered) vs LMDB

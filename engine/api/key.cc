@@ -10,7 +10,8 @@ namespace {
 
 bool IsSeparator(char c) { return c == ':' || c == '/' || c == '\\'; }
 
-// Normalises separators, then rejects what SPEC §1 forbids.
+// Normalises separators, then rejects an empty key (unless allowed), a NUL
+// byte, a "." or ".." segment and a key over kMaxKeyBytes.
 absl::StatusOr<std::string> Normalize(std::string_view input, bool allow_empty,
                                       std::string_view what) {
   std::string out;

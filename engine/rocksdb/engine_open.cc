@@ -500,7 +500,7 @@ namespace cask {
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(
     std::string_view path, const EngineOptions& options) {
-  // Issue 4: serve other processes, or forward to the one that owns it.
+  // Serve other processes, or forward to the one that owns the store.
   return engine::ipc::Open(std::string(path), options);
 }
 

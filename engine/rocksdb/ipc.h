@@ -1,4 +1,4 @@
-// Many processes, one store (issue 4; docs/processes.md).
+// Many processes, one store (docs/processes.md).
 //
 // RocksDB lets one process open a directory. Engine::Open makes that
 // invisible: the first opener holds RocksDB (the *owner*) and serves the

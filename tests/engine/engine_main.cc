@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     if (!engine.ok()) return engine.status();
     return std::unique_ptr<cask::Driver>(*std::move(engine));
   };
-  // Single-process for now (issue 4): the race tests share one client,
+  // Single-process here (conformance_processes runs the suite across
+  // processes): the race tests share one client,
   // whose write queue groups the threads' requests.
   t.multi_process = false;
   return cask::conformance::RunConformance(argc, argv, std::move(t));

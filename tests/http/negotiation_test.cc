@@ -1,4 +1,4 @@
-// Capability negotiation of the http adapter (SPEC §9): it sends a
+// Capability negotiation of the http adapter: it sends a
 // precondition only to a server that advertises CAS.
 //
 // Against unstorage's own node server (CASK_TEST_UNSTORAGE_URL, started by

@@ -50,9 +50,9 @@ struct CheckOptions {
   // Wall-clock limit for the whole history; absl::InfiniteDuration() for
   // none.
   absl::Duration timeout = absl::Seconds(30);
-  // The store never issues the same etag twice for a key (SPEC §2, "no
-  // ABA"): two acknowledged writes of a key returning one etag is a
-  // violation. Turn off for content-hash etags.
+  // The store never issues the same etag twice for a key ("no ABA", the
+  // contract's Metadata and etags): two acknowledged writes of a key returning
+  // one etag is a violation. Turn off for content-hash etags.
   bool etags_unique = true;
 };
 

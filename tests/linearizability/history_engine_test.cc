@@ -1,6 +1,6 @@
 // Recorded histories of the engine (cask::OpenStore("cask://...")) from 4
-// client threads sharing one open store. (Several processes need the
-// engine's multi-process serving, issue 4.)
+// client threads sharing one open store. (Several processes: lin_processes in
+// tests/processes.)
 #include <stdlib.h>
 
 #include <filesystem>

@@ -3,10 +3,10 @@
 // CLOCK_MONOTONIC, which every process of one machine shares, so histories
 // recorded by several processes can be merged and checked together.
 //
-// Status mapping (SPEC §11): OK and kNotFound are outputs; kAborted is a
-// mismatch with the conflicts it carries; kUnknown is an unknown outcome
-// (response time kNever); kUnavailable means nothing was applied, so the
-// operation is left out of the history. A failed read is left out too (it
+// Status mapping (the contract's Errors): OK and kNotFound are outputs;
+// kAborted is a mismatch with the conflicts it carries; kUnknown is an unknown
+// outcome (response time kNever); kUnavailable means nothing was applied, so
+// the operation is left out of the history. A failed read is left out too (it
 // has no effect). Any other status is recorded as an unknown outcome (the
 // conservative reading) and listed in unexpected(), which tests assert is
 // empty for a healthy store.

@@ -1,4 +1,4 @@
-// Many processes on one engine store (issue 4): forwarding, the socket's
+// Many processes on one engine store: forwarding, the socket's
 // protection, the protocol's refusal of bad frames, exactly-once retries
 // across a failover, the increment race with owner kills, owner exit with
 // client takeover, and a client's watch across failovers.

@@ -1,8 +1,9 @@
 // The s3 adapter's status mappings, on moto (CASK_TEST_S3_URL): every
-// answer the issue names, checked by its exact code. The few answers moto
-// cannot be made to give (409 ConditionalRequestConflict, 5xx) are checked
-// on the translation function itself; a dropped connection is produced by
-// a socket that reads the request and closes.
+// answer docs/adapters/objectstore.md names under "Errors", checked by its
+// exact code. The few answers moto cannot be made to give (409
+// ConditionalRequestConflict, 5xx) are checked on the translation function
+// itself; a dropped connection is produced by a socket that reads the
+// request and closes.
 #define CATCH_CONFIG_RUNNER
 #include <netinet/in.h>
 #include <sys/socket.h>

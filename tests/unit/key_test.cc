@@ -14,7 +14,8 @@ TEST_CASE("NormalizeKey follows unstorage's separators", "[key]") {
   CHECK(*NormalizeKey("a..b:.c") == "a..b:.c");  // only whole segments count
 }
 
-TEST_CASE("NormalizeKey rejects what SPEC 1 forbids", "[key]") {
+TEST_CASE("NormalizeKey rejects empty, NUL, dot segments and long keys",
+          "[key]") {
   for (std::string bad :
        {std::string(""), std::string(":/\\"), std::string("a:..:b"),
         std::string(".."), std::string("a/."), std::string("x\0y", 3),

@@ -1,5 +1,5 @@
-// An atomic multi-key commit (docs/contract.md §4), like a git reference
-// transaction.
+// An atomic multi-key commit (docs/contract.md, "Atomic multi-key commit"),
+// like a git reference transaction.
 //
 // A Batch lists puts, deletes and verifies (a precondition with no write),
 // each with its own precondition. Driver::Commit applies it all-or-nothing:

@@ -1,5 +1,5 @@
-// Key normalisation and validation (unstorage's conventions, docs/contract.md
-// §1).
+// Key normalisation and validation (unstorage's conventions; docs/
+// contract.md, "Keys and values").
 //
 // `:` is the separator; `/` and `\` are accepted and turned into `:`;
 // repeated separators collapse to one; leading and trailing separators are

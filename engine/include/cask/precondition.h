@@ -1,5 +1,5 @@
 // HTTP-style write preconditions and their one shared evaluator
-// (docs/contract.md §3).
+// (docs/contract.md, "Preconditions").
 //
 // A Precondition guards a write (Set, Remove, a Batch entry). Its two sides
 // follow RFC 9110 §13.1.1-2 and are evaluated in that order:

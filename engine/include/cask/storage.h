@@ -1,5 +1,5 @@
-// Storage: one key space over several drivers (docs/contract.md §8, unstorage's
-// mount).
+// Storage: one key space over several drivers (unstorage's mount; docs/
+// contract.md, "Mounts, overlay and sync").
 //
 // A driver mounted at base "a:b" owns every key under "a:b:"; it sees keys
 // relative to its base ("a:b:c" reaches it as "c"). A key is routed to the

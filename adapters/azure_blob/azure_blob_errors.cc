@@ -1,6 +1,7 @@
 #include "azure_blob_errors.h"
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 #include "error_status.h"
 #include "xml_document.h"
@@ -40,9 +41,9 @@ absl::Status AzureBlobError(std::string_view op, std::string_view key,
 
 absl::Status MalformedAnswer(std::string_view op, std::string_view key,
                              const absl::Status& parse_error) {
-  return absl::InternalError(absl::StrCat("azure blob ", ToAbsl(op), " \"",
-                                          ToAbsl(key),
-                                          "\": ", parse_error.message()));
+  return absl::InternalError(absl::StrCat(
+      "azure blob ", ToAbsl(op), " ", QuoteForMessage(key), ": ",
+      EscapeForMessage(ToStd(parse_error.message()), kMaxBackendTextBytes)));
 }
 
 }  // namespace cask::azblob

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "azure_blob_errors.h"
 #include "azure_shared_key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
@@ -248,8 +249,9 @@ class AzureBlobStore final : public Driver {
     absl::StatusOr<WriteAttempt> v =
         Verdict("put", key, *r, !h.if_match.empty());
     if (v.ok() && !v->condition_failed && v->etag.empty()) {
-      return absl::InternalError(absl::StrCat(
-          "azure blob put \"", key, "\": the answer carried no ETag"));
+      return absl::InternalError(absl::StrCat("azure blob put ",
+                                              QuoteForMessage(key),
+                                              ": the answer carried no ETag"));
     }
     return v;
   }
@@ -313,7 +315,7 @@ absl::StatusOr<AzureBlobOptions> AzureBlobOptions::FromUri(
   if (!uri.ok()) return uri.status();
   auto bad = [&](std::string_view why) {
     return absl::InvalidArgumentError(
-        absl::StrCat("azblob URI \"", ToAbsl(text), "\": ", ToAbsl(why)));
+        absl::StrCat("azblob URI ", QuoteForMessage(text), ": ", ToAbsl(why)));
   };
   if (uri->scheme != "azblob") return bad("scheme must be azblob");
   for (const auto& [name, value] : uri->query) {

@@ -13,6 +13,7 @@
 #include "azure_shared_key.h"
 #include "azure_table_errors.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
@@ -275,8 +276,9 @@ class AzureTableStore final : public Driver {
   }
 
   static absl::Status Corrupt(const std::string& key, std::string_view why) {
-    return absl::DataLossError(absl::StrCat("azure table: entity of key \"",
-                                            key, "\": ", ToAbsl(why)));
+    return absl::DataLossError(absl::StrCat("azure table: entity of key ",
+                                            QuoteForMessage(key), ": ",
+                                            ToAbsl(why)));
   }
 
   static absl::StatusOr<Meta> MetaFrom(const std::string& key,
@@ -349,8 +351,9 @@ class AzureTableStore final : public Driver {
     absl::StatusOr<WriteAttempt> v =
         Verdict("put", key, *r, !h.if_match.empty());
     if (v.ok() && !v->condition_failed && v->etag.empty()) {
-      return absl::InternalError(absl::StrCat(
-          "azure table put \"", key, "\": the answer carried no ETag"));
+      return absl::InternalError(absl::StrCat("azure table put ",
+                                              QuoteForMessage(key),
+                                              ": the answer carried no ETag"));
     }
     return v;
   }
@@ -449,7 +452,7 @@ absl::StatusOr<AzureTableOptions> AzureTableOptions::FromUri(
   if (!uri.ok()) return uri.status();
   auto bad = [&](std::string_view why) {
     return absl::InvalidArgumentError(
-        absl::StrCat("aztable URI \"", ToAbsl(text), "\": ", ToAbsl(why)));
+        absl::StrCat("aztable URI ", QuoteForMessage(text), ": ", ToAbsl(why)));
   };
   if (uri->scheme != "aztable") return bad("scheme must be aztable");
   for (const auto& [name, value] : uri->query) {
@@ -489,14 +492,14 @@ absl::StatusOr<std::unique_ptr<Driver>> CreateAzureTableStore(
   if (options.account.empty())
     return absl::InvalidArgumentError("azure table: no account");
   if (!ValidTableName(options.table)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("azure table: bad table name \"", options.table,
-                     "\" (3-63 letters and digits, starting with a letter)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "azure table: bad table name ", QuoteForMessage(options.table),
+        " (3-63 letters and digits, starting with a letter)"));
   }
   if (!ValidPartition(options.partition)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "azure table: bad partition \"", options.partition,
-        "\" (printable ASCII without / \\ # ? or ', at most 256)"));
+        "azure table: bad partition ", QuoteForMessage(options.partition),
+        " (printable ASCII without / \\ # ? or ', at most 256)"));
   }
   if (options.max_value_bytes > kMaxMaxValue) {
     return absl::InvalidArgumentError(

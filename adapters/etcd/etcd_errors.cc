@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask::etcd_internal {
@@ -26,8 +27,11 @@ absl::Status ServerError(std::string_view what, long http_status,
   } catch (const nlohmann::json::exception&) {
     message = std::string(body.substr(0, 200));
   }
-  std::string text = absl::StrCat("etcd: ", ToAbsl(what), ": HTTP ",
-                                  http_status, ": ", message);
+  // etcd's words, escaped and capped (a proxy in front of etcd may answer
+  // anything); the classification below reads them unescaped.
+  std::string text =
+      absl::StrCat("etcd: ", ToAbsl(what), ": HTTP ", http_status, ": ",
+                   EscapeForMessage(message, kMaxBackendTextBytes));
   // etcd's own words for "the proposal may or may not have been applied".
   const bool maybe_applied = absl::StrContains(message, "timed out") ||
                              absl::StrContains(message, "leader changed");
@@ -54,8 +58,9 @@ absl::Status ServerError(std::string_view what, long http_status,
 }
 
 absl::Status MalformedReply(std::string_view what, std::string_view detail) {
-  return absl::InternalError(absl::StrCat("etcd: unexpected reply to ",
-                                          ToAbsl(what), ": ", ToAbsl(detail)));
+  return absl::InternalError(
+      absl::StrCat("etcd: unexpected reply to ", ToAbsl(what), ": ",
+                   EscapeForMessage(detail, kMaxBackendTextBytes)));
 }
 
 }  // namespace cask::etcd_internal

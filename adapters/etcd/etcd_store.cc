@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/scan.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
@@ -260,7 +261,7 @@ class EtcdStore final : public Driver {
   }
 
   static absl::Status NotFound(const std::string& key) {
-    return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
+    return KeyNotFoundError(key);
   }
 
   static absl::Status SingleKeyError(const absl::Status& s,
@@ -315,8 +316,8 @@ class EtcdStore final : public Driver {
     kv.key = UnB64(j.at("key")).substr(options_.prefix.size());
     std::string raw = j.contains("value") ? UnB64(j["value"]) : "";
     if (raw.size() < kHeaderSize || raw[0] != kFormat) {
-      throw BadReply{absl::StrCat("key \"", kv.key,
-                                  "\" holds a value cask did not write")};
+      throw BadReply{absl::StrCat("key ", QuoteForMessage(kv.key),
+                                  " holds a value cask did not write")};
     }
     std::int64_t mod = Int(j, "mod_revision");
     kv.meta.etag = absl::StrCat(mod);
@@ -562,7 +563,7 @@ class EtcdStore final : public Driver {
 
 absl::Status BadUri(std::string_view uri, std::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("bad etcd URI \"", ToAbsl(uri), "\": ", ToAbsl(why),
+      absl::StrCat("bad etcd URI ", QuoteForMessage(uri), ": ", ToAbsl(why),
                    " (expected etcd://host[:port][?prefix=P&timeout_ms=N"
                    "&connect_timeout_ms=N&max_value_bytes=N])"));
 }
@@ -590,7 +591,8 @@ absl::StatusOr<EtcdOptions> EtcdOptions::FromUri(std::string_view text) {
     }
     if (name != "timeout_ms" && name != "connect_timeout_ms" &&
         name != "max_value_bytes") {
-      return BadUri(text, absl::StrCat("unknown parameter \"", name, "\""));
+      return BadUri(text,
+                    absl::StrCat("unknown parameter ", QuoteForMessage(name)));
     }
     absl::StatusOr<std::uint64_t> v = uri->UintParam(name, 0);
     if (!v.ok()) return v.status();

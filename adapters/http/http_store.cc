@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "capabilities_header.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "error_body.h"
@@ -155,9 +156,10 @@ class HttpStore final : public Driver {
       absl::StatusOr<http_protocol::Advertised> a = Probe();
       if (!a.ok()) return a.status();
       if (!a->ttl) {
-        return absl::UnimplementedError(absl::StrCat(
-            "http: the server at ", options_.base_url,
-            " does not advertise ttl support (key \"", key, "\")"));
+        return absl::UnimplementedError(
+            absl::StrCat("http: the server at ", options_.base_url,
+                         " does not advertise ttl support (key ",
+                         QuoteForMessage(key), ")"));
       }
       headers.push_back(absl::StrFormat("%s: %.3f",
                                         ToAbsl(http_protocol::kTtlHeader),
@@ -201,8 +203,9 @@ class HttpStore final : public Driver {
     if (r->status != 200) return Failed(*r, "GET", base, false);
     Json doc = Json::parse(r->body, nullptr, false);
     if (doc.is_discarded() || !doc.is_array()) {
-      return absl::DataLossError(absl::StrCat("http: key listing of \"", base,
-                                              "\" is not a JSON array"));
+      return absl::DataLossError(absl::StrCat("http: key listing of ",
+                                              QuoteForMessage(base),
+                                              " is not a JSON array"));
     }
     std::vector<std::string> keys;
     for (const Json& k : doc) {
@@ -320,14 +323,13 @@ class HttpStore final : public Driver {
 
  private:
   static std::string Describe(std::string_view method, std::string_view key) {
-    return absl::StrCat(ToAbsl(method), " \"", ToAbsl(key), "\"");
+    return absl::StrCat(ToAbsl(method), " ", QuoteForMessage(key));
   }
 
   absl::Status Failed(const Response& r, std::string_view method,
                       std::string_view key, bool write) {
     if (r.status == 404 && method != "DELETE") {
-      return absl::NotFoundError(
-          absl::StrCat("key \"", ToAbsl(key), "\" not found"));
+      return KeyNotFoundError(key);
     }
     return http_protocol::StatusFromErrorBody(
         r.status, r.body, Describe(method, key), key, write);
@@ -344,7 +346,7 @@ class HttpStore final : public Driver {
       return CasUnsupportedError(absl::StrCat(
           "http: the server at ", options_.base_url,
           " does not advertise CAS (no \"X-Cask-CAS: 1\"); refusing to send ",
-          DescribePrecondition(p), " for key \"", key, "\""));
+          DescribePrecondition(p), " for key ", QuoteForMessage(key)));
     }
     if (p.if_match) {
       headers.push_back(absl::StrCat(
@@ -374,8 +376,8 @@ class HttpStore final : public Driver {
     ForgetProbe();
     return absl::UnknownError(absl::StrCat(
         "http: the server at ", options_.base_url,
-        " answered a conditional write of key \"", key,
-        "\" without advertising CAS; it may have applied the write without "
+        " answered a conditional write of key ", QuoteForMessage(key),
+        " without advertising CAS; it may have applied the write without "
         "its precondition, so the outcome is unknown"));
   }
 
@@ -490,12 +492,12 @@ absl::StatusOr<HttpOptions> HttpOptions::FromUri(std::string_view text) {
   if (!uri.ok()) return uri.status();
   if (uri->scheme != "http" && uri->scheme != "https") {
     return absl::InvalidArgumentError(
-        absl::StrCat("http store URI must start with http:// or https://: \"",
-                     ToAbsl(text), "\""));
+        absl::StrCat("http store URI must start with http:// or https://: ",
+                     QuoteForMessage(text)));
   }
   if (!uri->has_authority || uri->host.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("http store URI has no host: \"", ToAbsl(text), "\""));
+        absl::StrCat("http store URI has no host: ", QuoteForMessage(text)));
   }
   HttpOptions options;
   std::string path = uri->path;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "nlohmann/json.hpp"
@@ -75,8 +76,11 @@ absl::Status StatusFromErrorBody(long http_status, std::string_view body,
         json ? OptString(doc, "current_etag") : std::nullopt;
     return CasMismatchError(key, current);
   }
-  return absl::Status(code, absl::StrCat("http ", ToAbsl(what), ": HTTP ",
-                                         http_status, ": ", message));
+  // The server's words, escaped and capped: a broken or hostile server
+  // cannot put control bytes or megabytes into the caller's message.
+  return absl::Status(
+      code, absl::StrCat("http ", ToAbsl(what), ": HTTP ", http_status, ": ",
+                         EscapeForMessage(message, kMaxBackendTextBytes)));
 }
 
 }  // namespace cask::http_protocol

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask::http_protocol {
@@ -25,9 +26,9 @@ bool IsEtagChar(unsigned char c) {
 
 absl::Status Malformed(std::string_view header, std::string_view value,
                        std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("malformed ", ToAbsl(header),
-                                                 " header \"", ToAbsl(value),
-                                                 "\": ", ToAbsl(why)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed ", ToAbsl(header), " header ",
+                   QuoteForMessage(value), ": ", ToAbsl(why)));
 }
 
 }  // namespace

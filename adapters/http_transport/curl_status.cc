@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask::transport {
@@ -12,10 +13,13 @@ namespace cask::transport {
 absl::Status StatusFromCurl(const FailedSend& failure, std::string_view what,
                             std::string_view url) {
   const auto code = static_cast<CURLcode>(failure.curl_code);
+  // The URL carries the caller's key, and libcurl's text may quote what
+  // the server sent: both escaped and capped.
   const std::string detail =
-      absl::StrCat(ToAbsl(what), " to ", ToAbsl(url), ": ",
-                   failure.detail.empty() ? curl_easy_strerror(code)
-                                          : ToAbsl(failure.detail),
+      absl::StrCat(ToAbsl(what), " to ", QuoteForMessage(url), ": ",
+                   failure.detail.empty()
+                       ? std::string(curl_easy_strerror(code))
+                       : EscapeForMessage(failure.detail, kMaxBackendTextBytes),
                    " (curl ", failure.curl_code, ")");
   bool sent = failure.sent;
   switch (code) {

@@ -1,6 +1,7 @@
 #include "conditional_write.h"
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 
@@ -76,9 +77,9 @@ absl::StatusOr<std::string> RunPinned(std::string_view what,
     // was written. Look again.
   }
   return absl::UnavailableError(absl::StrCat(
-      ToAbsl(what), " \"", ToAbsl(key), "\": the object kept changing under ",
-      DescribePrecondition(p), " (", max_attempts,
-      " attempts); nothing was written, retry may help"));
+      ToAbsl(what), " ", QuoteForMessage(key),
+      ": the object kept changing under ", DescribePrecondition(p), " (",
+      max_attempts, " attempts); nothing was written, retry may help"));
 }
 
 }  // namespace cask::objstore

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask::objstore {
@@ -12,10 +13,15 @@ absl::Status ErrorStatus(
     std::initializer_list<std::string_view> too_large_codes,
     std::string_view missing_container_code, bool is_write) {
   const std::string_view code = answer.code;
-  std::string text = absl::StrCat(
-      ToAbsl(answer.store), " ", ToAbsl(op), " \"", ToAbsl(key), "\": HTTP ",
-      answer.status, " ", code.empty() ? "(no error code)" : ToAbsl(code),
-      answer.message.empty() ? "" : ": ", ToAbsl(answer.message));
+  // The key is the caller's; code and message are the server's words:
+  // all escaped and capped.
+  std::string text =
+      absl::StrCat(ToAbsl(answer.store), " ", ToAbsl(op), " ",
+                   QuoteForMessage(key), ": HTTP ", answer.status, " ",
+                   code.empty() ? std::string("(no error code)")
+                                : EscapeForMessage(code, kMaxQuotedBytes),
+                   answer.message.empty() ? "" : ": ",
+                   EscapeForMessage(answer.message, kMaxBackendTextBytes));
   const long s = answer.status;
   if (s == 413 || std::find(too_large_codes.begin(), too_large_codes.end(),
                             code) != too_large_codes.end()) {
@@ -41,8 +47,8 @@ absl::Status ErrorStatus(
 }
 
 absl::Status KeyNotFound(std::string_view store, std::string_view key) {
-  return absl::NotFoundError(
-      absl::StrCat(ToAbsl(store), ": key \"", ToAbsl(key), "\" not found"));
+  return absl::NotFoundError(absl::StrCat(ToAbsl(store), ": key ",
+                                          QuoteForMessage(key), " not found"));
 }
 
 }  // namespace cask::objstore

@@ -23,7 +23,8 @@ struct ErrorAnswer {
 };
 
 // The status for `answer` to `op` on `key`. The text is
-// `<store> <op> "<key>": HTTP <status> <code>[: <message>]`, and:
+// `<store> <op> "<key>": HTTP <status> <code>[: <message>]` (the key quoted,
+// the service's code and message escaped and capped: cask/quote.h), and:
 //   413 or a code in `too_large_codes`     kResourceExhausted
 //   403                                    kPermissionDenied
 //   404 with `missing_container_code`      kFailedPrecondition

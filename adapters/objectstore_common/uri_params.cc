@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 
 namespace cask::objstore {
@@ -13,8 +14,9 @@ absl::StatusOr<bool> BoolParam(const Uri& uri, std::string_view name,
   std::string v = absl::AsciiStrToLower(uri.Param(name, fallback ? "1" : "0"));
   if (v == "1" || v == "true" || v == "yes") return true;
   if (v == "0" || v == "false" || v == "no") return false;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "URI parameter ", ToAbsl(name), "=\"", v, "\" is not a boolean"));
+  return absl::InvalidArgumentError(absl::StrCat("URI parameter ", ToAbsl(name),
+                                                 "=", QuoteForMessage(v),
+                                                 " is not a boolean"));
 }
 
 absl::Status ParseWriteParams(

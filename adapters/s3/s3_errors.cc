@@ -1,6 +1,7 @@
 #include "s3_errors.h"
 
 #include "absl/strings/str_cat.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 #include "error_status.h"
 #include "xml_document.h"
@@ -37,8 +38,9 @@ absl::Status S3Error(std::string_view op, std::string_view key,
 
 absl::Status MalformedAnswer(std::string_view op, std::string_view key,
                              const absl::Status& parse_error) {
-  return absl::InternalError(absl::StrCat("s3 ", ToAbsl(op), " \"", ToAbsl(key),
-                                          "\": ", parse_error.message()));
+  return absl::InternalError(absl::StrCat(
+      "s3 ", ToAbsl(op), " ", QuoteForMessage(key), ": ",
+      EscapeForMessage(ToStd(parse_error.message()), kMaxBackendTextBytes)));
 }
 
 }  // namespace cask::s3

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
@@ -270,8 +271,8 @@ class S3Store final : public Driver {
     absl::StatusOr<WriteAttempt> r =
         Write("put", key, req, !h.if_match.empty());
     if (r.ok() && !r->condition_failed && r->etag.empty()) {
-      return absl::InternalError(
-          absl::StrCat("s3 put \"", key, "\": the answer carried no ETag"));
+      return absl::InternalError(absl::StrCat("s3 put ", QuoteForMessage(key),
+                                              ": the answer carried no ETag"));
     }
     return r;
   }
@@ -378,7 +379,7 @@ absl::StatusOr<S3Options> S3Options::FromUri(std::string_view text) {
   if (!uri.ok()) return uri.status();
   auto bad = [&](std::string_view why) {
     return absl::InvalidArgumentError(
-        absl::StrCat("s3 URI \"", ToAbsl(text), "\": ", ToAbsl(why)));
+        absl::StrCat("s3 URI ", QuoteForMessage(text), ": ", ToAbsl(why)));
   };
   if (uri->scheme != "s3") return bad("scheme must be s3");
   for (const auto& [name, value] : uri->query) {

@@ -134,8 +134,12 @@ absl::Status CommitConflictError(const std::vector<Conflict>& conflicts) {
   std::vector<std::string> parts;
   parts.reserve(conflicts.size());
   for (const Conflict& c : conflicts) {
-    parts.push_back(absl::StrCat(QuoteForMessage(c.key), " expected ",
-                                 c.expected, ", ", DescribeActual(c.actual)));
+    // `expected` is a description (DescribePrecondition), or a remote
+    // server's words when an adapter passes its conflicts on.
+    parts.push_back(
+        absl::StrCat(QuoteForMessage(c.key), " expected ",
+                     EscapeForMessage(c.expected, kMaxBackendTextBytes), ", ",
+                     DescribeActual(c.actual)));
   }
   absl::Status status(
       absl::StatusCode::kAborted,

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 #include "db_options.h"
 #include "engine_impl.h"
@@ -24,13 +25,16 @@ namespace {
 
 constexpr std::string_view kFormat = kStoreFormat;
 
-std::string NotAStore(const std::string& path, std::string_view why) {
-  return absl::StrCat("cask engine: \"", path,
-                      "\" is not a cask store: ", ToAbsl(why));
+// A store's path in a message: it comes from the caller (a URI), so it is
+// escaped and capped like any echoed input, with room for a long real path.
+constexpr std::size_t kMaxQuotedPathBytes = 1024;
+std::string QuotedPath(const std::string& path) {
+  return QuoteForMessage(path, kMaxQuotedPathBytes);
 }
 
-absl::Status NotFoundOf(const std::string& key) {
-  return absl::NotFoundError(absl::StrCat("key \"", key, "\" not found"));
+std::string NotAStore(const std::string& path, std::string_view why) {
+  return absl::StrCat("cask engine: ", QuotedPath(path),
+                      " is not a cask store: ", ToAbsl(why));
 }
 
 std::int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -114,8 +118,8 @@ absl::Status EngineImpl::Init(rocksdb::Env* env) {
     // Nothing to reap, trim or sync; writes are refused up front.
     absl::MutexLock lock(&write_mu_);
     write_error_ = absl::PermissionDeniedError(absl::StrCat(
-        "cask engine: store \"", path_,
-        "\" is open read-only: this process cannot write its directory"));
+        "cask engine: store ", QuotedPath(path_),
+        " is open read-only: this process cannot write its directory"));
     return absl::OkStatus();
   }
   bg_thread_ = std::thread([this] { MaintenanceLoop(); });
@@ -132,8 +136,8 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
   }
   const bool may_create = options_.create_if_missing && !options_.read_only;
   auto missing = [&](std::string_view why) {
-    return absl::NotFoundError(absl::StrCat("cask engine: no store at \"",
-                                            path_, "\": ", ToAbsl(why)));
+    return absl::NotFoundError(absl::StrCat(
+        "cask engine: no store at ", QuotedPath(path_), ": ", ToAbsl(why)));
   };
   MarkerState state = MarkerState::kCreating;
   if (fs::exists(st) && !IsEmptyStoreDir(path_)) {
@@ -153,8 +157,9 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
     }
     fs::create_directories(dir, ec);
     if (ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "cask engine: cannot create \"", path_, "\": ", ec.message()));
+      return absl::UnavailableError(absl::StrCat("cask engine: cannot create ",
+                                                 QuotedPath(path_), ": ",
+                                                 ec.message()));
     }
     // The marker comes first: a directory with it is a cask store, so a
     // damaged database inside is reported as such (kDataLoss).
@@ -169,8 +174,8 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
   if (!fs::exists(dir / "CURRENT", ec)) {
     if (state == MarkerState::kCreated || HasDatabaseFiles(path_)) {
       return absl::DataLossError(absl::StrCat(
-          "cask engine: store \"", path_,
-          "\" is damaged: its CURRENT file is missing (nothing was changed; "
+          "cask engine: store ", QuotedPath(path_),
+          " is damaged: its CURRENT file is missing (nothing was changed; "
           "`cask repair` salvages what is left)"));
     }
     if (!may_create) return missing("its creation never finished");
@@ -193,10 +198,11 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
     std::vector<std::string> names;
     rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db, path_, &names);
     if (s.IsCorruption() || s.IsPathNotFound()) {
-      return absl::DataLossError(absl::StrCat(
-          "cask engine: store \"", path_, "\" is corrupted: ", s.ToString()));
+      return absl::DataLossError(absl::StrCat("cask engine: store ",
+                                              QuotedPath(path_),
+                                              " is corrupted: ", s.ToString()));
     }
-    if (!s.ok()) return FromRocks(s, absl::StrCat("open \"", path_, "\""));
+    if (!s.ok()) return FromRocks(s, absl::StrCat("open ", QuotedPath(path_)));
     std::vector<std::string> want;
     for (const auto& d : cfs) want.push_back(d.name);
     std::sort(names.begin(), names.end());
@@ -207,8 +213,8 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
       if (!std::includes(want.begin(), want.end(), names.begin(),
                          names.end())) {
         return absl::DataLossError(
-            absl::StrCat("cask engine: store \"", path_,
-                         "\" is corrupted: unexpected column families"));
+            absl::StrCat("cask engine: store ", QuotedPath(path_),
+                         " is corrupted: unexpected column families"));
       }
       if (read_only_db_) return missing("its creation never finished");
       column_families_were_missing_ = true;
@@ -223,8 +229,9 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
           : rocksdb::DB::Open(db, path_, cfs, &handles_, &raw);
   if (!s.ok()) {
     if (s.IsCorruption() || s.IsPathNotFound()) {
-      return absl::DataLossError(absl::StrCat(
-          "cask engine: store \"", path_, "\" is corrupted: ", s.ToString()));
+      return absl::DataLossError(absl::StrCat("cask engine: store ",
+                                              QuotedPath(path_),
+                                              " is corrupted: ", s.ToString()));
     }
     if (s.IsIOError()) {
       // Decided from errno and the kernel's lock table, not RocksDB's text.
@@ -232,7 +239,7 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
         return *why;
       }
     }
-    return FromRocks(s, absl::StrCat("open \"", path_, "\""));
+    return FromRocks(s, absl::StrCat("open ", QuotedPath(path_)));
   }
   db_.reset(raw);
   sys_cf_ = handles_[0];
@@ -250,14 +257,14 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   if (s.IsNotFound()) {
     if (!creating_) {
       return absl::DataLossError(
-          absl::StrCat("cask engine: store \"", path_,
-                       "\" is damaged: its identity is "
+          absl::StrCat("cask engine: store ", QuotedPath(path_),
+                       " is damaged: its identity is "
                        "missing (`cask repair` salvages what is left)"));
     }
     if (read_only_db_) {
-      return absl::NotFoundError(
-          absl::StrCat("cask engine: no store at \"", path_,
-                       "\": its creation never finished"));
+      return absl::NotFoundError(absl::StrCat("cask engine: no store at ",
+                                              QuotedPath(path_),
+                                              ": its creation never finished"));
     }
     // A new store, or one whose creation was interrupted before its
     // identity was written: then it holds nothing else either.
@@ -265,8 +272,9 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
       it->SeekToFirst();
       if (it->Valid()) {
-        return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
-                                                "\" has data but no identity"));
+        return absl::DataLossError(absl::StrCat("cask engine: store ",
+                                                QuotedPath(path_),
+                                                " has data but no identity"));
       }
     }
     store_id_ = NewStoreId();
@@ -288,12 +296,12 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   if (column_families_were_missing_ && !creating_) {
     // The identity is written after every column family exists.
     return absl::DataLossError(
-        absl::StrCat("cask engine: store \"", path_,
-                     "\" is corrupted: column families are missing"));
+        absl::StrCat("cask engine: store ", QuotedPath(path_),
+                     " is corrupted: column families are missing"));
   }
   if (format != kFormat) {
-    return absl::InvalidArgumentError(
-        NotAStore(path_, absl::StrCat("unknown format \"", format, "\"")));
+    return absl::InvalidArgumentError(NotAStore(
+        path_, absl::StrCat("unknown format ", QuoteForMessage(format))));
   }
   std::string revision, trimmed, reserved;
   s = db_->Get(ro, sys_cf_, kSysStoreId, &store_id_);
@@ -302,8 +310,8 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   if (s.IsNotFound() ||
       (s.ok() && (revision.size() != 8 || trimmed.size() != 8 ||
                   store_id_.size() != 16))) {
-    return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
-                                            "\" has a damaged identity"));
+    return absl::DataLossError(absl::StrCat(
+        "cask engine: store ", QuotedPath(path_), " has a damaged identity"));
   }
   if (!s.ok()) return FromRocks(s, "read store identity");
   s = db_->Get(ro, sys_cf_, kSysReserved, &reserved);
@@ -312,8 +320,8 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   } else if (!s.ok()) {
     return FromRocks(s, "read store identity");
   } else if (reserved.size() < 8) {
-    return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
-                                            "\" has a damaged identity"));
+    return absl::DataLossError(absl::StrCat(
+        "cask engine: store ", QuotedPath(path_), " has a damaged identity"));
   }
   // The revision is the newest log record's; the trimmer records it too
   // (kSysRevision) in case it trims every record. Revisions up to the
@@ -334,8 +342,9 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   if (it->Valid()) {
     rocksdb::Slice k = it->key();
     if (k.size() != 8) {
-      return absl::DataLossError(absl::StrCat("cask engine: store \"", path_,
-                                              "\": damaged change-log key"));
+      return absl::DataLossError(absl::StrCat("cask engine: store ",
+                                              QuotedPath(path_),
+                                              ": damaged change-log key"));
     }
     rev = std::max(rev, DecodeFixed64(k.data()));
   } else if (!it->status().ok()) {
@@ -343,8 +352,8 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   }
   if (rev < closed_revision_) {
     return absl::DataLossError(absl::StrCat(
-        "cask engine: store \"", path_,
-        "\" is damaged: it was closed at "
+        "cask engine: store ", QuotedPath(path_),
+        " is damaged: it was closed at "
         "revision ",
         closed_revision_, " but its files end at revision ", rev,
         ": acknowledged writes are missing (a WAL file deleted or cut short; "
@@ -386,13 +395,13 @@ absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMeta(
   rocksdb::PinnableSlice slice;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_, key, &slice);
   if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocks(s, absl::StrCat("read \"", key, "\""));
+  if (!s.ok()) return FromRocks(s, absl::StrCat("read ", QuoteForMessage(key)));
   std::string_view inline_value;
   absl::StatusOr<MetaRecord> meta =
       DecodeMeta(std::string_view(slice.data(), slice.size()), &inline_value);
   if (!meta.ok()) {
-    return absl::DataLossError(
-        absl::StrCat(meta.status().message(), " for key \"", key, "\""));
+    return absl::DataLossError(absl::StrCat(meta.status().message(),
+                                            " for key ", QuoteForMessage(key)));
   }
   if (meta->ExpiredAt(NowMicros())) return std::nullopt;
   if (value != nullptr) value->assign(inline_value);
@@ -405,7 +414,7 @@ absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
     Item item;
     absl::StatusOr<std::optional<MetaRecord>> meta = ReadMeta(key, &item.value);
     if (!meta.ok()) return meta.status();
-    if (!meta->has_value()) return NotFoundOf(key);
+    if (!meta->has_value()) return KeyNotFoundError(key);
     const MetaRecord& m = **meta;
     item.meta = ToMeta(m, store_id_);
     if (!m.out_of_line) return item;
@@ -415,13 +424,14 @@ absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
     rocksdb::PinnableSlice data(&buf);
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), data_cf_, key, &data);
     if (!s.ok() && !s.IsNotFound()) {
-      return FromRocks(s, absl::StrCat("read \"", key, "\""));
+      return FromRocks(s, absl::StrCat("read ", QuoteForMessage(key)));
     }
     if (s.ok() && data.size() >= kDataHeaderBytes &&
         DecodeFixed64(data.data()) == m.revision) {
       if (data.size() - kDataHeaderBytes != m.size) {
-        return absl::DataLossError(absl::StrCat("cask engine: value of \"", key,
-                                                "\" has the wrong size"));
+        return absl::DataLossError(absl::StrCat("cask engine: value of ",
+                                                QuoteForMessage(key),
+                                                " has the wrong size"));
       }
       if (data.IsPinned() || data.data() != buf.data() ||
           data.size() != buf.size()) {
@@ -434,9 +444,9 @@ absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
       return item;
     }
     if (m.revision == last_seen) {
-      return absl::DataLossError(absl::StrCat("cask engine: value of \"", key,
-                                              "\" (revision ", m.revision,
-                                              ") is missing"));
+      return absl::DataLossError(
+          absl::StrCat("cask engine: value of ", QuoteForMessage(key),
+                       " (revision ", m.revision, ") is missing"));
     }
     last_seen = m.revision;
   }
@@ -445,7 +455,7 @@ absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
 absl::StatusOr<Meta> EngineImpl::DoGetMeta(const std::string& key) {
   absl::StatusOr<std::optional<MetaRecord>> meta = ReadMeta(key, nullptr);
   if (!meta.ok()) return meta.status();
-  if (!meta->has_value()) return NotFoundOf(key);
+  if (!meta->has_value()) return KeyNotFoundError(key);
   return ToMeta(**meta, store_id_);
 }
 

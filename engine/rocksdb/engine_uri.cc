@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cask/engine.h"
+#include "cask/quote.h"
 #include "cask/string_view_compat.h"
 #include "uri.h"
 
@@ -13,7 +14,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
   if (!uri.ok()) return uri.status();
   if (uri->scheme != "cask") {
     return absl::InvalidArgumentError(
-        absl::StrCat("not a cask engine URI: \"", ToAbsl(text), "\""));
+        absl::StrCat("not a cask engine URI: ", QuoteForMessage(text)));
   }
   static const std::set<std::string> kKnown = {"durability",
                                                "sync_interval_ms",
@@ -31,8 +32,8 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
   for (const auto& [key, value] : uri->query) {
     if (!kKnown.contains(key)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("cask engine URI \"", ToAbsl(text),
-                       "\": unknown option \"", key, "\""));
+          absl::StrCat("cask engine URI ", QuoteForMessage(text),
+                       ": unknown option ", QuoteForMessage(key)));
     }
   }
   EngineOptions o;
@@ -41,7 +42,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
   o.path = uri->host + uri->path;
   if (o.path.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "cask engine URI \"", ToAbsl(text), "\" names no directory"));
+        "cask engine URI ", QuoteForMessage(text), " names no directory"));
   }
   std::string durability = uri->Param("durability", "durable");
   if (durability == "durable") {
@@ -50,8 +51,8 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
     o.durability = Durability::kBuffered;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "cask engine URI: durability must be durable or buffered, not \"",
-        durability, "\""));
+        "cask engine URI: durability must be durable or buffered, not ",
+        QuoteForMessage(durability)));
   }
   auto uint = [&](const char* name, std::uint64_t fallback,
                   std::uint64_t* out) -> absl::Status {

@@ -22,6 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cask/engine.h"
+#include "cask/key.h"
+#include "cask/quote.h"
 #include "db_options.h"
 #include "encoding.h"
 #include "engine_impl.h"
@@ -34,6 +36,12 @@ namespace {
 
 using engine::DecodeFixed64;
 using engine::EncodeFixed64;
+
+// A key named in the report: whole (a key is at most kMaxKeyBytes), but
+// escaped, since a damaged record's key may hold any bytes.
+std::string ReportedKey(std::string_view key) {
+  return QuoteForMessage(key, kMaxKeyBytes);
+}
 
 // Holds the directory's flock, as the many-process layer does, so that no
 // process opens the store while it is repaired.
@@ -92,7 +100,8 @@ absl::Status Reconcile(rocksdb::DB* db,
         engine::DecodeMeta(std::string_view(v.data(), v.size()), nullptr);
     if (!m.ok()) {
       fix.Delete(meta, key);
-      report->lost.push_back(absl::StrCat("\"", key, "\": unreadable record"));
+      report->lost.push_back(
+          absl::StrCat(ReportedKey(key), ": unreadable record"));
       continue;
     }
     top = std::max(top, m->revision);
@@ -102,8 +111,8 @@ absl::Status Reconcile(rocksdb::DB* db,
       if (!s.ok() || value.size() != engine::kDataHeaderBytes + m->size ||
           DecodeFixed64(value.data()) != m->revision) {
         fix.Delete(meta, key);
-        report->lost.push_back(absl::StrCat("\"", key, "\": value of revision ",
-                                            m->revision, " is gone"));
+        report->lost.push_back(absl::StrCat(
+            ReportedKey(key), ": value of revision ", m->revision, " is gone"));
         continue;
       }
     }
@@ -144,11 +153,11 @@ absl::Status Reconcile(rocksdb::DB* db,
     const std::uint64_t have = found == live.end() ? 0 : found->second;
     if (r.kind == ChangeKind::kPut && have < r.revision) {
       report->lost.push_back(
-          absl::StrCat("put \"", key, "\" at revision ", r.revision));
+          absl::StrCat("put ", ReportedKey(key), " at revision ", r.revision));
     } else if (r.kind != ChangeKind::kPut && found != live.end() &&
                have < r.revision) {
-      report->lost.push_back(absl::StrCat("delete of \"", key,
-                                          "\" at revision ", r.revision,
+      report->lost.push_back(absl::StrCat("delete of ", ReportedKey(key),
+                                          " at revision ", r.revision,
                                           " (the older value is back)"));
     }
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
+#include "cask/quote.h"
 #include "cask/status.h"
 #include "engine_impl.h"
 #include "outcome_record.h"
@@ -70,12 +71,13 @@ class EngineImpl::Group {
     rocksdb::Status s =
         e_->db_->Get(rocksdb::ReadOptions(), e_->meta_cf_, key, &slice);
     if (s.IsNotFound()) return std::nullopt;
-    if (!s.ok()) return FromRocks(s, absl::StrCat("read \"", key, "\""));
+    if (!s.ok())
+      return FromRocks(s, absl::StrCat("read ", QuoteForMessage(key)));
     absl::StatusOr<MetaRecord> meta =
         DecodeMeta(std::string_view(slice.data(), slice.size()), nullptr);
     if (!meta.ok()) {
-      return absl::DataLossError(
-          absl::StrCat(meta.status().message(), " for key \"", key, "\""));
+      return absl::DataLossError(absl::StrCat(
+          meta.status().message(), " for key ", QuoteForMessage(key)));
     }
     return *meta;
   }

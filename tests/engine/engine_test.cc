@@ -401,6 +401,37 @@ TEST_CASE("a directory that is not a cask store is refused", "[open]") {
   REQUIRE_CODE(Engine::Open(""), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("open errors quote the store's path: escaped and capped",
+          "[open][limits]") {
+  auto printable = [](absl::string_view m) {
+    return std::all_of(m.begin(), m.end(), [](char ch) {
+      const auto c = static_cast<unsigned char>(ch);
+      return c >= 0x20 && c < 0x7f;
+    });
+  };
+  TempDir dir;
+  const std::string hostile =
+      dir.Sub("s\x1b]0;title\x07") + std::string(200, 'a') + "/" +
+      std::string(200, 'b') + "/" + std::string(200, 'c') + "/" +
+      std::string(200, 'd') + "/" + std::string(200, 'e') + "/" +
+      std::string(200, 'f');
+  EngineOptions read;
+  read.read_only = true;
+  absl::StatusOr<std::unique_ptr<Engine>> missing = Engine::Open(hostile, read);
+  REQUIRE(missing.status().code() == absl::StatusCode::kNotFound);
+  const absl::string_view m = missing.status().message();
+  INFO(m);
+  CHECK(printable(m));
+  CHECK(m.find("s\\x1b]0;title\\x07aaa") != absl::string_view::npos);
+  CHECK(m.size() < 1400);  // the path is 1.2 kB: cut at 1 kB
+
+  std::ofstream(dir.Sub("f\x1b[2J")) << "x";
+  absl::StatusOr<std::unique_ptr<Engine>> file =
+      Engine::Open(dir.Sub("f\x1b[2J"));
+  REQUIRE(file.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(printable(file.status().message()));
+}
+
 TEST_CASE("a corrupted store is DataLoss, never a crash",
           "[open][corruption]") {
   TempDir dir;

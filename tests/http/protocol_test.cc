@@ -62,6 +62,62 @@ TEST_CASE("error bodies round-trip to the same status", "[protocol]") {
           absl::StatusCode::kUnavailable);
 }
 
+namespace {
+
+bool Printable(absl::string_view s) {
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("a server's huge or hostile error body gives a short message",
+          "[protocol][limits]") {
+  const std::string huge = "\x1b[2J" + std::string(1 << 20, 'm');
+  // JSON with a message, and a body that is not JSON at all.
+  for (const std::string& body :
+       {"{\"code\":\"INTERNAL\",\"message\":\"\\u001b[2J" +
+            std::string(1 << 20, 'm') + "\"}",
+        huge}) {
+    absl::Status s =
+        hp::StatusFromErrorBody(500, body, "GET \"k\"", "k", false);
+    CHECK(s.code() == absl::StatusCode::kInternal);
+    CHECK(s.message().size() < 2048);
+    CHECK(Printable(s.message()));
+    CHECK(s.message().find("\\x1b[2Jmmm") != absl::string_view::npos);
+  }
+  // A mismatch whose current etag and conflicts are a megabyte each.
+  const std::string json_huge = std::string(1 << 20, 'e');
+  absl::Status one = hp::StatusFromErrorBody(
+      412,
+      "{\"code\":\"ABORTED\",\"current_etag\":\"\\u0007" + json_huge + "\"}",
+      "PUT", "k", true);
+  CHECK(one.code() == absl::StatusCode::kAborted);
+  CHECK(one.message().size() < 2048);
+  CHECK(Printable(one.message()));
+  absl::Status commit = hp::StatusFromErrorBody(
+      412,
+      "{\"code\":\"ABORTED\",\"conflicts\":[{\"key\":\"k\",\"expected\":"
+      "\"\\u0007" +
+          json_huge + "\",\"actual\":\"" + json_huge + "\"}]}",
+      "POST", "", true);
+  CHECK(commit.code() == absl::StatusCode::kAborted);
+  CHECK(commit.message().size() < 2048);
+  CHECK(Printable(commit.message()));
+}
+
+TEST_CASE("a malformed etag header is quoted, not echoed whole",
+          "[protocol][limits]") {
+  absl::StatusOr<std::vector<std::string>> tags =
+      hp::ParseEtagList("If-Match", "\x1b[31m" + std::string(50 << 20, 'e'));
+  REQUIRE(tags.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(tags.status().message().size() < 1024);
+  CHECK(Printable(tags.status().message()));
+}
+
 TEST_CASE("metadata headers round-trip", "[protocol]") {
   absl::Time now = absl::FromUnixSeconds(1700000000);
   cask::Meta meta;

@@ -30,6 +30,12 @@ std::string QuoteForMessage(std::string_view text,
                             std::size_t max_bytes = kMaxQuotedBytes);
 std::string EscapeForMessage(std::string_view text, std::size_t max_bytes);
 
+// The cap for a backend's own words (a server's error message or body, a
+// transport's error text) passed on in a message with EscapeForMessage:
+// enough for any real diagnostic, and a hostile or broken server cannot
+// make a message of megabytes.
+inline constexpr std::size_t kMaxBackendTextBytes = 512;
+
 // kNotFound for `key`, naming it (quoted as above): what every store's
 // Get / GetMeta returns for a missing key.
 absl::Status KeyNotFoundError(std::string_view key);

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -472,34 +473,49 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Writes the answer as one gather write: the status line and headers
+  // serialised into a buffer the session keeps (no allocation per header
+  // field once it has grown), then the body.
   void Write(ApiResponse r) {
     if (phase_ == Phase::kClosed) return;
     poll_deadline_.reset();
-    res_ = {};
-    res_.version(parser_ && parser_->is_header_done() ? parser_->get().version()
-                                                      : 11);
-    res_.result(static_cast<unsigned>(r.status));
-    res_.set(http::field::date, loop_.Date());
-    for (auto& [name, value] : r.headers) res_.set(BeastView(name), value);
-    if (!r.content_type.empty()) {
-      res_.set(http::field::content_type, BeastView(r.content_type));
-    }
+    unsigned version =
+        parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
     close_after_ = close_after_ || r.close;
     bool keep = keep_alive_ && !close_after_ && !t_.shutting_down_;
-    res_.keep_alive(keep);
-    if (head_) {
-      // A HEAD answer has the GET's headers and never a body.
-      std::uint64_t length = r.head_length.value_or(r.body.size());
-      if (r.status != 304) res_.content_length(length);
-    } else {
-      res_.body() = std::move(r.body);
-      res_.prepare_payload();
+    std::string& h = head_buffer_;
+    h.clear();
+    h.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    absl::StrAppend(&h, r.status, " ");
+    beast::string_view reason =
+        http::obsolete_reason(static_cast<http::status>(r.status));
+    h.append(reason.data(), reason.size());
+    h.append("\r\nDate: ").append(loop_.Date()).append("\r\n");
+    for (auto& [name, value] : r.headers) {
+      h.append(name).append(": ").append(value).append("\r\n");
     }
+    if (!r.content_type.empty()) {
+      h.append("Content-Type: ").append(r.content_type).append("\r\n");
+    }
+    // RFC 9112 §9.3: HTTP/1.1 persists unless told; HTTP/1.0 only if told.
+    if (version == 10 && keep) h.append("Connection: keep-alive\r\n");
+    if (version != 10 && !keep) h.append("Connection: close\r\n");
+    // A HEAD answer has the GET's length and never a body; a 304 neither.
+    if (r.status != 304 && r.status != 204 && r.status >= 200) {
+      std::uint64_t length =
+          head_ ? r.head_length.value_or(r.body.size()) : r.body.size();
+      absl::StrAppend(&h, "Content-Length: ", length, "\r\n");
+    }
+    h.append("\r\n");
+    body_ = head_ || r.status == 304 ? std::string() : std::move(r.body);
     phase_ = Phase::kWriting;
     deadline_ =
         Clock::now() + std::chrono::seconds(t_.options_.write_timeout_seconds);
-    http::async_write(
-        socket_, res_,
+    std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(head_buffer_.data(), head_buffer_.size()),
+        asio::buffer(body_.data(), body_.size())};
+    asio::async_write(
+        socket_, buffers,
         [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
           self->OnWritten(ec, keep);
         });
@@ -508,7 +524,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWritten(beast::error_code ec, bool keep) {
     if (ec) return Close();
     parser_.reset();
-    res_ = {};
+    body_.clear();
+    body_.shrink_to_fit();  // a large value is not kept between requests
     ReleaseBudget();
     if (!keep) {
       beast::error_code ignored;
@@ -523,7 +540,8 @@ class Session : public std::enable_shared_from_this<Session> {
   tcp::socket socket_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  std::string head_buffer_;  // status line and headers of the answer
+  std::string body_;         // the answer's body, while it is written
   Phase phase_ = Phase::kIdle;
   Clock::time_point deadline_;
   Clock::time_point body_start_;

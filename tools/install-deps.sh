@@ -10,7 +10,7 @@ BUILD_PKGS=(
   catch2 libbenchmark-dev nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev libxml2-dev libpq-dev libmariadb-dev
   libhiredis-dev
-  libsqlite3-dev liblmdb-dev libboost-dev
+  libsqlite3-dev liblmdb-dev libboost-dev libevent-dev
 )
 # Real servers the adapter tests talk to, and tools the tests drive.
 TEST_PKGS=(

@@ -7,6 +7,7 @@
 //                       [--max-connections N] [--max-inflight-body N]
 //                       [--max-long-polls N] [--header-timeout S]
 //                       [--body-timeout S] [--keep-alive S]
+//                       [--transport beast|evhttp]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -49,6 +50,13 @@ int main(int argc, char** argv) {
       options.header_timeout_seconds = std::atoi(value);
     } else if (flag == "--body-timeout") {
       options.body_timeout_seconds = std::atoi(value);
+    } else if (flag == "--transport") {
+      if (std::string(value) == "evhttp") {
+        options.transport = cask::server::TransportKind::kEvhttp;
+      } else if (std::string(value) != "beast") {
+        std::fprintf(stderr, "unknown transport %s\n", value);
+        return 2;
+      }
     } else if (flag == "--keep-alive") {
       options.keep_alive_seconds = std::atoi(value);
     } else {

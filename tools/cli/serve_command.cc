@@ -1,6 +1,8 @@
 #include "serve_command.h"
 
 #include <cstdio>
+#include <map>
+#include <string>
 
 #include "server.h"
 
@@ -37,6 +39,15 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags& flags) {
                     "request line + headers in bytes (431 past it)");
   serve->add_option("--max-long-polls", o.max_long_polls,
                     "change-feed long polls waiting at once (503 past it)");
+  serve
+      ->add_option("--transport", o.transport,
+                   "HTTP library: beast (default; every limit above) or "
+                   "evhttp (libevent; measured alternative, fewer limits)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, server::TransportKind>{
+              {"beast", server::TransportKind::kBeast},
+              {"evhttp", server::TransportKind::kEvhttp}},
+          CLI::ignore_case));
   serve->add_option("--io-threads", o.io_threads,
                     "event-loop threads (0: one per core)");
   serve->add_option("--store-threads", o.store_threads,

@@ -23,10 +23,11 @@
 #include "change_hub.h"
 #include "router.h"
 #include "server.h"
+#include "transport.h"
 
 namespace cask::server {
 
-class BeastTransport {
+class BeastTransport : public Transport {
  public:
   // Binds and starts the loops. `inline_store`: call the router on the
   // loop (the store never blocks). kUnavailable when the address cannot
@@ -34,14 +35,11 @@ class BeastTransport {
   static absl::StatusOr<std::unique_ptr<BeastTransport>> Start(
       Router* router, ChangeHub* hub, const ServerOptions& options,
       bool inline_store);
-  ~BeastTransport();
+  ~BeastTransport() override;
 
-  int port() const;
-  // Stops accepting; requests in flight are answered, then every
-  // connection closes. Returns at once.
-  void Shutdown();
-  // Blocks until every loop has stopped.
-  void Wait();
+  int port() const override;
+  void Shutdown() override;
+  void Wait() override;
 
   class Impl;
 

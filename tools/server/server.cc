@@ -9,6 +9,7 @@
 #include "beast_transport.h"
 #include "cask/key.h"
 #include "change_hub.h"
+#include "evhttp_transport.h"
 #include "router.h"
 #include "signal_hub.h"
 
@@ -61,10 +62,18 @@ class Server::Impl {
   }
 
   absl::Status Start() {
-    absl::StatusOr<std::unique_ptr<BeastTransport>> t =
-        BeastTransport::Start(&router_, &hub_, options_, NeverBlocks(*store_));
-    if (!t.ok()) return t.status();
-    transport_ = *std::move(t);
+    bool inline_store = NeverBlocks(*store_);
+    if (options_.transport == TransportKind::kEvhttp) {
+      absl::StatusOr<std::unique_ptr<EvhttpTransport>> t =
+          EvhttpTransport::Start(&router_, &hub_, options_, inline_store);
+      if (!t.ok()) return t.status();
+      transport_ = *std::move(t);
+    } else {
+      absl::StatusOr<std::unique_ptr<BeastTransport>> t =
+          BeastTransport::Start(&router_, &hub_, options_, inline_store);
+      if (!t.ok()) return t.status();
+      transport_ = *std::move(t);
+    }
     if (options_.handle_signals) {
       signal_handle_ = SignalHub::Register([this] { Shutdown(); });
     }
@@ -86,7 +95,7 @@ class Server::Impl {
   Router router_;
   ChangeHub hub_;
   std::shared_ptr<Driver> store_;
-  std::unique_ptr<BeastTransport> transport_;
+  std::unique_ptr<Transport> transport_;
   std::uint64_t signal_handle_ = 0;
 };
 

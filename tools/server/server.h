@@ -8,10 +8,11 @@
 // comma-separated subset of `cas, commit, ttl, changes`), so that a client
 // can refuse to send a precondition to a server that would ignore it.
 //
-// Built on Boost.Beast over Asio (docs/protocol.md says why): one event
-// loop per core; a store that answers from memory is called inline on the
-// loop, any other store on a small pool so that a slow backend never stalls
-// the loop. Every limit below is also a flag of `cask serve`.
+// Built on Boost.Beast over Asio by default (docs/protocol.md says why;
+// libevent's evhttp is the measured alternative): one event loop per core; a
+// store that answers from memory is called inline on the loop, any other store
+// on a small pool so that a slow backend never stalls the loop. Every limit
+// below is also a flag of `cask serve`.
 //
 // Thread safety: Start, port, Shutdown and Wait may be called from any
 // thread; Shutdown is idempotent.
@@ -27,6 +28,15 @@
 #include "cask/driver.h"
 
 namespace cask::server {
+
+// The HTTP library under the routes (docs/protocol.md, "Transport").
+enum class TransportKind {
+  // Boost.Beast over Asio: the default, and the one with every limit below.
+  kBeast,
+  // libevent's evhttp: measured against Beast; lacks the header deadline,
+  // the connection limit and the body budget (evhttp_transport.h).
+  kEvhttp,
+};
 
 struct ServerOptions {
   // Address to bind. The default serves this machine only; anything else
@@ -47,6 +57,7 @@ struct ServerOptions {
   // Largest request body, in bytes (413); 0 means 64 MiB.
   std::size_t max_body_bytes = 64u << 20;
 
+  TransportKind transport = TransportKind::kBeast;
   // Event-loop threads; 0 means one per core.
   std::size_t io_threads = 0;
   // Threads that call a store which may block (anything but the memory

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# wrk on loopback against `cask serve` (memory store behind it) and against
-# unstorage's own node server (createStorageServer + memory driver), in the
-# same run: GET and conditional PUT, requests/s and p99 latency, each
-# measured ROUNDS times; prints the medians and the cask/unstorage ratios.
+# wrk on loopback against `cask serve` (memory store behind it) on each of
+# its transports (Boost.Beast, libevent's evhttp) and against unstorage's
+# own node server (createStorageServer + memory driver), in the same run:
+# GET and conditional PUT, requests/s and p99 latency, each measured ROUNDS
+# times, rounds interleaved; prints the medians and the ratios to unstorage.
 #
 #   bench/http/run.sh <serve binary> [seconds per run] [rounds]
 # <serve binary>: build-*/tests/http/serve_for_tests (Release build), which
 # serves a store URI like `cask serve --store mem:`.
-# Environment: WRK_THREADS (2), WRK_CONNECTIONS (32), CASK_THREADS (64).
+# Environment: WRK_THREADS (2), WRK_CONNECTIONS (32), CASK_THREADS (64),
+# CASK_IO_THREADS (0: one per core), TRANSPORTS ("beast evhttp").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 serve=$1
@@ -31,14 +33,21 @@ wait_port() {
   echo "server did not start" >&2; exit 1
 }
 
-"$serve" mem: --threads "${CASK_THREADS:-64}" >"$work/cask.out" 2>&1 &
-cask_pid=$!
-pids+=($cask_pid)
+targets=()
+for transport in ${TRANSPORTS:-beast evhttp}; do
+  "$serve" mem: --threads "${CASK_THREADS:-64}" \
+    --io-threads "${CASK_IO_THREADS:-0}" --transport "$transport" \
+    >"$work/$transport.out" 2>&1 &
+  pids+=($!)
+  pid=$!
+  targets+=("$transport:$(wait_port "$work/$transport.out"):$pid")
+done
 node "$npmdir/unstorage_server.mjs" >"$work/node.out" 2>&1 &
 node_pid=$!
 pids+=($node_pid)
-cask_port=$(wait_port "$work/cask.out")
-node_port=$(wait_port "$work/node.out")
+targets+=("unstorage:$(wait_port "$work/node.out"):$node_pid")
+names=()
+for t in "${targets[@]}"; do names+=("${t%%:*}"); done
 
 # CPU time (user + system, all threads) of process $1, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -59,7 +68,7 @@ run() {
         print v}' "$work/wrk.txt")
   local errors
   errors=$(awk '/Non-2xx|Socket errors/' "$work/wrk.txt")
-  [[ -z "$errors" ]] || echo "  note ($script on $port): $errors" >&2
+  [[ -z "$errors" ]] || echo "  note ($script on $port): $errors" | tr '\n' ' ' >&2
   local t1 requests per_cpu
   t1=$(cpu_ticks "$pid")
   requests=$(awk '/requests in/{print $1}' "$work/wrk.txt")
@@ -70,27 +79,31 @@ run() {
 
 median() { sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
-echo "wrk -t$threads -c$conns -d${secs}s, $rounds rounds, medians"
+echo "wrk -t$threads -c$conns -d${secs}s, $rounds rounds, medians; $(uptime)"
 printf '%-10s %-10s %12s %10s %16s\n' workload server "req/s" "p99 ms" "req/CPU-second"
 declare -A result cpu
 for script in get.lua put_cond.lua; do
-  # Interleaved rounds, so both servers see the same machine load.
+  # Interleaved rounds, so every server sees the same machine load.
   for _ in $(seq "$rounds"); do
-    for target in cask:$cask_port:$cask_pid unstorage:$node_port:$node_pid; do
+    for target in "${targets[@]}"; do
       IFS=: read -r name port pid <<<"$target"
       read -r rps p99 per_cpu < <(run "$port" "$script" "$pid")
       echo "$rps" >>"$work/$name.rps"; echo "$p99" >>"$work/$name.p99"
       echo "$per_cpu" >>"$work/$name.cpu"
     done
   done
-  for name in cask unstorage; do
+  for name in "${names[@]}"; do
     r=$(median <"$work/$name.rps"); l=$(median <"$work/$name.p99")
     c=$(median <"$work/$name.cpu")
     result[$script.$name]=$r; cpu[$script.$name]=$c
     printf '%-10s %-10s %12s %10s %16s\n' "${script%.lua}" "$name" "$r" "$l" "$c"
     rm -f "$work/$name.rps" "$work/$name.p99" "$work/$name.cpu"
   done
-  awk -v a="${result[$script.cask]}" -v b="${result[$script.unstorage]}" \
-      -v c="${cpu[$script.cask]}" -v d="${cpu[$script.unstorage]}" \
-      -v s="${script%.lua}" 'BEGIN{printf "%-10s cask/unstorage: req/s %.1fx, req per CPU-second %.1fx\n", s, a/b, c/d}'
+  for name in "${names[@]}"; do
+    [[ $name == unstorage ]] && continue
+    awk -v a="${result[$script.$name]}" -v b="${result[$script.unstorage]}" \
+        -v c="${cpu[$script.$name]}" -v d="${cpu[$script.unstorage]}" \
+        -v s="${script%.lua}" -v n="$name" \
+        'BEGIN{printf "%-10s %s/unstorage: req/s %.1fx, req per CPU-second %.1fx\n", s, n, a/b, c/d}'
+  done
 done

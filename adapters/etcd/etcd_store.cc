@@ -17,6 +17,7 @@
 #include "cask/string_view_compat.h"
 #include "etcd_client.h"
 #include "etcd_errors.h"
+#include "etcd_feed.h"
 #include "uri.h"
 
 namespace cask {
@@ -151,13 +152,13 @@ std::optional<std::string> EtagOf(const std::optional<Kv>& kv) {
 class EtcdStore final : public Driver {
  public:
   explicit EtcdStore(EtcdOptions options)
-      : options_(std::move(options)), client_(options_) {}
+      : options_(std::move(options)), client_(options_), feed_(options_) {}
 
   std::string_view name() const override { return "etcd"; }
 
   Capabilities capabilities() const override {
     Capabilities caps;
-    caps.cas = caps.atomic_batch = caps.ttl = true;
+    caps.cas = caps.atomic_batch = caps.ttl = caps.watch = true;
     caps.max_value_bytes = options_.max_value_bytes;
     return caps;
   }
@@ -222,6 +223,30 @@ class EtcdStore final : public Driver {
   absl::StatusOr<ScanPage> DoScan(const std::string& base,
                                   const ScanOptions& options) override {
     return ScanAt(base, options, 0);
+  }
+
+  absl::StatusOr<std::vector<ChangeEvent>> DoChanges(
+      std::uint64_t after_revision, std::size_t limit) override {
+    return feed_.Changes(after_revision, limit);
+  }
+
+  // The cluster's revision (the header of a one-key read): every event of
+  // this store so far has a revision at most this.
+  absl::StatusOr<std::uint64_t> DoCurrentRevision() override {
+    return Guard("revision", [&]() -> absl::StatusOr<std::uint64_t> {
+      json body = {
+          {"key", B64(options_.prefix)}, {"limit", "1"}, {"keys_only", true}};
+      absl::StatusOr<json> r =
+          Post("/v3/kv/range", body, RequestKind::kRead, "revision");
+      if (!r.ok()) return r.status();
+      return static_cast<std::uint64_t>(Int(r->at("header"), "revision"));
+    });
+  }
+
+  absl::StatusOr<std::unique_ptr<Subscription>> DoWatch(
+      const std::string& base, std::uint64_t after_revision,
+      WatchCallback callback) override {
+    return feed_.Watch(base, after_revision, std::move(callback));
   }
 
   absl::Status DoClear(const std::string& base) override {
@@ -559,6 +584,7 @@ class EtcdStore final : public Driver {
 
   const EtcdOptions options_;
   EtcdClient client_;
+  etcd_internal::EtcdFeed feed_;
 };
 
 absl::Status BadUri(std::string_view uri, std::string_view why) {

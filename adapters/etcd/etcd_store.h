@@ -1,6 +1,6 @@
 // etcd: a cask store in an etcd v3 cluster, spoken to through etcd's JSON
 // gateway (POST /v3/kv/range, /v3/kv/txn, /v3/kv/put, /v3/kv/deleterange,
-// /v3/lease/grant) over libcurl. Tested against etcd 3.4.
+// /v3/lease/grant, /v3/watch) over libcurl. Tested against etcd 3.4.
 //
 // Layout: key `k` is the etcd key `<prefix>k`. Its etcd value is a 17-byte
 // header (format byte, mtime in ms and expiry in ms, big-endian; mtime is
@@ -40,6 +40,35 @@
 // values are read with it (the metadata lives in each value's header), so
 // a page is one consistent read. Keys past their expiry but not yet
 // revoked are left out. Clear(base): one deleterange, atomic.
+//
+// Change feed (capabilities().watch), from etcd's native watch through
+// the gateway's streaming POST /v3/watch:
+//   - revisions are etcd's (the etags); CurrentRevision is the cluster's
+//     revision now (one range read).
+//   - Changes(after, limit) opens a watch from after + 1 and reads it up to
+//     the revision current when it opened. etcd sends nothing for
+//     revisions without an event in the watched range, so "no more events"
+//     could not be told from "not yet": the watch covers every key of the
+//     cluster (every revision has an event somewhere) and keeps only this
+//     store's prefix. So a page costs one request, but reads the events of
+//     every prefix on the cluster in between (fine for etcd's usual small,
+//     mostly-read data; on a cluster with auth, the user needs read access
+//     to the whole key space).
+//   - A transaction (Commit) or a Clear makes several events with one
+//     revision (a Clear is one delete per key; there is no kClear event).
+//     A page never splits a revision: it ends after the first revision
+//     that reaches `limit` events, so it may hold more.
+//   - A lease expiry is a kDelete (etcd does not say why a key went). A
+//     delete's time is the reading client's clock; a put's, the writer's
+//     mtime.
+//   - kOutOfRange once etcd has compacted past after + 1 (etcd's
+//     compact_revision), for Changes and when a Watch starts; a running
+//     Watch that meets a compaction while reconnecting stops delivering
+//     rather than skip events.
+//   - Watch(base) follows one watch of the store's prefix on a thread of
+//     its own (a connection each), reconnecting from the last revision
+//     delivered after a failure; destroying the Subscription stops it
+//     within a second.
 //
 // Errors (etcd_errors.h): connection refused is kUnavailable; a write sent
 // whose reply was lost (or which etcd reports as timed out) is kUnknown

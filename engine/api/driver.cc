@@ -223,7 +223,16 @@ absl::StatusOr<std::vector<ChangeEvent>> Driver::Changes(
     if (!events.ok() || events->empty()) return events;
     std::uint64_t last = events->back().revision;
     std::erase_if(*events, IsReservedEvent);
-    if (events->size() > limit) events->resize(limit);
+    if (events->size() > limit) {
+      // Never split the events of one revision (one etcd transaction): a
+      // caller resumes after the last revision it saw.
+      std::size_t n = limit;
+      while (n < events->size() &&
+             (*events)[n].revision == (*events)[n - 1].revision) {
+        ++n;
+      }
+      events->resize(n);
+    }
     if (!events->empty()) return events;
     after_revision = last;
   }

@@ -1,11 +1,12 @@
-// Sync with Redis or PostgreSQL as the remote (a real server from
-// tests/servers, URL in CASK_TEST_REDIS_URL / CASK_TEST_POSTGRES_URL; exit
-// 77 when unset): these remotes have no change feed, so pulls scan. The
+// Sync with Redis, PostgreSQL or etcd as the remote (a real server from
+// tests/servers, URL in CASK_TEST_REDIS_URL / CASK_TEST_POSTGRES_URL /
+// CASK_TEST_ETCD_URL; exit 77 when unset): Redis and PostgreSQL have no
+// change feed, so pulls scan; etcd's pulls follow its native watch. The
 // randomized workload with three devices and partitions (a test-only cut
 // in front of the real server), and the overlay over the real server
 // stopped is covered by overlay_outage_test against cask serve.
 //
-//   sync_remote_test redis|postgres [catch options]
+//   sync_remote_test redis|postgres|etcd [catch options]
 #define CATCH_CONFIG_RUNNER
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +29,8 @@ std::shared_ptr<cask::Driver> FreshRemote() {
   uri += uri.find('?') == std::string::npos ? "?" : "&";
   if (uri.rfind("redis", 0) == 0) {
     uri += absl::StrCat("prefix=synctest", tag, ":");
+  } else if (uri.rfind("etcd", 0) == 0) {
+    uri += absl::StrCat("prefix=synctest", tag, "/");
   } else {
     uri += absl::StrCat("table=synctest", tag);
   }
@@ -60,10 +63,11 @@ TEST_CASE("sync with a scan-only remote: push, pull, conflict", "[sync]") {
   REQUIRE(b.sync->Resolve("doc", Resolution::kKeepLocal).ok());
   Quiesce({&a, &b});
   CHECK(a.local->Get("doc")->value == "from-b");
-  // Nothing changed: one Keys plus one GetMeta per remote key.
+  // Nothing changed: one feed read (etcd), else one Keys plus one GetMeta
+  // per remote key.
   r = a.sync->RunOnce();
   REQUIRE(r.ok());
-  CHECK(r->counts.remote_requests == 2);
+  CHECK(r->counts.remote_requests == (remote->capabilities().watch ? 1 : 2));
 }
 
 TEST_CASE(
@@ -91,12 +95,14 @@ TEST_CASE(
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s redis|postgres [catch options]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s redis|postgres|etcd [catch options]\n",
+                 argv[0]);
     return 2;
   }
   std::string kind = argv[1];
-  const char* env = std::getenv(kind == "redis" ? "CASK_TEST_REDIS_URL"
-                                                : "CASK_TEST_POSTGRES_URL");
+  const char* env = std::getenv(kind == "redis"  ? "CASK_TEST_REDIS_URL"
+                                : kind == "etcd" ? "CASK_TEST_ETCD_URL"
+                                                 : "CASK_TEST_POSTGRES_URL");
   if (env == nullptr || *env == '\0') {
     std::fprintf(stderr,
                  "SKIPPED: the %s URL is not set (run under "

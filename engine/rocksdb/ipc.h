@@ -69,6 +69,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& path,
 // always returns a client and clients only reconnect when the owner goes
 // away, so a test can keep owners in dedicated processes that it kills.
 void SetTakeoverAllowed(bool allowed);
+// Whether clients opened from now on ask their owner for a shared-memory
+// ring (default true). With false they use the socket alone: the design
+// before rings, kept for measurements side by side.
+void SetRingTransport(bool enabled);
+// How many calls of this process were answered through a ring.
+std::uint64_t TEST_RingCalls();
 // The pid of the process serving the store at `path` (SO_PEERCRED).
 absl::StatusOr<pid_t> OwnerPid(const std::string& path);
 // True when `engine` (from Engine::Open) forwards to another process now.

@@ -1,6 +1,9 @@
 // Connection: a client process's connection to the owner of a store. All
 // threads of the process share it: each call gets an id, a reader thread
-// matches the owner's answers to the waiting callers (pipelining).
+// matches the owner's answers to the waiting callers (pipelining). With a
+// ring (ipc_ring.h), short calls go through shared memory instead and the
+// socket carries the rest; the reader still watches the socket, so the
+// owner's death ends ring calls too.
 //
 // Every call has a deadline: a caller waits for its answer (and for its
 // turn to write) no longer than that, so a stopped or stuck owner cannot
@@ -15,6 +18,8 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -22,14 +27,26 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "ipc_ring.h"
 #include "ipc_wire.h"
 
 namespace cask::engine::ipc {
 
+// Whether new connections ask for a ring (ipc.h, SetRingTransport).
+bool RingTransportEnabled();
+
+// Asks the owner on the fresh socket `fd` for a ring (before any other
+// call on it). kUnimplemented when the owner refuses (it does not serve
+// rings: go on with the socket alone, on a new connection, since an owner
+// that refused an unknown request closes this one); kUnavailable when it
+// does not answer by `deadline` or the connection drops.
+absl::StatusOr<std::unique_ptr<Ring>> RequestRing(int fd, absl::Time deadline);
+
 class Connection {
  public:
-  // Takes ownership of the connected socket `fd`.
-  explicit Connection(int fd);
+  // Takes ownership of the connected socket `fd` and of `ring` (nullptr:
+  // every call on the socket).
+  explicit Connection(int fd, std::unique_ptr<Ring> ring = nullptr);
   // Aborts, then waits for the reader thread.
   ~Connection();
   Connection(const Connection&) = delete;
@@ -70,8 +87,17 @@ class Connection {
     std::string payload;
   };
   void ReadLoop();
+  // A call through the ring; nullopt when it must go on the socket (no
+  // free slot, or the answer did not fit a slot).
+  std::optional<Reply> RingCall(Type type, std::string_view payload,
+                                absl::Time deadline);
+  // Marks the ring dead and wakes every thread waiting on it.
+  void KillRing();
 
   const int fd_;
+  const std::unique_ptr<Ring> ring_;
+  std::atomic<bool> ring_dead_{false};
+  std::atomic<std::uint32_t> slot_hint_{0};
   std::thread reader_;
   // Held while a frame is written, so frames do not interleave.
   absl::Mutex write_mu_;

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ipc.h"
+#include "ipc_ring_server.h"
 #include "ipc_socket.h"
 
 namespace cask::engine::ipc {
@@ -45,6 +46,8 @@ struct Server::Conn {
   std::mutex write_mu;
   std::thread reader;
   std::atomic<bool> finished{false};
+  // The connection's ring, once the client asked for one (kAttachRing).
+  std::unique_ptr<RingServer> ring;
   ~Conn() {
     if (fd >= 0) close(fd);
   }
@@ -165,6 +168,10 @@ void Server::ReadLoop(std::shared_ptr<Conn> conn) {
     }
     auto payload = std::make_shared<std::string>(h.length, '\0');
     if (!ReadFull(conn->fd, payload->data(), h.length)) break;
+    if (static_cast<Type>(h.type) == Type::kAttachRing) {
+      if (!AttachRing(*conn, h.call, *payload)) break;
+      continue;
+    }
     auto job = [this, conn, h, payload] {
       absl::StatusOr<std::string> out =
           service_->Handle(static_cast<Type>(h.type), *payload);
@@ -198,7 +205,44 @@ void Server::ReadLoop(std::shared_ptr<Conn> conn) {
     cv_.notify_one();
   }
   shutdown(conn->fd, SHUT_RDWR);
+  conn->ring.reset();
   conn->finished.store(true);
+}
+
+bool Server::AttachRing(Conn& conn, std::uint64_t call,
+                        const std::string& payload) {
+  auto refuse = [&](const absl::Status& s) {
+    std::lock_guard<std::mutex> lock(conn.write_mu);
+    return SendFrame(conn.fd, Type::kError, call, Err(s),
+                     absl::Now() + kAnswerTimeout);
+  };
+  if (!payload.empty() || conn.ring != nullptr) {
+    return refuse(absl::InvalidArgumentError(
+        "cask ipc: a ring request has no payload and comes once"));
+  }
+  int ring_fd = -1;
+  absl::StatusOr<std::unique_ptr<Ring>> ring = Ring::Create(&ring_fd);
+  if (!ring.ok()) return refuse(ring.status());
+  Writer w;
+  w.StatusOf(absl::OkStatus());
+  w.U32(kRingSlots);
+  w.U32(kRingSlotBytes);
+  bool sent;
+  {
+    std::lock_guard<std::mutex> lock(conn.write_mu);
+    sent = SendFrameWithFd(conn.fd, Type::kResponse, call, w.out(), ring_fd,
+                           absl::Now() + kAnswerTimeout);
+  }
+  close(ring_fd);
+  if (!sent) return false;
+  conn.ring =
+      std::make_unique<RingServer>(std::shared_ptr<Ring>(*std::move(ring)),
+                                   service_, [this](std::function<void()> job) {
+                                     std::lock_guard<std::mutex> lock(mu_);
+                                     jobs_.push_back(std::move(job));
+                                     cv_.notify_one();
+                                   });
+  return true;
 }
 
 void Server::WorkLoop() {

@@ -2,13 +2,15 @@
 // side of docs/processes.md). A reader thread per connection answers reads
 // itself and hands writes to a pool of workers, so that the pipelined
 // writes of all clients reach the engine's write queue together (group
-// commit).
+// commit). A client that asks for a ring (kAttachRing) gets one, served by
+// a RingServer beside the reader (ipc_ring_server.h).
 //
 // Thread safety: Start and the destructor from one thread.
 #ifndef CASK_ENGINE_ROCKSDB_IPC_SERVER_H_
 #define CASK_ENGINE_ROCKSDB_IPC_SERVER_H_
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -37,6 +39,9 @@ class Server {
       : dir_(std::move(dir)), service_(service) {}
   void AcceptLoop();
   void ReadLoop(std::shared_ptr<Conn> conn);
+  // Answers a kAttachRing request: creates the connection's ring, sends it
+  // and starts serving it. False when the connection must close.
+  bool AttachRing(Conn& conn, std::uint64_t call, const std::string& payload);
   void WorkLoop();
 
   const std::string dir_;

@@ -230,7 +230,8 @@ absl::StatusOr<std::string> Service::HandleWrite(Type type,
     }
   } exit{this, context.outcome_key};
   std::optional<CommitResult> recorded;
-  if (!context.outcome_key.empty()) {
+  // A first try cannot have a record: no lookup (a RocksDB read).
+  if (!context.outcome_key.empty() && (call.flags & kWriteFirstTry) == 0) {
     absl::StatusOr<std::optional<CommitResult>> found =
         outcomes_.Lookup(context.outcome_key);
     if (!found.ok()) return Err(found.status());

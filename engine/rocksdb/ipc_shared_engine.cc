@@ -1,5 +1,6 @@
 #include "ipc_shared_engine.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,6 +74,10 @@ SharedEngine::~SharedEngine() {
   // to an owner that does not answer.
   if (conn) conn->Wake();
   if (connecting) connecting->Abort();
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (connecting_fd_ >= 0) shutdown(connecting_fd_, SHUT_RDWR);
+  }
   if (failover_thread_.joinable()) failover_thread_.join();
   std::unique_ptr<Owner> owner;
   {
@@ -311,7 +316,8 @@ void SharedEngine::WriteHeader(Writer& w, std::uint64_t seq) {
   w.U64(client_id_);
   w.U64(seq);
   w.U64(settled);
-  w.U8(options_.durability == Durability::kDurable ? kWriteSync : 0);
+  w.U8((options_.durability == Durability::kDurable ? kWriteSync : 0) |
+       kWriteFirstTry);
 }
 
 absl::Status SharedEngine::StatusOnly(Type type, std::string_view payload,
@@ -342,7 +348,14 @@ absl::StatusOr<std::string> SharedEngine::Roundtrip(Type type,
   if (write) deadline = std::min(deadline, start + kMaxWriteRetry);
   bool maybe_sent = false;
   bool timed_out = false;
+  std::string retry;
   for (;;) {
+    if (write && maybe_sent && retry.empty()) {
+      // It may have been executed: from now on the owner must look for
+      // its outcome record.
+      retry = AsRetry(payload);
+      payload = retry;
+    }
     std::shared_ptr<Connection> conn;
     Service* service = nullptr;
     std::uint64_t gen;
@@ -410,8 +423,34 @@ absl::Status SharedEngine::Reconnect(std::uint64_t gen, absl::Time deadline) {
   absl::Duration pause = absl::Microseconds(200);
   while (!stop_.load()) {
     absl::StatusOr<int> fd = ConnectSocket(path_);
+    std::unique_ptr<Ring> ring;
+    if (fd.ok() && RingTransportEnabled() && !no_ring_.load()) {
+      {
+        absl::MutexLock lock(&state_mu_);
+        if (stop_.load()) {
+          close(*fd);
+          return last;
+        }
+        connecting_fd_ = *fd;
+      }
+      absl::StatusOr<std::unique_ptr<Ring>> got = RequestRing(*fd, deadline);
+      {
+        absl::MutexLock lock(&state_mu_);
+        connecting_fd_ = -1;
+      }
+      if (got.ok()) {
+        ring = *std::move(got);
+      } else {
+        close(*fd);
+        if (!absl::IsUnavailable(got.status())) {
+          no_ring_.store(true);  // an owner without rings: socket alone
+          continue;
+        }
+        fd = got.status();  // it does not answer: as a failed connect
+      }
+    }
     if (fd.ok()) {
-      auto conn = std::make_shared<Connection>(*fd);
+      auto conn = std::make_shared<Connection>(*fd, std::move(ring));
       {
         absl::MutexLock lock(&state_mu_);
         // The destructor sets stop_ before it looks at connecting_.

@@ -123,7 +123,11 @@ class SharedEngine final : public Engine {
   std::shared_ptr<Connection> conn_ ABSL_GUARDED_BY(state_mu_);
   // A connection whose hello is in progress (the destructor aborts it).
   std::shared_ptr<Connection> connecting_ ABSL_GUARDED_BY(state_mu_);
+  // A fresh socket asking for its ring (the destructor shuts it down).
+  int connecting_fd_ ABSL_GUARDED_BY(state_mu_) = -1;
   std::uint64_t gen_ ABSL_GUARDED_BY(state_mu_) = 0;
+  // The owner refused a ring once: socket alone from then on.
+  std::atomic<bool> no_ring_{false};
 
   // One thread at a time looks for the owner.
   absl::Mutex reconnect_mu_;

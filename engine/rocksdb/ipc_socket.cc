@@ -110,4 +110,99 @@ bool SendFrame(int fd, Type type, std::uint64_t call, std::string_view payload,
   return WriteAll(fd, frame, deadline) && WriteAll(fd, payload, deadline);
 }
 
+namespace {
+
+// Waits until `fd` is readable or the deadline passes.
+bool WaitReadable(int fd, absl::Time deadline) {
+  for (;;) {
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    pollfd p{fd, POLLIN, 0};
+    int ms = static_cast<int>(std::min<std::int64_t>(
+        absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))),
+        60'000));
+    int n = poll(&p, 1, ms);
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
+}  // namespace
+
+bool SendFrameWithFd(int fd, Type type, std::uint64_t call,
+                     std::string_view payload, int pass_fd,
+                     absl::Time deadline) {
+  Header h;
+  h.length = static_cast<std::uint32_t>(payload.size());
+  h.type = static_cast<std::uint8_t>(type);
+  h.call = call;
+  std::string frame = EncodeHeader(h);
+  frame.append(payload.data(), payload.size());
+  // The descriptor travels with the first byte; the rest, if the socket
+  // takes only part of the frame, follows as usual.
+  iovec iov{frame.data(), frame.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+  ssize_t r;
+  do {
+    r = sendmsg(fd, &msg, MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  if (r <= 0) return false;
+  return WriteAll(fd, std::string_view(frame).substr(r), deadline);
+}
+
+bool ReceiveFrameWithFd(int fd, Header* header, std::string* payload,
+                        int* got_fd, absl::Time deadline) {
+  *got_fd = -1;
+  char head[kHeaderBytes];
+  std::size_t have = 0;
+  while (have < kHeaderBytes) {
+    if (!WaitReadable(fd, deadline)) return false;
+    iovec iov{head + have, kHeaderBytes - have};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (r <= 0) return false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+         c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+          c->cmsg_len == CMSG_LEN(sizeof(int)) && *got_fd < 0) {
+        std::memcpy(got_fd, CMSG_DATA(c), sizeof(int));
+      }
+    }
+    have += static_cast<std::size_t>(r);
+  }
+  *header = DecodeHeader(head);
+  // The answer to a setup request: small, so a bound far below kMaxPayload.
+  if (!CheckHeader(*header, /*from_client=*/false).ok() ||
+      header->length > 64 * 1024) {
+    return false;
+  }
+  payload->assign(header->length, '\0');
+  std::size_t got = 0;
+  while (got < header->length) {
+    if (!WaitReadable(fd, deadline)) return false;
+    ssize_t r =
+        recv(fd, payload->data() + got, header->length - got, MSG_DONTWAIT);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (r <= 0) return false;
+    got += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
 }  // namespace cask::engine::ipc

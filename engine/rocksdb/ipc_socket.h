@@ -36,6 +36,18 @@ bool WriteAll(int fd, std::string_view data,
 bool SendFrame(int fd, Type type, std::uint64_t call, std::string_view payload,
                absl::Time deadline = absl::InfiniteFuture());
 
+// Sends one frame with the descriptor `pass_fd` attached (SCM_RIGHTS), as
+// SendFrame. REQUIRES: payload.size() < 64 KiB.
+bool SendFrameWithFd(int fd, Type type, std::uint64_t call,
+                     std::string_view payload, int pass_fd,
+                     absl::Time deadline);
+// Receives one whole frame and the descriptor attached to it, if any
+// (*got_fd = -1 when none; the caller closes it, also after false). False
+// on EOF, an error,
+// a header CheckHeader refuses, or when the deadline passes.
+bool ReceiveFrameWithFd(int fd, Header* header, std::string* payload,
+                        int* got_fd, absl::Time deadline);
+
 }  // namespace cask::engine::ipc
 
 #endif  // CASK_ENGINE_ROCKSDB_IPC_SOCKET_H_

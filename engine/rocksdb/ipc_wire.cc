@@ -39,7 +39,21 @@ void PutList(Writer& w, const std::optional<std::vector<std::string>>& l) {
 
 bool IsRequestType(std::uint8_t type) {
   return type >= static_cast<std::uint8_t>(Type::kHello) &&
-         type <= static_cast<std::uint8_t>(Type::kScan);
+         type <= static_cast<std::uint8_t>(Type::kAttachRing);
+}
+
+bool IsWriteRequest(Type type) {
+  return type == Type::kSet || type == Type::kRemove || type == Type::kClear ||
+         type == Type::kCommit;
+}
+
+std::string AsRetry(std::string_view write_payload) {
+  std::string out(write_payload);
+  if (out.size() > kWriteFlagsOffset) {
+    out[kWriteFlagsOffset] = static_cast<char>(
+        static_cast<std::uint8_t>(out[kWriteFlagsOffset]) & ~kWriteFirstTry);
+  }
+  return out;
 }
 
 std::string EncodeHeader(const Header& h) {

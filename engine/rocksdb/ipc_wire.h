@@ -48,8 +48,9 @@ enum class Type : std::uint8_t {
   kCompact = 13,
   kGoodbye = 14,  // a client closes: its outcome records may go
   kScan = 15,
-  kResponse = 64,  // the answer to any call
-  kError = 65,     // a refused request (call id 0: the whole connection)
+  kAttachRing = 16,  // the owner answers with a ring (ipc_ring.h) attached
+  kResponse = 64,    // the answer to any call
+  kError = 65,       // a refused request (call id 0: the whole connection)
 };
 bool IsRequestType(std::uint8_t type);
 
@@ -117,6 +118,14 @@ struct RequestId {
 };
 // Write flags: the write's group must be fsynced (a kDurable client).
 inline constexpr std::uint8_t kWriteSync = 1;
+// Write flags: the first time this (client, sequence) is sent anywhere, so
+// the owner need not look for its outcome record (there can be none).
+inline constexpr std::uint8_t kWriteFirstTry = 2;
+// Where the flags byte sits in a write request.
+inline constexpr std::size_t kWriteFlagsOffset = 24;
+bool IsWriteRequest(Type type);
+// A write request to send again: the same bytes without kWriteFirstTry.
+std::string AsRetry(std::string_view write_payload);
 // kGoodbye: (client id, end): the client made sequences [1, end) and has
 // none in flight.
 // kScan: (base, start_after, u64 limit, u8 with_values) -> u32 count,

@@ -87,7 +87,7 @@ TEST_CASE("a call to a stopped owner ends at its deadline") {
         absl::StatusOr<std::unique_ptr<Engine>> e =
             Engine::Open(store.dir, options);
         if (!e.ok() || !(*e)->Set("k", "1").ok()) return 2;
-        if (kill(owner, SIGSTOP) != 0) return 3;
+        if (!processes::StopProcess(owner)) return 3;
         // Sent, then no answer: the outcome is unknown.
         if ((*e)->Set("k", "2").status().code() != absl::StatusCode::kUnknown) {
           return 4;
@@ -116,7 +116,7 @@ TEST_CASE("a call to a stopped owner ends at its deadline") {
         if (!item.ok() || item->value != "4") return 10;
         // And the destructor of a client whose owner is stopped is bounded.
         pid_t standby = processes::WaitForOwner(store.dir, owner);
-        if (standby <= 0 || kill(standby, SIGSTOP) != 0) return 11;
+        if (standby <= 0 || !processes::StopProcess(standby)) return 11;
         (void)(*e)->Get("k");
         e->reset();
         return 0;
@@ -124,6 +124,50 @@ TEST_CASE("a call to a stopped owner ends at its deadline") {
       absl::Minutes(2));
   INFO("child exit code " << code << " (-1: hung)");
   CHECK(code == 0);
+}
+
+TEST_CASE("short calls use the ring; what does not fit a slot, the socket") {
+  Fixture store;
+  std::unique_ptr<Engine> c = store.Client(processes::TestOptions());
+  const std::uint64_t before = engine::ipc::TEST_RingCalls();
+  absl::StatusOr<std::string> etag = c->Set("small", "v");
+  REQUIRE_OK(etag.status());
+  absl::StatusOr<std::string> swapped =
+      c->Set("small", "w", {.precondition = Precondition::IfMatch(*etag)});
+  REQUIRE_OK(swapped.status());
+  CHECK(c->Set("small", "x", {.precondition = Precondition::IfMatch(*etag)})
+            .status()
+            .code() == absl::StatusCode::kAborted);
+  CHECK(engine::ipc::TEST_RingCalls() >= before + 3);
+  // A request bigger than a slot goes on the socket; so does the answer of
+  // a Get of it (asked on the ring, answered "too big", asked again).
+  const std::string big(200 * 1024, 'b');
+  REQUIRE_OK(c->Set("big", big).status());
+  const std::uint64_t rev = c->revision();
+  absl::StatusOr<Item> got = c->Get("big");
+  REQUIRE_OK(got.status());
+  CHECK(got->value == big);
+  CHECK(c->revision() == rev);  // nothing applied twice
+  absl::StatusOr<Item> small = c->Get("small");
+  REQUIRE_OK(small.status());
+  CHECK(small->value == "w");
+}
+
+TEST_CASE("with rings off, clients use the socket alone") {
+  Fixture store;
+  engine::ipc::SetRingTransport(false);
+  std::unique_ptr<Engine> c = store.Client(processes::TestOptions());
+  const std::uint64_t before = engine::ipc::TEST_RingCalls();
+  absl::StatusOr<std::string> etag = c->Set("k", "v");
+  REQUIRE_OK(etag.status());
+  CHECK(c->Set("k", "w", {.precondition = Precondition::IfMatch("nope")})
+            .status()
+            .code() == absl::StatusCode::kAborted);
+  absl::StatusOr<Item> got = c->Get("k");
+  REQUIRE_OK(got.status());
+  CHECK(got->value == "v");
+  CHECK(engine::ipc::TEST_RingCalls() == before);
+  engine::ipc::SetRingTransport(true);
 }
 
 TEST_CASE("a request over the frame limit is refused at once") {

@@ -9,8 +9,12 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ipc.h"
 #include "testing.h"
@@ -147,6 +151,30 @@ pid_t SpawnOwner(const std::string& dir, bool buffered) {
     return -1;
   }
   return pid;
+}
+
+bool StopProcess(pid_t pid) {
+  if (kill(pid, SIGSTOP) != 0) return false;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  while (absl::Now() < deadline) {
+    bool all = true;
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream in(t.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), {});
+      // "pid (comm) S ...": the state follows the last ')'.
+      std::size_t close = stat.rfind(')');
+      if (close == std::string::npos || close + 2 >= stat.size() ||
+          (stat[close + 2] != 'T' && stat[close + 2] != 't')) {
+        all = false;
+        break;
+      }
+    }
+    if (!ec && all) return true;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return false;
 }
 
 void KillAndReap(pid_t pid) {

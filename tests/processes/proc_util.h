@@ -27,6 +27,11 @@ void MaybeRunOwner(int argc, char** argv);
 // the owner dies) and waits to be killed. Returns once its Open returned.
 pid_t SpawnOwner(const std::string& dir, bool buffered = true);
 
+// Sends SIGSTOP to `pid` and waits until every thread of it is stopped
+// (the signal is asynchronous: a running thread may still answer a call
+// right after kill returns). False if that does not happen within 10 s.
+bool StopProcess(pid_t pid);
+
 // SIGKILLs and reaps `pid`.
 void KillAndReap(pid_t pid);
 

@@ -1,0 +1,131 @@
+#include "ipc_ring_server.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "absl/time/clock.h"
+
+namespace cask::engine::ipc {
+namespace {
+
+// How long the ring thread polls for the next request before it sleeps on
+// the doorbell (yielding between looks, see ipc_connection.cc). A client's
+// next call often follows its answer within a few microseconds; a futex
+// sleep and wake-up costs more than that.
+constexpr std::int64_t kSpinNanos = 5'000;
+// The longest sleep between looks at the stop flag (Stop also rings).
+constexpr absl::Duration kSleep = absl::Seconds(1);
+
+void Answer(Ring& ring, std::uint32_t i, std::uint32_t type,
+            std::string_view body) {
+  if (body.size() > kRingSlotBytes) {
+    type = kRingTooBig;  // the client asks again on the socket
+    body = {};
+  }
+  SlotHead& s = ring.slot(i);
+  std::memcpy(ring.data(i), body.data(), body.size());
+  s.type.store(type, std::memory_order_relaxed);
+  s.length.store(static_cast<std::uint32_t>(body.size()),
+                 std::memory_order_relaxed);
+  s.state.store(kSlotAnswered, std::memory_order_seq_cst);
+  if (s.client_asleep.load(std::memory_order_seq_cst) != 0) {
+    FutexWake(&s.state, 1);
+  }
+}
+
+}  // namespace
+
+RingServer::RingServer(std::shared_ptr<Ring> ring, Service* service,
+                       Dispatch dispatch)
+    : ring_(std::move(ring)),
+      service_(service),
+      dispatch_(std::move(dispatch)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+RingServer::~RingServer() {
+  stop_.store(true);
+  // Changing the doorbell makes a sleeping (or about to sleep) loop return.
+  ring_->head().doorbell.fetch_add(1);
+  FutexWake(&ring_->head().doorbell, 1);
+  thread_.join();
+}
+
+void RingServer::Run(Ring& ring, Service& service, std::uint32_t slot,
+                     const absl::Status& checked, SlotFields fields,
+                     const std::string& payload) {
+  if (!checked.ok()) {
+    Writer w;
+    w.StatusOf(checked);
+    Answer(ring, slot, static_cast<std::uint32_t>(Type::kError), w.out());
+    return;
+  }
+  absl::StatusOr<std::string> out =
+      service.Handle(static_cast<Type>(fields.type), payload);
+  if (out.ok()) {
+    Answer(ring, slot, static_cast<std::uint32_t>(Type::kResponse), *out);
+  } else {
+    // Malformed: refused alone, as on the socket.
+    Writer w;
+    w.StatusOf(out.status());
+    Answer(ring, slot, static_cast<std::uint32_t>(Type::kError), w.out());
+  }
+}
+
+void RingServer::Loop() {
+  Ring& ring = *ring_;
+  RingHead& head = ring.head();
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> ready;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    // Read before the scan: a request published after the scan rings a
+    // bell that differs from this value.
+    const std::uint32_t bell = head.doorbell.load(std::memory_order_seq_cst);
+    ready.clear();
+    for (std::uint32_t i = 0; i < kRingSlots; ++i) {
+      SlotHead& s = ring.slot(i);
+      if (s.state.load(std::memory_order_acquire) == kSlotRequest) {
+        ready.emplace_back(s.ticket.load(std::memory_order_relaxed), i);
+      }
+    }
+    if (!ready.empty()) {
+      std::sort(ready.begin(), ready.end());
+      for (std::size_t k = 0; k < ready.size(); ++k) {
+        const std::uint32_t i = ready[k].second;
+        SlotHead& s = ring.slot(i);
+        std::uint32_t expected = kSlotRequest;
+        if (!s.state.compare_exchange_strong(expected, kSlotRunning)) continue;
+        SlotFields f;
+        std::string payload;
+        absl::Status checked = ReadRingRequest(ring, i, &f, &payload);
+        if (k + 1 < ready.size()) {
+          dispatch_([ring = ring_, service = service_, i, checked, f,
+                     payload = std::move(payload)] {
+            Run(*ring, *service, i, checked, f, payload);
+          });
+        } else {
+          Run(ring, *service_, i, checked, f, payload);
+        }
+      }
+      continue;
+    }
+    // Idle: spin on the doorbell for a while, then sleep on it.
+    const std::int64_t until = absl::GetCurrentTimeNanos() + kSpinNanos;
+    while (head.doorbell.load(std::memory_order_acquire) == bell &&
+           absl::GetCurrentTimeNanos() < until) {
+      sched_yield();
+    }
+    if (head.doorbell.load(std::memory_order_acquire) != bell) continue;
+    head.owner_asleep.store(1, std::memory_order_seq_cst);
+    if (head.doorbell.load(std::memory_order_seq_cst) == bell &&
+        !stop_.load()) {
+      FutexWait(&head.doorbell, bell, kSleep);
+    }
+    head.owner_asleep.store(0, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace cask::engine::ipc

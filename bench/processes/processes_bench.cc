@@ -38,24 +38,25 @@ constexpr int kKeys = 1000;
 const std::string kValue(100, 'v');
 
 std::map<std::string, double> g_figures;
-// ops/s of worker 0 (first opener: the owner for cask) and worker 1.
-double g_last_split[2];
+// ops/s of each worker of the last run (worker 0 opens first: the owner,
+// for cask).
+std::vector<double> g_last_split;
 
 std::string FreshDir(const std::string& tag) {
   return cask::processes::MakeTempDir("bench-" + tag);
 }
 
-// Forks 2 workers; worker(i) returns its op count. Total ops/s.
-double RunTwo(const std::function<long(int)>& worker) {
+// Forks n workers; worker(i) returns its op count. Total ops/s.
+double RunN(int n, const std::function<long(int)>& worker) {
   int fds[2];
   if (pipe(fds) != 0) std::abort();
   std::vector<pid_t> pids;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < n; ++i) {
     pid_t pid = fork();
     if (pid == 0) {
       close(fds[0]);
-      long n[2] = {i, worker(i)};
-      (void)!write(fds[1], n, sizeof n);
+      long out[2] = {i, worker(i)};
+      (void)!write(fds[1], out, sizeof out);
       _exit(0);
     }
     pids.push_back(pid);
@@ -63,15 +64,29 @@ double RunTwo(const std::function<long(int)>& worker) {
     if (i == 0) absl::SleepFor(absl::Milliseconds(200));
   }
   close(fds[1]);
-  long total = 0, n[2];
-  while (read(fds[0], n, sizeof n) == sizeof n) {
-    total += n[1];
-    g_last_split[n[0]] =
-        static_cast<double>(n[1]) / absl::ToDoubleSeconds(kRunTime);
+  g_last_split.assign(n, 0);
+  long total = 0, out[2];
+  while (read(fds[0], out, sizeof out) == sizeof out) {
+    total += out[1];
+    g_last_split[out[0]] =
+        static_cast<double>(out[1]) / absl::ToDoubleSeconds(kRunTime);
   }
   close(fds[0]);
   for (pid_t p : pids) waitpid(p, nullptr, 0);
   return static_cast<double>(total) / absl::ToDoubleSeconds(kRunTime);
+}
+double RunTwo(const std::function<long(int)>& worker) {
+  return RunN(2, worker);
+}
+
+// The smallest share of the total among the workers of the last run.
+double WeakestShare() {
+  double total = 0, low = 1e300;
+  for (double v : g_last_split) {
+    total += v;
+    low = std::min(low, v);
+  }
+  return total > 0 ? low / total : 0;
 }
 
 [[noreturn]] void Die(const char* what, const absl::Status& s) {
@@ -82,7 +97,8 @@ double RunTwo(const std::function<long(int)>& worker) {
 std::string Key(int worker, int i) { return absl::StrCat("w", worker, "k", i); }
 
 // ---- cask
-long CaskWorker(const std::string& dir, int w, bool hot) {
+long CaskWorker(const std::string& dir, int w, bool hot, bool ring) {
+  cask::engine::ipc::SetRingTransport(ring);
   absl::StatusOr<std::unique_ptr<cask::Engine>> e =
       cask::Engine::Open(dir, cask::processes::TestOptions(/*buffered=*/true));
   if (!e.ok()) return -1000000;
@@ -117,18 +133,31 @@ long CaskWorker(const std::string& dir, int w, bool hot) {
   return ops;
 }
 
+// Args: hot key (1) or disjoint keys (0); ring (1) or socket alone (0);
+// the number of processes.
 void BM_Cask(benchmark::State& state) {
   bool hot = state.range(0) == 1;
+  bool ring = state.range(1) == 1;
+  int procs = static_cast<int>(state.range(2));
   for (auto _ : state) {
     // The store is created by worker 0: RocksDB must not have been opened
     // in a process before it forks (its background threads do not survive
     // fork, docs/processes.md).
     std::string dir = FreshDir("cask");
-    double r = RunTwo([&](int w) { return CaskWorker(dir, w, hot); });
+    double r =
+        RunN(procs, [&](int w) { return CaskWorker(dir, w, hot, ring); });
     state.counters["ops_per_s"] = r;
-    state.counters["owner_ops_per_s"] = g_last_split[0];
-    state.counters["client_ops_per_s"] = g_last_split[1];
-    g_figures[hot ? "cask_hot" : "cask_disjoint"] = r;
+    for (int i = 0; i < procs; ++i) {
+      state
+          .counters[absl::StrCat(i == 0 ? "owner" : "client",
+                                 i == 0 ? "" : absl::StrCat(i), "_ops_per_s")] =
+          g_last_split[i];
+    }
+    state.counters["weakest_share"] = WeakestShare();
+    std::string tag = absl::StrCat("cask_", ring ? "ring_" : "socket_",
+                                   hot ? "hot" : "disjoint", procs);
+    g_figures[tag] = r;
+    g_figures[tag + "_weakest_share"] = WeakestShare();
     std::filesystem::remove_all(dir);
   }
 }
@@ -201,6 +230,7 @@ void BM_Lmdb(benchmark::State& state) {
     state.counters["ops_per_s"] = r;
     state.counters["w0_ops_per_s"] = g_last_split[0];
     state.counters["w1_ops_per_s"] = g_last_split[1];
+    state.counters["weakest_share"] = WeakestShare();
     g_figures[hot ? "lmdb_hot" : "lmdb_disjoint"] = r;
     std::filesystem::remove_all(dir);
   }
@@ -283,6 +313,7 @@ void BM_Sqlite(benchmark::State& state) {
     state.counters["ops_per_s"] = r;
     state.counters["w0_ops_per_s"] = g_last_split[0];
     state.counters["w1_ops_per_s"] = g_last_split[1];
+    state.counters["weakest_share"] = WeakestShare();
     g_figures[hot ? "sqlite_hot" : "sqlite_disjoint"] = r;
     std::filesystem::remove_all(dir);
   }
@@ -300,7 +331,9 @@ Lat Percentiles(std::vector<double>& v) {
 }
 
 // Writes the figures to `out_fd`; the owner then keeps serving until killed.
-void LatencyRun(const std::string& dir, bool get, int out_fd, bool serve) {
+void LatencyRun(const std::string& dir, bool get, bool ring, int out_fd,
+                bool serve) {
+  cask::engine::ipc::SetRingTransport(ring);
   auto e = cask::Engine::Open(dir, cask::processes::TestOptions(true));
   if (!e.ok()) std::abort();
   cask::Engine& s = **e;
@@ -329,8 +362,10 @@ void LatencyRun(const std::string& dir, bool get, int out_fd, bool serve) {
   }
 }
 
+// Args: Get (1) or CAS (0); ring (1) or socket alone (0).
 void BM_Latency(benchmark::State& state) {
   bool get = state.range(0) == 1;
+  bool ring = state.range(1) == 1;
   for (auto _ : state) {
     std::string dir = FreshDir("lat");
     int fds[2];
@@ -339,14 +374,14 @@ void BM_Latency(benchmark::State& state) {
     pid_t owner = fork();
     if (owner == 0) {
       close(fds[0]);
-      LatencyRun(dir, get, fds[1], /*serve=*/true);
+      LatencyRun(dir, get, ring, fds[1], /*serve=*/true);
     }
     Lat local{}, remote{};
     (void)!read(fds[0], &local, sizeof local);
     pid_t client = fork();
     if (client == 0) {
       close(fds[0]);
-      LatencyRun(dir, get, fds[1], /*serve=*/false);
+      LatencyRun(dir, get, ring, fds[1], /*serve=*/false);
       _exit(0);
     }
     close(fds[1]);
@@ -354,7 +389,8 @@ void BM_Latency(benchmark::State& state) {
     close(fds[0]);
     waitpid(client, nullptr, 0);
     cask::processes::KillAndReap(owner);
-    std::string op = get ? "get" : "cas";
+    std::string op =
+        absl::StrCat(get ? "get" : "cas", ring ? "_ring" : "_socket");
     if (local.client || !remote.client) {
       state.SkipWithError("the owner/client roles were not as intended");
     }
@@ -406,15 +442,24 @@ void BM_Failover(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_Cask)->Arg(0)->Arg(1)->Iterations(1)->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_Cask)
+    ->Args({0, 0, 2})
+    ->Args({0, 1, 2})
+    ->Args({1, 0, 2})
+    ->Args({1, 1, 2})
+    ->Args({1, 0, 4})
+    ->Args({1, 1, 4})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lmdb)->Arg(0)->Arg(1)->Iterations(1)->Unit(
     benchmark::kMillisecond);
 BENCHMARK(BM_Sqlite)->Arg(0)->Arg(1)->Iterations(1)->Unit(
     benchmark::kMillisecond);
 BENCHMARK(BM_Latency)
-    ->Arg(0)
-    ->Arg(1)
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Failover)->Iterations(1)->Unit(benchmark::kMillisecond);
@@ -429,18 +474,28 @@ int main(int argc, char** argv) {
   auto f = [](const char* k) { return g_figures.count(k) ? g_figures[k] : 0; };
   std::printf("\nratios (same run):\n");
   for (const char* w : {"disjoint", "hot"}) {
-    double c = f(absl::StrCat("cask_", w).c_str());
     double l = f(absl::StrCat("lmdb_", w).c_str());
     double q = f(absl::StrCat("sqlite_", w).c_str());
-    std::printf(
-        "  %-8s cask %.0f/s  lmdb %.0f/s  sqlite %.0f/s  cask/lmdb %.2f  "
-        "cask/sqlite %.2f\n",
-        w, c, l, q, l > 0 ? c / l : 0, q > 0 ? c / q : 0);
+    std::printf("  %-8s lmdb %.0f/s  sqlite %.0f/s\n", w, l, q);
+    for (const char* t : {"socket", "ring"}) {
+      std::string k = absl::StrCat("cask_", t, "_", w, "2");
+      double c = f(k.c_str());
+      std::printf(
+          "    cask %-6s %.0f/s  cask/lmdb %.2f  cask/sqlite %.2f  weakest "
+          "share %.3f\n",
+          t, c, l > 0 ? c / l : 0, q > 0 ? c / q : 0,
+          f((k + "_weakest_share").c_str()));
+    }
   }
-  for (const char* op : {"cas", "get"}) {
+  for (const char* t : {"socket", "ring"}) {
+    std::string k = absl::StrCat("cask_", t, "_hot4");
+    std::printf("  hot, 4 processes, %-6s %.0f/s  weakest share %.3f\n", t,
+                f(k.c_str()), f((k + "_weakest_share").c_str()));
+  }
+  for (const char* op : {"cas_socket", "cas_ring", "get_socket", "get_ring"}) {
     std::string o = op;
     std::printf(
-        "  %s latency: in-process p50 %.1f us p99 %.1f us; forwarded p50 "
+        "  %-10s latency: in-process p50 %.1f us p99 %.1f us; forwarded p50 "
         "%.1f us p99 %.1f us (p50 x%.1f)\n",
         op, f((o + "_inproc_p50_us").c_str()),
         f((o + "_inproc_p99_us").c_str()), f((o + "_fwd_p50_us").c_str()),

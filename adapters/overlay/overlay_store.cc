@@ -1,10 +1,11 @@
-#include "cask/overlay.h"
-
+#include <algorithm>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "cask/overlay.h"
 #include "cask/quote.h"
+#include "cask/scan.h"
 #include "cask/status.h"
 
 namespace cask {
@@ -117,22 +118,39 @@ class OverlayStore final : public Driver {
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override {
-    std::set<std::string> visible, hidden;
-    absl::StatusOr<std::vector<std::string>> top = Top().Keys(base);
-    if (!top.ok()) return top.status();
-    for (const std::string& k : *top) {
-      absl::StatusOr<bool> tomb = IsTombstone(k);
-      if (!tomb.ok()) return tomb.status();
-      (*tomb ? hidden : visible).insert(k);
+    return KeysByScan(base);
+  }
+
+  // One page of every layer, merged in key order: the top-most layer
+  // holding a key wins, and a top-layer tombstone hides the key. Not one
+  // atomic state across layers.
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    std::vector<ScanPage> pages;
+    for (const std::shared_ptr<Driver>& layer : layers_) {
+      absl::StatusOr<ScanPage> page = layer->Scan(base, options);
+      if (!page.ok()) return page.status();
+      pages.push_back(*std::move(page));
     }
-    for (std::size_t i = 1; i < layers_.size(); ++i) {
-      absl::StatusOr<std::vector<std::string>> keys = layers_[i]->Keys(base);
-      if (!keys.ok()) return keys.status();
-      for (std::string& k : *keys) {
-        if (!hidden.count(k)) visible.insert(std::move(k));
+    // The top layer's entries of the tombstone's size may be tombstones
+    // (without values, their value is read to tell).
+    std::vector<std::string> tombstones;
+    for (const ScanEntry& e : pages[0].entries) {
+      if (e.meta.size != kOverlayTombstone.size()) continue;
+      absl::StatusOr<bool> tomb = options.with_values
+                                      ? e.value == kOverlayTombstone
+                                      : IsTombstone(e.key);
+      if (!tomb.ok() && tomb.status().code() != absl::StatusCode::kNotFound) {
+        return tomb.status();
       }
+      if (tomb.ok() && *tomb) tombstones.push_back(e.key);
     }
-    return std::vector<std::string>(visible.begin(), visible.end());
+    return MergeScanPages(std::move(pages), options.limit,
+                          [&](const ScanEntry& e, std::size_t source) {
+                            return source != 0 ||
+                                   !std::binary_search(tombstones.begin(),
+                                                       tombstones.end(), e.key);
+                          });
   }
 
   absl::Status DoClear(const std::string& base) override {

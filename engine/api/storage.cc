@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cask/key.h"
+#include "cask/scan.h"
 #include "cask/status.h"
 
 namespace cask {
@@ -131,12 +132,14 @@ absl::Status Storage::DoRemove(const std::string& key,
   return r.driver->Remove(r.relative_key, precondition);
 }
 
-absl::StatusOr<std::vector<std::string>> Storage::DoKeys(
-    const std::string& base) {
+absl::StatusOr<ScanPage> Storage::DoScan(const std::string& base,
+                                         const ScanOptions& options) {
   std::vector<MountPoint> mounts = Snapshot();
   std::vector<std::string> bases;
   for (const MountPoint& m : mounts) bases.push_back(m.base);
-  std::vector<std::string> out;
+  const std::string lower = ScanLowerBound(base, options.start_after);
+  std::vector<ScanPage> pages;
+  std::vector<std::string> owners;  // pages[i] came from mount owners[i]
   bool owner_seen = false;
   for (const MountPoint& m : mounts) {
     std::string relative_base;
@@ -149,17 +152,31 @@ absl::StatusOr<std::vector<std::string>> Storage::DoKeys(
     } else {
       continue;
     }
-    absl::StatusOr<std::vector<std::string>> keys =
-        m.driver->Keys(relative_base);
-    if (!keys.ok()) return keys.status();
-    for (const std::string& k : *keys) {
-      std::string full = JoinKey(m.base, k);
-      if (IsUnderBase(full, base) && !IsMasked(full, m.base, bases)) {
-        out.push_back(std::move(full));
-      }
+    // `lower` seen from inside the mount.
+    ScanOptions relative = options;
+    if (m.base.empty()) {
+      relative.start_after = lower;
+    } else if (lower < absl::StrCat(m.base, ":")) {
+      relative.start_after.clear();
+    } else if (lower >= ScanUpperBound(m.base)) {
+      continue;  // the whole mount lies before the start
+    } else {
+      relative.start_after = Relative(lower, m.base);
     }
+    absl::StatusOr<ScanPage> page = m.driver->Scan(relative_base, relative);
+    if (!page.ok()) return page.status();
+    for (ScanEntry& e : page->entries) e.key = JoinKey(m.base, e.key);
+    if (!page->next_after.empty()) {
+      page->next_after = JoinKey(m.base, page->next_after);
+    }
+    pages.push_back(*std::move(page));
+    owners.push_back(m.base);
   }
-  return out;
+  return MergeScanPages(std::move(pages), options.limit,
+                        [&](const ScanEntry& e, std::size_t source) {
+                          return IsUnderBase(e.key, base) &&
+                                 !IsMasked(e.key, owners[source], bases);
+                        });
 }
 
 absl::Status Storage::DoClear(const std::string& base) {

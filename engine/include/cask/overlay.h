@@ -15,8 +15,8 @@
 // its errors. Writes go to the top layer.
 // Removing a key that a lower layer holds writes a tombstone to the top
 // layer (a value equal to kOverlayTombstone), which hides the lower copies;
-// Keys and Get never show tombstones. Clear(base) clears the top layer and
-// tombstones every lower key under base. Sync (cask/sync.h) on the pair
+// Keys, Scan and Get never show tombstones. Clear(base) clears the top layer
+// and tombstones every lower key under base. Sync (cask/sync.h) on the pair
 // (top, lower) treats a top-layer tombstone as an absent key, so a remove
 // through the overlay is pushed as a remove.
 //

@@ -18,6 +18,7 @@
 #define CASK_SCAN_H_
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,19 @@ struct ScanPage {
 // itself is never a key, so the lower bound is always exclusive.
 std::string ScanLowerBound(std::string_view base, std::string_view start_after);
 std::string ScanUpperBound(std::string_view base);
+
+// For stores that merge several ordered sources (Storage's mounts, an
+// overlay's layers): merges one page of each source, already in full keys,
+// into one page of at most `limit` entries in key order. A source whose
+// page has a next_after may hold more keys past it, so nothing past the
+// smallest such next_after is returned (the merged page's next_after
+// resumes there). Where several sources list one key, the source first in
+// `pages` wins; then `keep` (when set) may drop the winner, e.g. a
+// tombstone.
+using ScanKeep =
+    std::function<bool(const ScanEntry& entry, std::size_t source)>;
+ScanPage MergeScanPages(std::vector<ScanPage> pages, std::size_t limit,
+                        const ScanKeep& keep = {});
 
 }  // namespace cask
 

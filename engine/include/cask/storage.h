@@ -4,8 +4,8 @@
 // A driver mounted at base "a:b" owns every key under "a:b:"; it sees keys
 // relative to its base ("a:b:c" reaches it as "c"). A key is routed to the
 // mount with the longest base that contains it; the root mount (base "")
-// owns the rest. Keys and Clear span every mount under the requested base,
-// and a mounted base hides the keys a parent driver may hold beneath it.
+// owns the rest. Keys, Scan and Clear span every mount under the requested
+// base, and a mounted base hides the keys a parent driver may hold beneath it.
 // Preconditions are forwarded to the owning driver; when that driver lacks
 // cas the call fails with kUnimplemented before the driver is called.
 // Commit is forwarded when every key of the batch belongs to one driver;
@@ -59,7 +59,14 @@ class Storage final : public Driver {
   absl::Status DoRemove(const std::string& key,
                         const Precondition& precondition) override;
   absl::StatusOr<std::vector<std::string>> DoKeys(
-      const std::string& base) override;
+      const std::string& base) override {
+    return KeysByScan(base);
+  }
+  // Scans every mount the base spans, one page each, and merges them in
+  // key order (masked keys left out). Each mount's page is as consistent as
+  // that driver makes it; the merged page is not one atomic state.
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override;
   absl::Status DoClear(const std::string& base) override;
   absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override;
 

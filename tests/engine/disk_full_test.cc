@@ -1,91 +1,26 @@
-// Disk full, shown with a fault-injecting RocksDB FileSystem: once "full",
-// every append, sync and new file fails with NoSpace, as on a full disk.
+// Disk full, shown with a fault-injecting RocksDB FileSystem (fault_fs.h):
+// once "full", every append, sync and new file fails with NoSpace, as on a
+// full disk.
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "cask/engine.h"
 #include "cask/status.h"
 #include "catch2/catch.hpp"
+#include "fault_fs.h"
 #include "rocksdb/env.h"
-#include "rocksdb/file_system.h"
 #include "test_util.h"
 #include "testing.h"
 
 namespace cask {
 namespace {
 
-class FullableFs : public rocksdb::FileSystemWrapper {
- public:
-  explicit FullableFs(std::atomic<bool>* full)
-      : FileSystemWrapper(rocksdb::FileSystem::Default()), full_(full) {}
-  const char* Name() const override { return "FullableFs"; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& f,
-                                    const rocksdb::FileOptions& o,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
-                                    rocksdb::IODebugContext* dbg) override {
-    if (full_->load()) return NoSpace();
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    rocksdb::IOStatus s = target()->NewWritableFile(f, o, &file, dbg);
-    if (s.ok()) *r = std::make_unique<File>(std::move(file), full_);
-    return s;
-  }
-  rocksdb::IOStatus ReopenWritableFile(
-      const std::string& f, const rocksdb::FileOptions& o,
-      std::unique_ptr<rocksdb::FSWritableFile>* r,
-      rocksdb::IODebugContext* dbg) override {
-    if (full_->load()) return NoSpace();
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    rocksdb::IOStatus s = target()->ReopenWritableFile(f, o, &file, dbg);
-    if (s.ok()) *r = std::make_unique<File>(std::move(file), full_);
-    return s;
-  }
-
- private:
-  static rocksdb::IOStatus NoSpace() {
-    return rocksdb::IOStatus::NoSpace("injected: no space left on device");
-  }
-
-  class File : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> f, std::atomic<bool>* full)
-        : FSWritableFileOwnerWrapper(std::move(f)), full_(full) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                             const rocksdb::IOOptions& o,
-                             rocksdb::IODebugContext* dbg) override {
-      if (full_->load()) return NoSpace();
-      return target()->Append(data, o, dbg);
-    }
-    rocksdb::IOStatus Append(const rocksdb::Slice& data,
-                             const rocksdb::IOOptions& o,
-                             const rocksdb::DataVerificationInfo& v,
-                             rocksdb::IODebugContext* dbg) override {
-      if (full_->load()) return NoSpace();
-      return target()->Append(data, o, v, dbg);
-    }
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
-                           rocksdb::IODebugContext* dbg) override {
-      if (full_->load()) return NoSpace();
-      return target()->Sync(o, dbg);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
-                            rocksdb::IODebugContext* dbg) override {
-      if (full_->load()) return NoSpace();
-      return target()->Fsync(o, dbg);
-    }
-
-   private:
-    std::atomic<bool>* full_;
-  };
-
-  std::atomic<bool>* full_;
-};
-
 TEST_CASE("disk full: writes fail, acknowledged data stays, store reopens",
           "[faults]") {
   engine_test::TempDir dir;
   std::atomic<bool> full{false};
-  auto fs = std::make_shared<FullableFs>(&full);
+  auto fs = std::make_shared<engine_test::FaultFs>(
+      engine_test::FaultPlan::DiskFull(), &full);
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   EngineOptions options;
   std::vector<std::string> etags;

@@ -6,64 +6,20 @@
 #include "absl/strings/match.h"
 #include "cask/engine.h"
 #include "catch2/catch.hpp"
+#include "fault_fs.h"
 #include "rocksdb/env.h"
-#include "rocksdb/file_system.h"
 #include "test_util.h"
 #include "testing.h"
 
 namespace cask {
 namespace {
 
-// Appends reach the file; Sync / Fsync of WAL files fail while `fail` is
-// set, as when the disk reports an error on flush.
-class FailingWalSyncFs : public rocksdb::FileSystemWrapper {
- public:
-  explicit FailingWalSyncFs(std::atomic<bool>* fail)
-      : FileSystemWrapper(rocksdb::FileSystem::Default()), fail_(fail) {}
-  const char* Name() const override { return "FailingWalSyncFs"; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& f,
-                                    const rocksdb::FileOptions& o,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
-                                    rocksdb::IODebugContext* dbg) override {
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    rocksdb::IOStatus s = target()->NewWritableFile(f, o, &file, dbg);
-    if (s.ok()) {
-      bool wal = absl::EndsWith(f, ".log");
-      *r = wal ? std::make_unique<File>(std::move(file), fail_)
-               : std::move(file);
-    }
-    return s;
-  }
-
- private:
-  class File : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> f, std::atomic<bool>* fail)
-        : FSWritableFileOwnerWrapper(std::move(f)), fail_(fail) {}
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& o,
-                           rocksdb::IODebugContext* dbg) override {
-      if (fail_->load()) return rocksdb::IOStatus::IOError("injected: sync");
-      return target()->Sync(o, dbg);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o,
-                            rocksdb::IODebugContext* dbg) override {
-      if (fail_->load()) return rocksdb::IOStatus::IOError("injected: sync");
-      return target()->Fsync(o, dbg);
-    }
-
-   private:
-    std::atomic<bool>* fail_;
-  };
-
-  std::atomic<bool>* fail_;
-};
-
 TEST_CASE("a failed WAL sync reports kUnknown: the write may replay",
           "[faults]") {
   engine_test::TempDir dir;
   std::atomic<bool> fail{false};
-  auto fs = std::make_shared<FailingWalSyncFs>(&fail);
+  auto fs = std::make_shared<engine_test::FaultFs>(
+      engine_test::FaultPlan::WalSyncError(), &fail);
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   EngineOptions options;
   options.durability = Durability::kDurable;

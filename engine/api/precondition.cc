@@ -86,7 +86,7 @@ absl::Status ValidatePrecondition(const Precondition& p) {
 }
 
 bool PreconditionHolds(const Precondition& p,
-                       const std::optional<std::string>& current) {
+                       std::optional<std::string_view> current) {
   if (p.if_match) {
     if (!current) return false;
     if (!IsAny(*p.if_match)) {

@@ -1,5 +1,9 @@
 #include "encoding.h"
 
+#include <cassert>
+#include <charconv>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #define XXH_INLINE_ALL
 #include "xxhash.h"
@@ -15,14 +19,18 @@ absl::Status Malformed(std::string_view what) {
       "cask engine: corrupted ", absl::string_view(what.data(), what.size())));
 }
 
+void StoreFixed64(char* p, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
 }  // namespace
 
 void PutFixed64(std::string* out, std::uint64_t v) {
   char buf[8];
-  for (int i = 7; i >= 0; --i) {
-    buf[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
+  StoreFixed64(buf, v);
   out->append(buf, 8);
 }
 
@@ -40,15 +48,13 @@ std::string EncodeFixed64(std::uint64_t v) {
   return out;
 }
 
-std::string EncodeMetaHeader(const MetaRecord& meta) {
-  std::string out;
-  out.reserve(kMetaHeaderBytes);
-  out.push_back(
-      static_cast<char>((kMetaFormat << 1) | (meta.out_of_line ? 1 : 0)));
-  PutFixed64(&out, meta.revision);
-  PutFixed64(&out, static_cast<std::uint64_t>(meta.mtime_micros));
-  PutFixed64(&out, static_cast<std::uint64_t>(meta.expires_micros));
-  PutFixed64(&out, meta.size);
+std::array<char, kMetaHeaderBytes> EncodeMetaHeader(const MetaRecord& meta) {
+  std::array<char, kMetaHeaderBytes> out;
+  out[0] = static_cast<char>((kMetaFormat << 1) | (meta.out_of_line ? 1 : 0));
+  StoreFixed64(&out[1], meta.revision);
+  StoreFixed64(&out[9], static_cast<std::uint64_t>(meta.mtime_micros));
+  StoreFixed64(&out[17], static_cast<std::uint64_t>(meta.expires_micros));
+  StoreFixed64(&out[25], meta.size);
   return out;
 }
 
@@ -73,9 +79,16 @@ absl::StatusOr<MetaRecord> DecodeMeta(std::string_view bytes,
   return meta;
 }
 
+EtagText::EtagText(std::uint64_t revision, std::string_view store_id) {
+  assert(store_id.size() <= kStoreIdBytes);
+  char* end = std::to_chars(buf_, buf_ + 20, revision).ptr;
+  *end++ = '.';
+  std::memcpy(end, store_id.data(), store_id.size());
+  size_ = static_cast<std::size_t>(end - buf_) + store_id.size();
+}
+
 std::string MakeEtag(std::uint64_t revision, std::string_view store_id) {
-  return absl::StrCat(revision, ".",
-                      absl::string_view(store_id.data(), store_id.size()));
+  return EtagText(revision, store_id).str();
 }
 
 Meta ToMeta(const MetaRecord& record, std::string_view store_id) {
@@ -98,25 +111,22 @@ std::string EncodeTtlKey(std::int64_t expires_micros, std::string_view key) {
   return out;
 }
 
-std::string EncodeLogRecord(const LogRecord& r) {
-  std::string out;
-  out.reserve(kLogFixedBytes + r.key.size() + r.etag.size());
-  out.append(8, '\0');  // checksum, filled below
-  out.push_back(static_cast<char>(r.kind));
-  PutFixed64(&out, static_cast<std::uint64_t>(r.time_micros));
-  PutFixed64(&out, r.size);
+void EncodeLogRecord(const LogRecordView& r, std::string* out) {
+  out->clear();
+  out->reserve(kLogFixedBytes + r.key.size() + r.etag.size());
+  out->append(8, '\0');  // checksum, filled below
+  out->push_back(static_cast<char>(r.kind));
+  PutFixed64(out, static_cast<std::uint64_t>(r.time_micros));
+  PutFixed64(out, r.size);
   std::uint32_t key_len = static_cast<std::uint32_t>(r.key.size());
   for (int shift = 24; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((key_len >> shift) & 0xff));
+    out->push_back(static_cast<char>((key_len >> shift) & 0xff));
   }
-  out.append(r.key);
-  out.append(r.etag);
+  out->append(r.key);
+  out->append(r.etag);
   // Seeded with the revision, so a record under the wrong key fails too.
-  std::uint64_t sum =
-      XXH3_64bits_withSeed(out.data() + 8, out.size() - 8, r.revision);
-  std::string sum_bytes = EncodeFixed64(sum);
-  out.replace(0, 8, sum_bytes);
-  return out;
+  StoreFixed64(out->data(), XXH3_64bits_withSeed(out->data() + 8,
+                                                 out->size() - 8, r.revision));
 }
 
 absl::StatusOr<LogRecord> DecodeLogRecord(std::string_view key_bytes,

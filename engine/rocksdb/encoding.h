@@ -13,6 +13,7 @@
 #ifndef CASK_ENGINE_ROCKSDB_ENCODING_H_
 #define CASK_ENGINE_ROCKSDB_ENCODING_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,20 +43,48 @@ struct MetaRecord {
 
 inline constexpr std::size_t kMetaHeaderBytes = 1 + 8 * 4;
 inline constexpr std::size_t kDataHeaderBytes = 8;
+// A store id is 16 hex digits (checked when a store is opened).
+inline constexpr std::size_t kStoreIdBytes = 16;
 
-// The fixed part of a meta record; an inline value follows it.
-std::string EncodeMetaHeader(const MetaRecord& meta);
+// The fixed part of a meta record; an inline value follows it. Returned by
+// value, on the stack: the write path allocates nothing for it.
+std::array<char, kMetaHeaderBytes> EncodeMetaHeader(const MetaRecord& meta);
 // Parses a meta record; `inline_value` (optional) receives the inline
 // value (empty when out of line). kDataLoss when malformed.
 absl::StatusOr<MetaRecord> DecodeMeta(std::string_view bytes,
                                       std::string_view* inline_value);
 
-// The public etag of a revision in the store `store_id`.
+// The public etag of a revision in the store `store_id`,
+// "<revision>.<store id>", formatted into the object itself: comparing
+// it with a precondition's etags allocates nothing.
+// REQUIRES: store_id.size() <= kStoreIdBytes.
+class EtagText {
+ public:
+  EtagText(std::uint64_t revision, std::string_view store_id);
+  std::string_view view() const { return std::string_view(buf_, size_); }
+  std::string str() const { return std::string(buf_, size_); }
+
+ private:
+  char buf_[20 + 1 + kStoreIdBytes];  // 20: digits of the largest uint64
+  std::size_t size_ = 0;
+};
+
 std::string MakeEtag(std::uint64_t revision, std::string_view store_id);
 Meta ToMeta(const MetaRecord& record, std::string_view store_id);
 
 // ttl CF key for an expiry.
 std::string EncodeTtlKey(std::int64_t expires_micros, std::string_view key);
+
+// A change-log record whose key and etag are views: what EncodeLogRecord
+// writes, so that the write path copies neither.
+struct LogRecordView {
+  std::uint64_t revision = 0;
+  ChangeKind kind = ChangeKind::kPut;
+  std::int64_t time_micros = 0;
+  std::uint64_t size = 0;
+  std::string_view key;
+  std::string_view etag;
+};
 
 // One change-log record.
 struct LogRecord {
@@ -65,10 +94,15 @@ struct LogRecord {
   std::uint64_t size = 0;
   std::string key;   // kClear: the cleared base
   std::string etag;  // kPut only
+
+  LogRecordView view() const {
+    return LogRecordView{revision, kind, time_micros, size, key, etag};
+  }
 };
 
-// The value stored under EncodeFixed64(record.revision).
-std::string EncodeLogRecord(const LogRecord& record);
+// Replaces *out with the value stored under EncodeFixed64(record.revision);
+// reusing one `out` across records saves an allocation per record.
+void EncodeLogRecord(const LogRecordView& record, std::string* out);
 // Parses and verifies a log record read under `key_bytes`. kDataLoss on a
 // checksum mismatch or a malformed record.
 absl::StatusOr<LogRecord> DecodeLogRecord(std::string_view key_bytes,

@@ -309,7 +309,7 @@ absl::Status EngineImpl::LoadOrCreateIdentity() {
   if (s.ok()) s = db_->Get(ro, sys_cf_, kSysTrimmed, &trimmed);
   if (s.IsNotFound() ||
       (s.ok() && (revision.size() != 8 || trimmed.size() != 8 ||
-                  store_id_.size() != 16))) {
+                  store_id_.size() != kStoreIdBytes))) {
     return absl::DataLossError(absl::StrCat(
         "cask engine: store ", QuotedPath(path_), " has a damaged identity"));
   }

@@ -86,9 +86,10 @@ class EngineImpl::Group {
     return m.has_value() && !m->ExpiredAt(now_);
   }
 
-  std::optional<std::string> EtagOf(const std::optional<MetaRecord>& m) const {
+  // The etag of a live record, formatted on the stack; nullopt otherwise.
+  std::optional<EtagText> EtagOf(const std::optional<MetaRecord>& m) const {
     if (!Live(m)) return std::nullopt;
-    return MakeEtag(m->revision, e_->store_id_);
+    return EtagText(m->revision, e_->store_id_);
   }
 
   void ApplyCommit(WriteRequest* r)
@@ -104,14 +105,19 @@ class EngineImpl::Group {
       }
       olds.push_back(*old);
       if (op.precondition == nullptr || op.precondition->empty()) continue;
-      std::optional<std::string> current = EtagOf(*old);
-      if (!PreconditionHolds(*op.precondition, current)) {
+      const std::optional<EtagText> current = EtagOf(*old);
+      std::optional<std::string_view> current_view;
+      if (current) current_view = current->view();
+      if (!PreconditionHolds(*op.precondition, current_view)) {
+        std::optional<std::string> actual;
+        if (current) actual = current->str();
         if (r->single) {
-          r->status = CasMismatchError(*op.key, current);
+          r->status = CasMismatchError(*op.key, actual);
           return;
         }
-        conflicts.push_back(
-            Conflict{*op.key, DescribePrecondition(*op.precondition), current});
+        conflicts.push_back(Conflict{*op.key,
+                                     DescribePrecondition(*op.precondition),
+                                     std::move(actual)});
       }
     }
     if (!conflicts.empty()) {
@@ -147,7 +153,8 @@ class EngineImpl::Group {
     }
     m.size = value.size();
     m.out_of_line = value.size() >= e_->options_.min_blob_size;
-    std::string header = EncodeMetaHeader(m);
+    const std::array<char, kMetaHeaderBytes> header_bytes = EncodeMetaHeader(m);
+    const rocksdb::Slice header(header_bytes.data(), header_bytes.size());
     rocksdb::Slice key_slice(key);
     if (m.out_of_line) {
       batch_.Put(e_->meta_cf_, key_slice, header);
@@ -170,10 +177,11 @@ class EngineImpl::Group {
       batch_.Put(e_->ttl_cf_, EncodeTtlKey(m.expires_micros, key),
                  EncodeFixed64(m.revision));
     }
-    std::string etag = MakeEtag(m.revision, e_->store_id_);
-    Log(LogRecord{m.revision, ChangeKind::kPut, now_, m.size, key, etag});
+    const EtagText etag(m.revision, e_->store_id_);
+    Log(LogRecordView{m.revision, ChangeKind::kPut, now_, m.size, key,
+                      etag.view()});
     overlay_[key] = m;
-    return etag;
+    return etag.str();
   }
 
   // Removes the key's records; logs `kind` unless it is kClear (a clear
@@ -186,7 +194,7 @@ class EngineImpl::Group {
       batch_.Delete(e_->ttl_cf_, EncodeTtlKey(old.expires_micros, key));
     }
     if (kind != ChangeKind::kClear) {
-      Log(LogRecord{e_->next_revision_++, kind, now_, 0, key, ""});
+      Log(LogRecordView{e_->next_revision_++, kind, now_, 0, key, ""});
     }
     overlay_[key] = std::nullopt;
   }
@@ -221,7 +229,8 @@ class EngineImpl::Group {
     for (const auto& [key, meta] : doomed) {
       Delete(key, meta, ChangeKind::kClear);
     }
-    Log(LogRecord{e_->next_revision_++, ChangeKind::kClear, now_, 0, base, ""});
+    Log(LogRecordView{e_->next_revision_++, ChangeKind::kClear, now_, 0, base,
+                      ""});
     return absl::OkStatus();
   }
 
@@ -252,14 +261,16 @@ class EngineImpl::Group {
   }
 
  private:
-  void Log(const LogRecord& record) {
-    batch_.Put(e_->log_cf_, EncodeFixed64(record.revision),
-               EncodeLogRecord(record));
+  void Log(const LogRecordView& record) {
+    EncodeLogRecord(record, &log_buffer_);
+    batch_.Put(e_->log_cf_, EncodeFixed64(record.revision), log_buffer_);
   }
 
   EngineImpl* const e_;
   const std::int64_t now_;
   rocksdb::WriteBatch batch_;
+  // Reused for every log record of the group (the batch copies it).
+  std::string log_buffer_;
   absl::flat_hash_map<std::string, std::optional<MetaRecord>> overlay_;
 };
 

@@ -67,9 +67,10 @@ bool IsValidEtag(std::string_view etag);
 absl::Status EvaluatePrecondition(std::string_view key, const Precondition& p,
                                   const std::optional<std::string>& current);
 
-// True when `p` holds for `current`; the boolean core of the above.
+// True when `p` holds for `current`; the boolean core of the above. A view,
+// so that a store can pass an etag it formatted without allocating.
 bool PreconditionHolds(const Precondition& p,
-                       const std::optional<std::string>& current);
+                       std::optional<std::string_view> current);
 
 // A short human-readable form, e.g. `if-match "12"` or
 // `if-none-match *`, used in error messages.

@@ -244,6 +244,9 @@ class EngineImpl final : public Engine {
   absl::Mutex queue_mu_;
   std::deque<WriteRequest*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // Requests in the last group a leader took (write_queue.cc: a durable
+  // leader waits briefly for that many before it takes its group).
+  std::size_t last_group_size_ ABSL_GUARDED_BY(queue_mu_) = 0;
 
   // Held by the group leader while it applies a group (and by the log
   // trimmer): only one writer touches RocksDB at a time.

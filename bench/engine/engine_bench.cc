@@ -35,6 +35,12 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 
+namespace cask::engine {
+// How many RocksDB writes were fsynced (engine/rocksdb/testing.h): the
+// durable benchmarks report writes per fsync, the group-commit factor.
+std::uint64_t TEST_SyncedWrites();
+}  // namespace cask::engine
+
 namespace {
 
 constexpr int kKeysPerThread = 1000;
@@ -83,7 +89,11 @@ void CloseEngine() {
 }
 
 void EngineCas(benchmark::State& state, cask::Durability durability) {
-  if (state.thread_index() == 0) OpenEngine(durability);
+  std::uint64_t synced_before = 0;
+  if (state.thread_index() == 0) {
+    OpenEngine(durability);
+    synced_before = cask::engine::TEST_SyncedWrites();
+  }
   std::string value = RandomValue(static_cast<std::size_t>(state.range(0)));
   std::vector<std::string> etags(kKeysPerThread);
   int i = 0;
@@ -101,7 +111,16 @@ void EngineCas(benchmark::State& state, cask::Durability durability) {
     etags[k] = *std::move(etag);
   }
   state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) CloseEngine();
+  if (state.thread_index() == 0) {
+    if (durability == cask::Durability::kDurable) {
+      // Summed over threads, then divided by all threads' iterations.
+      state.counters["fsyncs_per_write"] = benchmark::Counter(
+          static_cast<double>(cask::engine::TEST_SyncedWrites() -
+                              synced_before),
+          benchmark::Counter::kAvgIterations);
+    }
+    CloseEngine();
+  }
 }
 
 void BM_EngineCas(benchmark::State& state) {

@@ -143,8 +143,7 @@ absl::StatusOr<Item> Driver::GetAt(std::string_view key,
                                    std::uint64_t revision) {
   absl::StatusOr<std::string> k = NormalizeKey(key);
   if (!k.ok()) return k.status();
-  const Capabilities caps = capabilities();
-  if (!caps.snapshot || !caps.watch) {
+  if (!capabilities().get_at) {
     return absl::UnimplementedError(
         absl::StrCat(ToAbsl(name()), " cannot read a past revision"));
   }

@@ -3,7 +3,8 @@
 //   engine_scan.cc  paged scans;
 //   write_queue.cc  the write queue and group commit;
 //   change_log.cc   Changes, Watch, the reaper and the log trimmer;
-//   table_files.cc  what a closing store does about its table files.
+//   table_files.cc  what a closing store does about its table files;
+//   engine_snapshot.cc  snapshots and reads at a past revision.
 // Not installed: RocksDB stays out of cask's public headers.
 #ifndef CASK_ENGINE_ROCKSDB_ENGINE_IMPL_H_
 #define CASK_ENGINE_ROCKSDB_ENGINE_IMPL_H_
@@ -129,11 +130,14 @@ class EngineImpl final : public Engine {
                                           const Batch& batch);
 
   // --- engine_scan.cc
-  // One page of a scan at `snapshot` (nullptr: the latest state). The
-  // arguments are checked already (Driver::Scan or Snapshot::Scan).
+  // One page of a scan at `snapshot` (nullptr: the latest state), with
+  // expiry judged at `now_micros` (a Snapshot passes the time it was
+  // taken, so it keeps showing one state). The arguments are checked
+  // already (Driver::Scan or Snapshot::Scan).
   absl::StatusOr<ScanPage> ScanAt(const std::string& base,
                                   const ScanOptions& options,
-                                  const rocksdb::Snapshot* snapshot);
+                                  const rocksdb::Snapshot* snapshot,
+                                  std::int64_t now_micros);
 
   // --- outcome_record.cc: the records WriteContext::outcome_key writes.
   // The recorded result under `key`; nullopt when there is none.
@@ -175,9 +179,13 @@ class EngineImpl final : public Engine {
   absl::StatusOr<std::unique_ptr<Subscription>> DoWatch(
       const std::string& base, std::uint64_t after_revision,
       WatchCallback callback) override;
+  absl::StatusOr<std::unique_ptr<Snapshot>> DoOpenSnapshot() override;
+  absl::StatusOr<Item> DoGetAt(const std::string& key,
+                               std::uint64_t revision) override;
 
  private:
   friend class WatchSubscription;
+  friend class EngineSnapshot;
   class Group;
 
   // --- engine_open.cc
@@ -199,6 +207,30 @@ class EngineImpl final : public Engine {
   // expired). `inline_value` receives an inline value when non-null.
   absl::StatusOr<std::optional<MetaRecord>> ReadMeta(const std::string& key,
                                                      std::string* value);
+  // Where a read looks: a RocksDB snapshot (nullptr: the latest state) and
+  // the clock that decides expiry, so a Snapshot keeps judging expiry at
+  // the moment it was taken and always shows one state.
+  struct ReadPoint {
+    const rocksdb::Snapshot* snapshot = nullptr;
+    std::int64_t now_micros = 0;
+  };
+  absl::StatusOr<std::optional<MetaRecord>> ReadMetaAt(const ReadPoint& at,
+                                                       const std::string& key,
+                                                       std::string* value);
+  // The live item of `key` at `at`; kNotFound if absent or expired.
+  absl::StatusOr<Item> ReadItemAt(const ReadPoint& at, const std::string& key);
+
+  // --- engine_snapshot.cc
+  // The revision of the state `snapshot` shows: every revision up to it
+  // and none after. `committed_before` is committed_revision_ loaded
+  // before the snapshot was taken.
+  absl::StatusOr<std::uint64_t> RevisionOf(const rocksdb::Snapshot* snapshot,
+                                           std::uint64_t committed_before);
+  // GetAt when the key's current record does not answer: the change log
+  // at `at` (whose revision is `at_revision`) decides between kNotFound
+  // and kOutOfRange.
+  absl::StatusOr<Item> GetAtFromLog(const ReadPoint& at, const std::string& key,
+                                    std::uint64_t revision);
 
   // --- write_queue.cc
   // Queues `request`, waits until a group leader (perhaps this thread)

@@ -98,6 +98,7 @@ EngineImpl::~EngineImpl() {
 Capabilities EngineImpl::capabilities() const {
   Capabilities caps;
   caps.cas = caps.atomic_batch = caps.ttl = caps.watch = true;
+  caps.snapshot = caps.get_at = true;
   caps.max_value_bytes = options_.max_value_bytes;
   return caps;
 }
@@ -392,8 +393,15 @@ bool EngineImpl::ReserveRevisions(rocksdb::WriteBatch* batch) {
 
 absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMeta(
     const std::string& key, std::string* value) {
+  return ReadMetaAt(ReadPoint{nullptr, NowMicros()}, key, value);
+}
+
+absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMetaAt(
+    const ReadPoint& at, const std::string& key, std::string* value) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = at.snapshot;
   rocksdb::PinnableSlice slice;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_, key, &slice);
+  rocksdb::Status s = db_->Get(ro, meta_cf_, key, &slice);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromRocks(s, absl::StrCat("read ", QuoteForMessage(key)));
   std::string_view inline_value;
@@ -403,16 +411,24 @@ absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMeta(
     return absl::DataLossError(absl::StrCat(meta.status().message(),
                                             " for key ", QuoteForMessage(key)));
   }
-  if (meta->ExpiredAt(NowMicros())) return std::nullopt;
+  if (meta->ExpiredAt(at.now_micros)) return std::nullopt;
   if (value != nullptr) value->assign(inline_value);
   return *meta;
 }
 
 absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
+  return ReadItemAt(ReadPoint{nullptr, NowMicros()}, key);
+}
+
+absl::StatusOr<Item> EngineImpl::ReadItemAt(const ReadPoint& at,
+                                            const std::string& key) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = at.snapshot;
   std::uint64_t last_seen = 0;
   for (;;) {
     Item item;
-    absl::StatusOr<std::optional<MetaRecord>> meta = ReadMeta(key, &item.value);
+    absl::StatusOr<std::optional<MetaRecord>> meta =
+        ReadMetaAt(at, key, &item.value);
     if (!meta.ok()) return meta.status();
     if (!meta->has_value()) return KeyNotFoundError(key);
     const MetaRecord& m = **meta;
@@ -422,7 +438,7 @@ absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
     // writer replaced the key between the two reads; read again.
     std::string buf;
     rocksdb::PinnableSlice data(&buf);
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), data_cf_, key, &data);
+    rocksdb::Status s = db_->Get(ro, data_cf_, key, &data);
     if (!s.ok() && !s.IsNotFound()) {
       return FromRocks(s, absl::StrCat("read ", QuoteForMessage(key)));
     }

@@ -17,12 +17,13 @@ namespace cask::engine {
 
 absl::StatusOr<ScanPage> EngineImpl::DoScan(const std::string& base,
                                             const ScanOptions& options) {
-  return ScanAt(base, options, nullptr);
+  return ScanAt(base, options, nullptr, absl::ToUnixMicros(absl::Now()));
 }
 
 absl::StatusOr<ScanPage> EngineImpl::ScanAt(const std::string& base,
                                             const ScanOptions& options,
-                                            const rocksdb::Snapshot* snapshot) {
+                                            const rocksdb::Snapshot* snapshot,
+                                            std::int64_t now_micros) {
   // One page reads one state: the meta records and the out-of-line values
   // they point to come from the same RocksDB snapshot, so a value always
   // belongs to the metadata listed with it.
@@ -40,7 +41,6 @@ absl::StatusOr<ScanPage> EngineImpl::ScanAt(const std::string& base,
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, meta_cf_));
 
   ScanPage page;
-  const std::int64_t now = absl::ToUnixMicros(absl::Now());
   it->Seek(lower);
   if (it->Valid() && it->key() == rocksdb::Slice(lower)) it->Next();
   for (; it->Valid(); it->Next()) {
@@ -57,7 +57,7 @@ absl::StatusOr<ScanPage> EngineImpl::ScanAt(const std::string& base,
       return absl::DataLossError(absl::StrCat(
           meta.status().message(), " for key \"", it->key().ToString(), "\""));
     }
-    if (meta->ExpiredAt(now)) continue;
+    if (meta->ExpiredAt(now_micros)) continue;
     ScanEntry& entry = page.entries.emplace_back();
     entry.key = it->key().ToString();
     entry.meta = ToMeta(*meta, store_id_);

@@ -76,8 +76,13 @@ class SharedEngine final : public Engine {
   absl::StatusOr<std::unique_ptr<Subscription>> DoWatch(
       const std::string& base, std::uint64_t after_revision,
       WatchCallback callback) override;
+  // ipc_snapshot.cc: snapshots and GetAt, forwarded like reads.
+  absl::StatusOr<std::unique_ptr<Snapshot>> DoOpenSnapshot() override;
+  absl::StatusOr<Item> DoGetAt(const std::string& key,
+                               std::uint64_t revision) override;
 
  private:
+  class ClientSnapshot;
   class InFlight;
 
   // The deadline of a call starting at `start`.

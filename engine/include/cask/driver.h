@@ -57,7 +57,8 @@ struct Capabilities {
   bool atomic_batch = false;  // Commit is all-or-nothing
   bool ttl = false;           // WriteOptions::ttl honoured
   bool watch = false;         // Changes and Watch available
-  bool snapshot = false;      // OpenSnapshot available (GetAt needs watch too)
+  bool snapshot = false;      // OpenSnapshot available
+  bool get_at = false;        // GetAt available: past revisions are readable
   // Largest value accepted, in bytes; 0 means no limit of cask's own.
   std::uint64_t max_value_bytes = 0;
 };
@@ -117,8 +118,9 @@ class Driver {
 
   // The value `key` had just after store revision `revision`: kNotFound if
   // it was absent then; kOutOfRange if the store no longer holds that
-  // state (a revision above CurrentRevision() is kOutOfRange too).
-  // kUnimplemented unless capabilities().snapshot and .watch.
+  // state (a revision above CurrentRevision() is kOutOfRange too). What
+  // each store still holds: docs/api.md, "Snapshots". kUnimplemented
+  // unless capabilities().get_at.
   absl::StatusOr<Item> GetAt(std::string_view key, std::uint64_t revision);
 
   // Removes every key under `base` ("" = all). Not atomic unless a store

@@ -11,6 +11,10 @@
 //   OK                 success.
 //   kNotFound          Get of a key absent in the snapshot.
 //   kInvalidArgument   bad key, base, start_after or a zero scan limit.
+//   kOutOfRange        the store no longer holds the view (etcd compacted
+//                      past its revision; the owner process that pinned it
+//                      for this one exited; the PostgreSQL connection that
+//                      held it was lost): open a new snapshot.
 //   kUnavailable       backend unreachable; retry may help.
 //   kDataLoss          corruption detected.
 //

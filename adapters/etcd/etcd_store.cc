@@ -159,6 +159,7 @@ class EtcdStore final : public Driver {
   Capabilities capabilities() const override {
     Capabilities caps;
     caps.cas = caps.atomic_batch = caps.ttl = caps.watch = true;
+    caps.snapshot = caps.get_at = true;
     caps.max_value_bytes = options_.max_value_bytes;
     return caps;
   }
@@ -222,7 +223,56 @@ class EtcdStore final : public Driver {
 
   absl::StatusOr<ScanPage> DoScan(const std::string& base,
                                   const ScanOptions& options) override {
-    return ScanAt(base, options, 0);
+    return ScanAt(base, options, 0, absl::Now());
+  }
+
+  // A snapshot is a revision: every read through it is a range read at
+  // that revision (etcd's MVCC keeps it until compaction).
+  absl::StatusOr<std::unique_ptr<Snapshot>> DoOpenSnapshot() override {
+    return Guard(
+        "snapshot", [&]() -> absl::StatusOr<std::unique_ptr<Snapshot>> {
+          absl::StatusOr<std::int64_t> revision =
+              CurrentEtcdRevision("snapshot");
+          if (!revision.ok()) return revision.status();
+          return std::unique_ptr<Snapshot>(
+              std::make_unique<EtcdSnapshot>(this, *revision, absl::Now()));
+        });
+  }
+
+  absl::StatusOr<Item> DoGetAt(const std::string& key,
+                               std::uint64_t revision) override {
+    if (revision == 0) {
+      // Revision 0 is before any write (etcd would read 0 as "latest").
+      return absl::NotFoundError(
+          absl::StrCat("key \"", key, "\" not found at revision 0"));
+    }
+    if (revision > static_cast<std::uint64_t>(INT64_MAX)) {
+      return absl::OutOfRangeError(
+          absl::StrCat("etcd: revision ", revision, " is ahead of the store"));
+    }
+    return Guard("get at", [&]() -> absl::StatusOr<Item> {
+      const absl::Time now = absl::Now();
+      json body = {{"key", B64(EtcdKey(key))},
+                   {"revision", static_cast<std::int64_t>(revision)}};
+      // A compacted or future revision is OUT_OF_RANGE from etcd itself.
+      absl::StatusOr<json> r =
+          Post("/v3/kv/range", body, RequestKind::kRead, "get at");
+      if (!r.ok()) return r.status();
+      std::optional<Kv> kv = FirstKv(*r, now);
+      if (!kv) return NotFound(key);
+      if (kv->expired) {
+        // Reads never return an expired value; when it expired between
+        // `revision` and now is not recorded.
+        const std::int64_t current = Int(r->at("header"), "revision");
+        if (static_cast<std::int64_t>(revision) >= current) {
+          return NotFound(key);
+        }
+        return absl::OutOfRangeError(
+            absl::StrCat("etcd: key \"", key, "\" has expired since revision ",
+                         revision, "; its value then is no longer returned"));
+      }
+      return Item{std::move(kv->value), kv->meta};
+    });
   }
 
   absl::StatusOr<std::vector<ChangeEvent>> DoChanges(
@@ -297,12 +347,14 @@ class EtcdStore final : public Driver {
   }
 
   // One page: a range read from just past start_after to the base's end
-  // with etcd's own limit, at `revision` (0: the latest). Metadata lives in
+  // with etcd's own limit, at `revision` (0: the latest), hiding what has
+  // expired at `now` (a snapshot passes the time it was taken, so it keeps
+  // showing one state). Metadata lives in
   // each value's header, so values are always read; one range is one
   // consistent read of metadata and values.
   absl::StatusOr<ScanPage> ScanAt(const std::string& base,
                                   const ScanOptions& options,
-                                  std::int64_t revision) {
+                                  std::int64_t revision, absl::Time now) {
     return Guard("scan", [&]() -> absl::StatusOr<ScanPage> {
       // The smallest etcd key past start_after is start_after + NUL.
       std::string start =
@@ -318,7 +370,6 @@ class EtcdStore final : public Driver {
           Post("/v3/kv/range", body, RequestKind::kRead, "scan");
       if (!r.ok()) return r.status();
       ScanPage page;
-      absl::Time now = absl::Now();
       std::string last;
       for (const json& j : r->value("kvs", json::array())) {
         Kv kv = ParseKv(j, now);
@@ -366,13 +417,59 @@ class EtcdStore final : public Driver {
     return ParseKv(it->at(0), now);
   }
 
+  // `key` at `revision` (0: the latest), expiry judged at `now`.
   absl::StatusOr<std::optional<Kv>> ReadOne(const std::string& key,
-                                            std::string_view what) {
-    absl::StatusOr<json> r = Post("/v3/kv/range", {{"key", B64(EtcdKey(key))}},
-                                  RequestKind::kRead, what);
+                                            std::string_view what,
+                                            std::int64_t revision = 0,
+                                            absl::Time now = absl::Now()) {
+    json body = {{"key", B64(EtcdKey(key))}};
+    if (revision != 0) body["revision"] = revision;
+    absl::StatusOr<json> r =
+        Post("/v3/kv/range", body, RequestKind::kRead, what);
     if (!r.ok()) return r.status();
-    return FirstKv(*r, absl::Now());
+    return FirstKv(*r, now);
   }
+
+  // The cluster's current revision (any reply's header carries it).
+  absl::StatusOr<std::int64_t> CurrentEtcdRevision(std::string_view what) {
+    json body = {
+        {"key", B64(options_.prefix)}, {"limit", "1"}, {"keys_only", true}};
+    absl::StatusOr<json> r =
+        Post("/v3/kv/range", body, RequestKind::kRead, what);
+    if (!r.ok()) return r.status();
+    return Int(r->at("header"), "revision");
+  }
+
+  // Reads of one revision. etcd compacting past it makes them kOutOfRange
+  // (etcd's own OUT_OF_RANGE).
+  class EtcdSnapshot final : public Snapshot {
+   public:
+    EtcdSnapshot(EtcdStore* store, std::int64_t revision, absl::Time taken)
+        : store_(store), revision_(revision), taken_(taken) {}
+    std::uint64_t revision() const override {
+      return static_cast<std::uint64_t>(revision_);
+    }
+
+   protected:
+    absl::StatusOr<Item> DoGet(const std::string& key) override {
+      return Guard("snapshot get", [&]() -> absl::StatusOr<Item> {
+        absl::StatusOr<std::optional<Kv>> kv =
+            store_->ReadOne(key, "snapshot get", revision_, taken_);
+        if (!kv.ok()) return kv.status();
+        if (!*kv || (*kv)->expired) return NotFound(key);
+        return Item{std::move((*kv)->value), (*kv)->meta};
+      });
+    }
+    absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                    const ScanOptions& options) override {
+      return store_->ScanAt(base, options, revision_, taken_);
+    }
+
+   private:
+    EtcdStore* const store_;
+    const std::int64_t revision_;
+    const absl::Time taken_;
+  };
 
   // Reads `keys` in one consistent snapshot (a txn of ranges), chunked to
   // stay under etcd's txn size limit.

@@ -70,6 +70,13 @@
 //     delivered after a failure; destroying the Subscription stops it
 //     within a second.
 //
+// Snapshots: a snapshot is the cluster revision when it was opened; its
+// Get and Scan are range reads at that revision, so they see one state
+// until etcd compacts past it (then kOutOfRange). GetAt(key, r) is a range
+// read at r: the value the key had then, including overwritten values,
+// back to the last compaction (kOutOfRange below it or above the current
+// revision). Both judge TTL expiry like the engine (docs/api.md).
+//
 // Errors (etcd_errors.h): connection refused is kUnavailable; a write sent
 // whose reply was lost (or which etcd reports as timed out) is kUnknown
 // ("outcome unknown") and is never retried, neither by the adapter nor by

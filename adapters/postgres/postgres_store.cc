@@ -32,6 +32,10 @@ class PostgresSession final : public sql::SqlSession {
 
   std::string_view backend() const override { return "postgres"; }
 
+  std::unique_ptr<sql::SqlSession> NewSession() const override {
+    return std::make_unique<PostgresSession>(options_);
+  }
+
   absl::Status EnsureConnected() override {
     if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) {
       return absl::OkStatus();
@@ -207,6 +211,7 @@ sql::SqlDialect PostgresDialect() {
   // Serialisable, so that commits which read a key as absent cannot both
   // commit (write skew); conflicts roll back and the store runs them again.
   d.begin = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+  d.snapshot_begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
   // Concurrent CREATE TABLE IF NOT EXISTS can fail on the catalog's unique
   // index: creators queue on an advisory lock named after the table.
   d.schema_lock = "SELECT pg_advisory_xact_lock(hashtext($1))";

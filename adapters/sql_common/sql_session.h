@@ -15,6 +15,7 @@
 #define CASK_ADAPTERS_SQL_COMMON_SQL_SESSION_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,10 @@ class SqlSession {
   virtual absl::StatusOr<SqlResult> Exec(std::string_view sql,
                                          const std::vector<SqlParam>& params,
                                          Effect effect) = 0;
+  // A new, unconnected session to the same database with the same options
+  // (a snapshot holds its transaction on a connection of its own); nullptr
+  // where the library cannot (the store then has no snapshots).
+  virtual std::unique_ptr<SqlSession> NewSession() const { return nullptr; }
 };
 
 // The server rolled the transaction back because of a concurrent one

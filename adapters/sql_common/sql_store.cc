@@ -113,6 +113,7 @@ class SqlStore final : public Driver {
   Capabilities capabilities() const override {
     Capabilities caps;
     caps.cas = caps.atomic_batch = caps.ttl = true;
+    caps.snapshot = snapshots_;
     caps.max_value_bytes = options_.max_value_bytes;
     return caps;
   }
@@ -196,6 +197,21 @@ class SqlStore final : public Driver {
   // row read, so they always agree.
   absl::StatusOr<ScanPage> DoScan(const std::string& base,
                                   const ScanOptions& options) override {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = session_->EnsureConnected(); !s.ok()) return s;
+    return ScanOn(*session_, base, options, NowMicros());
+  }
+
+  absl::StatusOr<std::unique_ptr<Snapshot>> DoOpenSnapshot() override;
+
+ private:
+  friend class SqlSnapshot;
+
+  // One page of a scan run on `session` (the store's, or a snapshot's),
+  // hiding rows expired at `now` (microseconds).
+  absl::StatusOr<ScanPage> ScanOn(SqlSession& session, const std::string& base,
+                                  const ScanOptions& options,
+                                  std::int64_t now) const {
     const std::string lower = ScanLowerBound(base, options.start_after);
     const std::string upper = ScanUpperBound(base);
     const std::string sql =
@@ -204,12 +220,9 @@ class SqlStore final : public Driver {
                      " WHERE (expires IS NULL OR expires > $1) AND k > $2",
                      upper.empty() ? "" : " AND k < $3", " ORDER BY k LIMIT ",
                      options.limit);
-    std::vector<SqlParam> params = {SqlParam::Int(NowMicros()),
-                                    SqlParam::Blob(lower)};
+    std::vector<SqlParam> params = {SqlParam::Int(now), SqlParam::Blob(lower)};
     if (!upper.empty()) params.push_back(SqlParam::Blob(upper));
-    absl::MutexLock lock(&mu_);
-    if (absl::Status s = session_->EnsureConnected(); !s.ok()) return s;
-    absl::StatusOr<SqlResult> r = session_->Exec(sql, params, Effect::kRead);
+    absl::StatusOr<SqlResult> r = session.Exec(sql, params, Effect::kRead);
     if (!r.ok()) return r.status();
     ScanPage page;
     page.entries.reserve(r->rows.size());
@@ -231,6 +244,7 @@ class SqlStore final : public Driver {
     return page;
   }
 
+ protected:
   absl::Status DoClear(const std::string& base) override {
     absl::MutexLock lock(&mu_);
     if (absl::Status s = session_->EnsureConnected(); !s.ok()) return s;
@@ -459,9 +473,15 @@ class SqlStore final : public Driver {
   absl::StatusOr<Item> ReadItem(const std::string& key, bool with_value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (absl::Status s = session_->EnsureConnected(); !s.ok()) return s;
-    absl::StatusOr<SqlResult> r = session_->Exec(
-        with_value ? sql_.read_item : sql_.read_meta,
-        {SqlParam::Blob(key), SqlParam::Int(NowMicros())}, Effect::kRead);
+    return ReadItemOn(*session_, key, with_value, NowMicros());
+  }
+
+  // `key` read on `session`, absent when expired at `now`.
+  absl::StatusOr<Item> ReadItemOn(SqlSession& session, const std::string& key,
+                                  bool with_value, std::int64_t now) const {
+    absl::StatusOr<SqlResult> r =
+        session.Exec(with_value ? sql_.read_item : sql_.read_meta,
+                     {SqlParam::Blob(key), SqlParam::Int(now)}, Effect::kRead);
     if (!r.ok()) return r.status();
     if (r->rows.empty()) {
       return KeyNotFoundError(key);
@@ -675,6 +695,10 @@ class SqlStore final : public Driver {
   const std::string name_;
   const std::unique_ptr<SqlSession> session_;
   const SqlDialect dialect_;
+  // The dialect can hold a snapshot and the session can open another
+  // connection for it.
+  const bool snapshots_ =
+      !dialect_.snapshot_begin.empty() && session_->NewSession() != nullptr;
   SqlStoreOptions options_;
   Statements sql_;
   absl::Mutex mu_;
@@ -682,6 +706,82 @@ class SqlStore final : public Driver {
   std::int64_t next_etag_ ABSL_GUARDED_BY(mu_) = 1;
   std::int64_t last_etag_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// A read-only transaction held on a connection of its own.
+class SqlSnapshot final : public Snapshot {
+ public:
+  SqlSnapshot(const SqlStore* store, std::unique_ptr<SqlSession> session,
+              std::int64_t taken)
+      : store_(store), session_(std::move(session)), taken_(taken) {}
+  ~SqlSnapshot() override {
+    absl::MutexLock lock(&mu_);
+    if (!lost_) (void)session_->Exec("ROLLBACK", {}, Effect::kRead);
+  }
+
+  std::uint64_t revision() const override { return 0; }
+
+ protected:
+  absl::StatusOr<Item> DoGet(const std::string& key) override {
+    absl::MutexLock lock(&mu_);
+    if (lost_) return Lost(absl::OkStatus());
+    absl::StatusOr<Item> item =
+        store_->ReadItemOn(*session_, key, true, taken_);
+    if (!item.ok() && !absl::IsNotFound(item.status()) &&
+        !absl::IsDataLoss(item.status())) {
+      return Lost(item.status());
+    }
+    return item;
+  }
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    absl::MutexLock lock(&mu_);
+    if (lost_) return Lost(absl::OkStatus());
+    absl::StatusOr<ScanPage> page =
+        store_->ScanOn(*session_, base, options, taken_);
+    if (!page.ok() && !absl::IsDataLoss(page.status())) {
+      return Lost(page.status());
+    }
+    return page;
+  }
+
+ private:
+  // The server ended the transaction (any error aborts it): the state it
+  // showed cannot be read again.
+  absl::Status Lost(const absl::Status& cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    lost_ = true;
+    return absl::OutOfRangeError(absl::StrCat(
+        session_->backend(),
+        ": the snapshot's transaction has ended; open a new snapshot",
+        cause.ok() ? "" : absl::StrCat(" (", cause.message(), ")")));
+  }
+
+  const SqlStore* const store_;
+  absl::Mutex mu_;
+  const std::unique_ptr<SqlSession> session_ ABSL_PT_GUARDED_BY(mu_);
+  const std::int64_t taken_;
+  bool lost_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+absl::StatusOr<std::unique_ptr<Snapshot>> SqlStore::DoOpenSnapshot() {
+  std::unique_ptr<SqlSession> session = session_->NewSession();
+  if (session == nullptr) {
+    return absl::UnimplementedError(
+        absl::StrCat(name_, " store cannot take a snapshot"));
+  }
+  if (absl::Status s = session->EnsureConnected(); !s.ok()) return s;
+  absl::StatusOr<SqlResult> begun =
+      session->Exec(dialect_.snapshot_begin, {}, Effect::kRead);
+  if (!begun.ok()) return begun.status();
+  // The transaction's snapshot is taken by its first statement, not by
+  // BEGIN: take it now, so the view is of this moment.
+  const std::int64_t taken = NowMicros();
+  absl::StatusOr<SqlResult> fixed =
+      session->Exec("SELECT 1", {}, Effect::kRead);
+  if (!fixed.ok()) return fixed.status();
+  return std::unique_ptr<Snapshot>(
+      std::make_unique<SqlSnapshot>(this, std::move(session), taken));
+}
 
 }  // namespace
 

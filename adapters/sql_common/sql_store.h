@@ -34,7 +34,15 @@
 //
 // TTL: the expires column; reads, scans and the guards ignore expired rows;
 // expired rows are purged by Clear and whenever a client reserves a new
-// etag block. Revisions, Changes and Watch: not supported.
+// etag block. Revisions, Changes, Watch and GetAt: not supported.
+//
+// Snapshots (where the dialect has snapshot_begin and the session can make
+// another connection: PostgreSQL): each Snapshot opens a connection of its
+// own and holds one read-only REPEATABLE READ transaction on it, whose
+// first statement fixes the state every later read sees. Expiry is judged
+// at the time the snapshot was taken. Any error ends that transaction
+// (PostgreSQL aborts it), so from then on the snapshot answers kOutOfRange;
+// the connection closes when the Snapshot is destroyed.
 #ifndef CASK_ADAPTERS_SQL_COMMON_SQL_STORE_H_
 #define CASK_ADAPTERS_SQL_COMMON_SQL_STORE_H_
 
@@ -83,6 +91,10 @@ struct SqlDialect {
   bool on_duplicate_key = false;
   // UPDATE ... RETURNING; else LAST_INSERT_ID(expr) (MySQL).
   bool update_returning = true;
+  // Starts a read-only transaction that sees one state of the database
+  // throughout, run on a connection of its own for each Snapshot
+  // (SqlSession::NewSession); "" where the store offers no snapshots.
+  std::string snapshot_begin;
 };
 
 struct SqlStoreOptions {

@@ -751,7 +751,7 @@ class SqlSnapshot final : public Snapshot {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     lost_ = true;
     return absl::OutOfRangeError(absl::StrCat(
-        session_->backend(),
+        ToAbsl(session_->backend()),
         ": the snapshot's transaction has ended; open a new snapshot",
         cause.ok() ? "" : absl::StrCat(" (", cause.message(), ")")));
   }

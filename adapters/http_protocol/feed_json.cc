@@ -1,5 +1,6 @@
 #include "feed_json.h"
 
+#include <optional>
 #include <utility>
 
 #include "nlohmann/json.hpp"
@@ -7,6 +8,21 @@
 namespace cask::http_protocol {
 
 using Json = nlohmann::json;
+
+namespace {
+
+// An integer field of an event, `fallback` when absent. nlohmann turns a
+// JSON float into an integer with a plain cast, undefined when out of
+// range, so a number that is not an integer is refused (nullopt).
+template <typename T>
+std::optional<T> IntegerField(const Json& j, const char* name, T fallback) {
+  auto it = j.find(name);
+  if (it == j.end()) return fallback;
+  if (!it->is_number_integer()) return std::nullopt;
+  return it->get<T>();
+}
+
+}  // namespace
 
 std::string FeedJson(const Feed& feed) {
   Json list = Json::array();
@@ -34,7 +50,18 @@ absl::StatusOr<Feed> ParseFeedJson(std::string_view body) {
   try {
     for (const Json& j : doc["events"]) {
       ChangeEvent e;
-      e.revision = j.value("revision", std::uint64_t{0});
+      std::optional<std::uint64_t> revision =
+          IntegerField(j, "revision", std::uint64_t{0});
+      std::optional<std::int64_t> time_us =
+          IntegerField(j, "time_us", std::int64_t{0});
+      std::optional<std::uint64_t> size =
+          IntegerField(j, "size", std::uint64_t{0});
+      if (!revision || !time_us || !size) {
+        return absl::DataLossError(
+            "http changes: an event's revision, time_us or size is not an "
+            "integer");
+      }
+      e.revision = *revision;
       e.key = j.value("key", std::string());
       std::string kind = j.value("kind", std::string());
       for (ChangeKind k : {ChangeKind::kPut, ChangeKind::kDelete,
@@ -42,13 +69,18 @@ absl::StatusOr<Feed> ParseFeedJson(std::string_view body) {
         if (ChangeKindName(k) == kind) e.kind = k;
       }
       e.etag = j.value("etag", std::string());
-      e.time = absl::FromUnixMicros(j.value("time_us", std::int64_t{0}));
-      e.size = j.value("size", std::uint64_t{0});
+      e.time = absl::FromUnixMicros(*time_us);
+      e.size = *size;
       feed.last_revision = std::max(feed.last_revision, e.revision);
       feed.events.push_back(std::move(e));
     }
-    feed.last_revision = std::max(
-        feed.last_revision, doc.value("last_revision", feed.last_revision));
+    std::optional<std::uint64_t> last =
+        IntegerField(doc, "last_revision", feed.last_revision);
+    if (!last) {
+      return absl::DataLossError(
+          "http changes: last_revision is not an integer");
+    }
+    feed.last_revision = std::max(feed.last_revision, *last);
   } catch (const Json::exception& e) {
     // A field of the wrong type (value() throws on a type mismatch).
     return absl::DataLossError(

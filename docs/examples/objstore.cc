@@ -28,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "cask/open.h"
 #include "cask/status.h"
 
@@ -192,9 +194,13 @@ absl::StatusOr<RefsView> ReadRefs(Driver& store) {
 // page by page, each batch only if no ref has moved since the view (the
 // epoch) and each object only if it is the one seen (its etag). A push
 // that named such an object fails its MustExist check and uploads it
-// again; a collection racing a ref move deletes nothing. Returns how many
-// objects it deleted.
-absl::StatusOr<int> Collect(Driver& store) {
+// again; a collection racing a ref move deletes nothing. Objects written
+// less than `grace` ago are spared, like git's prune expiry: a push uploads
+// its objects before it moves its ref, and a collector that deleted every
+// fresh upload could starve pushers forever. Returns how many objects it
+// deleted.
+absl::StatusOr<int> Collect(Driver& store, absl::Duration grace) {
+  const absl::Time young = absl::Now() - grace;
   absl::StatusOr<RefsView> view = ReadRefs(store);
   if (!view.ok()) return view.status();
   absl::StatusOr<std::set<std::string>> live = Reachable(store, view->tips);
@@ -209,7 +215,7 @@ absl::StatusOr<int> Collect(Driver& store) {
     int doomed = 0;
     for (const cask::ScanEntry& e : p->entries) {
       std::string id = e.key.substr(std::string("objects:").size());
-      if (live->contains(id)) continue;
+      if (live->contains(id) || e.meta.mtime > young) continue;
       batch.Delete(e.key, Precondition::IfMatch(e.meta.etag));
       ++doomed;
     }
@@ -269,7 +275,7 @@ int main(int argc, char** argv) {
   std::atomic<bool> failed{false};
   std::thread collector([&] {
     while (!done.load() && !failed.load()) {
-      absl::StatusOr<int> n = Collect(store);
+      absl::StatusOr<int> n = Collect(store, absl::Seconds(2));
       if (!n.ok()) {
         Fail(n.status());
         failed.store(true);
@@ -297,7 +303,8 @@ int main(int argc, char** argv) {
   collector.join();
   if (failed.load()) return 1;
 
-  absl::StatusOr<int> last = Collect(store);  // nobody pushes now
+  // Nobody pushes now: no grace needed.
+  absl::StatusOr<int> last = Collect(store, absl::ZeroDuration());
   if (!last.ok()) return Fail(last.status());
   collected.fetch_add(*last);
 

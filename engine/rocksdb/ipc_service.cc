@@ -99,6 +99,8 @@ absl::StatusOr<std::string> Service::Handle(Type type,
                                             std::string_view payload) {
   Reader r(payload);
   EngineImpl& e = *engine_;
+  // Clients that died holding snapshots: checked on any client's request.
+  snapshots_.Sweep();
   switch (type) {
     case Type::kHello: {
       if (!r.done()) return Malformed(type);
@@ -106,7 +108,8 @@ absl::StatusOr<std::string> Service::Handle(Type type,
       return OkWith([&](Writer& w) {
         w.Str(e.store_id());
         w.U8(static_cast<std::uint8_t>(caps.cas | caps.atomic_batch << 1 |
-                                       caps.ttl << 2 | caps.watch << 3));
+                                       caps.ttl << 2 | caps.watch << 3 |
+                                       caps.snapshot << 4 | caps.get_at << 5));
         w.U64(caps.max_value_bytes);
       });
     }
@@ -145,13 +148,22 @@ absl::StatusOr<std::string> Service::Handle(Type type,
       });
     }
     case Type::kScan: {
+      std::uint64_t snapshot_id = r.U64();
       std::string base = r.Str();
       ScanOptions options;
       options.start_after = r.Str();
       options.limit = static_cast<std::size_t>(r.U64());
       options.with_values = r.U8() != 0;
       if (!r.done()) return Malformed(type);
-      absl::StatusOr<ScanPage> page = e.Scan(base, options);
+      std::shared_ptr<Snapshot> snapshot;
+      if (snapshot_id != 0) {
+        absl::StatusOr<std::shared_ptr<Snapshot>> found =
+            snapshots_.Find(snapshot_id);
+        if (!found.ok()) return Err(found.status());
+        snapshot = *std::move(found);
+      }
+      absl::StatusOr<ScanPage> page =
+          snapshot ? snapshot->Scan(base, options) : e.Scan(base, options);
       if (!page.ok()) return Err(page.status());
       std::size_t bytes = 0;
       std::size_t n = 0;
@@ -170,6 +182,43 @@ absl::StatusOr<std::string> Service::Handle(Type type,
         }
         w.Str(page->next_after);
       });
+    }
+    case Type::kSnapshotOpen: {
+      const pid_t pid = static_cast<pid_t>(r.U32());
+      if (!r.done()) return Malformed(type);
+      absl::StatusOr<PinnedSnapshots::Pin> pin = snapshots_.Open(pid);
+      if (!pin.ok()) return Err(pin.status());
+      return OkWith([&](Writer& w) {
+        w.U64(pin->id);
+        w.U64(pin->revision);
+      });
+    }
+    case Type::kSnapshotGet:
+    case Type::kGetAt: {
+      std::uint64_t number = type == Type::kSnapshotGet ? r.U64() : 0;
+      std::string key = r.Str();
+      if (type == Type::kGetAt) number = r.U64();
+      if (!r.done()) return Malformed(type);
+      absl::StatusOr<Item> item;
+      if (type == Type::kGetAt) {
+        item = e.GetAt(key, number);
+      } else {
+        absl::StatusOr<std::shared_ptr<Snapshot>> snapshot =
+            snapshots_.Find(number);
+        if (!snapshot.ok()) return Err(snapshot.status());
+        item = (*snapshot)->Get(key);
+      }
+      if (!item.ok()) return Err(item.status());
+      return OkWith([&](Writer& w) {
+        w.Str(item->value);
+        w.MetaOf(item->meta);
+      });
+    }
+    case Type::kSnapshotRelease: {
+      std::uint64_t id = r.U64();
+      if (!r.done()) return Malformed(type);
+      snapshots_.Release(id);
+      return Err(absl::OkStatus());
     }
     case Type::kChanges: {
       std::uint64_t after = r.U64();

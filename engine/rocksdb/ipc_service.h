@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine_impl.h"
 #include "ipc_outcomes.h"
+#include "ipc_pinned_snapshots.h"
 #include "ipc_wire.h"
 
 namespace cask::engine::ipc {
@@ -23,7 +24,8 @@ namespace cask::engine::ipc {
 class Service {
  public:
   // `engine` must outlive the Service.
-  explicit Service(EngineImpl* engine) : engine_(engine), outcomes_(engine) {}
+  explicit Service(EngineImpl* engine)
+      : engine_(engine), outcomes_(engine), snapshots_(engine) {}
 
   // The response payload for one request (its status, then its result when
   // OK). An error status when the payload is malformed: nothing was
@@ -32,6 +34,7 @@ class Service {
 
   EngineImpl* engine() const { return engine_; }
   OutcomeKeeper& outcomes() { return outcomes_; }
+  PinnedSnapshots& snapshots() { return snapshots_; }
 
  private:
   absl::StatusOr<std::string> HandleWrite(Type type, std::string_view payload);
@@ -42,6 +45,7 @@ class Service {
 
   EngineImpl* const engine_;
   OutcomeKeeper outcomes_;
+  PinnedSnapshots snapshots_;
   absl::Mutex mu_;
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
 };

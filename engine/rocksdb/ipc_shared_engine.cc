@@ -215,7 +215,14 @@ absl::Status SharedEngine::DoRemove(const std::string& key,
 absl::StatusOr<ScanPage> SharedEngine::DoScan(const std::string& base,
                                               const ScanOptions& options) {
   if (local_ != nullptr) return local_->DoScan(base, options);
+  return ForwardScan(0, base, options);
+}
+
+absl::StatusOr<ScanPage> SharedEngine::ForwardScan(std::uint64_t snapshot_id,
+                                                   const std::string& base,
+                                                   const ScanOptions& options) {
   Writer w;
+  w.U64(snapshot_id);
   w.Str(base);
   w.Str(options.start_after);
   w.U64(options.limit);
@@ -479,6 +486,8 @@ absl::Status SharedEngine::Reconnect(std::uint64_t gen, absl::Time deadline) {
             caps_.atomic_batch = flags & 2;
             caps_.ttl = flags & 4;
             caps_.watch = flags & 8;
+            caps_.snapshot = flags & 16;
+            caps_.get_at = flags & 32;
             caps_.max_value_bytes = max;
           }
           conn_ = std::move(conn);

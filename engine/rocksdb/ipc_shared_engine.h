@@ -76,13 +76,19 @@ class SharedEngine final : public Engine {
   absl::StatusOr<std::unique_ptr<Subscription>> DoWatch(
       const std::string& base, std::uint64_t after_revision,
       WatchCallback callback) override;
-  // ipc_snapshot.cc: snapshots and GetAt, forwarded like reads.
+  // ipc_snapshot.cc: snapshots and GetAt, forwarded like reads; the
+  // owner pins a client's snapshot (ipc_pinned_snapshots.h).
   absl::StatusOr<std::unique_ptr<Snapshot>> DoOpenSnapshot() override;
   absl::StatusOr<Item> DoGetAt(const std::string& key,
                                std::uint64_t revision) override;
 
  private:
   class ClientSnapshot;
+
+  // A kScan of the live store (snapshot_id 0) or of a pinned snapshot.
+  absl::StatusOr<ScanPage> ForwardScan(std::uint64_t snapshot_id,
+                                       const std::string& base,
+                                       const ScanOptions& options);
   class InFlight;
 
   // The deadline of a call starting at `start`.

@@ -34,4 +34,15 @@ absl::StatusOr<std::uint64_t> TEST_CountOutcomeRecords(Engine& engine) {
   return owner->service->outcomes().Count();
 }
 
+absl::StatusOr<std::uint64_t> TEST_CountPinnedSnapshots(Engine& engine) {
+  auto* shared = dynamic_cast<SharedEngine*>(&engine);
+  Owner* owner = shared != nullptr ? shared->owner() : nullptr;
+  if (owner == nullptr) {
+    return absl::FailedPreconditionError(
+        "cask ipc: pinned snapshots are counted in the owner");
+  }
+  owner->service->snapshots().Sweep(/*now=*/true);
+  return owner->service->snapshots().size();
+}
+
 }  // namespace cask::engine::ipc

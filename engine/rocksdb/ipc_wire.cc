@@ -39,7 +39,7 @@ void PutList(Writer& w, const std::optional<std::vector<std::string>>& l) {
 
 bool IsRequestType(std::uint8_t type) {
   return type >= static_cast<std::uint8_t>(Type::kHello) &&
-         type <= static_cast<std::uint8_t>(Type::kAttachRing);
+         type <= static_cast<std::uint8_t>(Type::kGetAt);
 }
 
 bool IsWriteRequest(Type type) {

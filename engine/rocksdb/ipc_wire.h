@@ -48,9 +48,13 @@ enum class Type : std::uint8_t {
   kCompact = 13,
   kGoodbye = 14,  // a client closes: its outcome records may go
   kScan = 15,
-  kAttachRing = 16,  // the owner answers with a ring (ipc_ring.h) attached
-  kResponse = 64,    // the answer to any call
-  kError = 65,       // a refused request (call id 0: the whole connection)
+  kAttachRing = 16,       // the owner answers with a ring (ipc_ring.h) attached
+  kSnapshotOpen = 17,     // a snapshot the owner pins for the client
+  kSnapshotGet = 18,      // a Get at a pinned snapshot
+  kSnapshotRelease = 19,  // the client dropped its snapshot
+  kGetAt = 20,
+  kResponse = 64,  // the answer to any call
+  kError = 65,     // a refused request (call id 0: the whole connection)
 };
 bool IsRequestType(std::uint8_t type);
 
@@ -128,10 +132,17 @@ bool IsWriteRequest(Type type);
 std::string AsRetry(std::string_view write_payload);
 // kGoodbye: (client id, end): the client made sequences [1, end) and has
 // none in flight.
-// kScan: (base, start_after, u64 limit, u8 with_values) -> u32 count,
-// count x (key, meta, value), next_after. The owner ends a page early once
+// kScan: (u64 snapshot id, 0 = the live store; base, start_after,
+// u64 limit, u8 with_values) -> u32 count, count x (key, meta, value),
+// next_after. The owner ends a page early once
 // it holds kScanPageBytes, so a page of large values stays one frame.
 inline constexpr std::size_t kScanPageBytes = 64u << 20;
+// kSnapshotOpen: (u32 pid of the client) -> (u64 snapshot id, u64
+// revision); the pin lives until kSnapshotRelease (u64 id) -> status, or
+// the client process is gone (ipc_pinned_snapshots.h). kSnapshotGet: (u64
+// id, key) -> (value, meta). kGetAt: (key, u64 revision) -> (value, meta).
+// Hello's capability flags: 1 cas, 2 atomic_batch, 4 ttl, 8 watch,
+// 16 snapshot, 32 get_at.
 
 // Capabilities and identity, the answer to kHello.
 struct Hello {

@@ -39,8 +39,11 @@ std::string ReportPath(const std::string& dir, pid_t pid) {
 void WriteReport(const std::string& dir, Engine& engine) {
   absl::StatusOr<std::uint64_t> records =
       engine::ipc::TEST_CountOutcomeRecords(engine);
+  absl::StatusOr<std::uint64_t> pins =
+      engine::ipc::TEST_CountPinnedSnapshots(engine);
   std::string text = std::to_string(engine::TEST_SyncedWrites()) + " " +
-                     std::to_string(records.ok() ? *records : ~0ull) + "\n";
+                     std::to_string(records.ok() ? *records : ~0ull) + " " +
+                     std::to_string(pins.ok() ? *pins : ~0ull) + "\n";
   std::string path = ReportPath(dir, getpid());
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -95,13 +98,15 @@ OwnerStats OwnerReport(const std::string& dir, pid_t pid) {
     if (f != nullptr) {
       unsigned long long synced = 0;
       unsigned long long records = 0;
-      int n = std::fscanf(f, "%llu %llu", &synced, &records);
+      unsigned long long pins = 0;
+      int n = std::fscanf(f, "%llu %llu %llu", &synced, &records, &pins);
       std::fclose(f);
       unlink(path.c_str());
-      if (n != 2) return stats;
+      if (n != 3) return stats;
       stats.ok = true;
       stats.synced_writes = synced;
       stats.outcome_records = records;
+      stats.pinned_snapshots = pins;
       return stats;
     }
     absl::SleepFor(absl::Milliseconds(1));

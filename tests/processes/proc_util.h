@@ -49,6 +49,8 @@ struct OwnerStats {
   bool ok = false;                    // false: no report within 30 s
   std::uint64_t synced_writes = 0;    // groups fsynced for durability
   std::uint64_t outcome_records = 0;  // exactly-once records in the store
+  // Snapshots pinned for client processes (after dropping dead clients').
+  std::uint64_t pinned_snapshots = 0;
 };
 // Asks the owner process `pid` of `dir` (a SpawnOwner process) for its
 // OwnerStats.

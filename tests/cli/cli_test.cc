@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -225,6 +226,34 @@ TEST_CASE("commit input: an empty first token is an unknown operation",
   ProcessResult r = Cask(t.uri, {"commit"}, "\"\" a b\n");
   REQUIRE(r.exit_code == 2);
   REQUIRE(r.err.find("line 1") != std::string::npos);
+}
+
+TEST_CASE("keys --limit --after and scan page through the store", "[cli]") {
+  TempStore t;
+  for (const char* k : {"a:1", "a:2", "a:3", "b:1"}) {
+    REQUIRE(Cask(t.uri, {"set", k, "v"}).exit_code == 0);
+  }
+  REQUIRE(Cask(t.uri, {"keys", "a", "--limit", "2"}).out == "a:1\na:2\n");
+  REQUIRE(Cask(t.uri, {"keys", "a", "--after", "a:2"}).out == "a:3\n");
+  REQUIRE(Cask(t.uri, {"keys", "--after", "a:9", "--limit", "5"}).out ==
+          "b:1\n");
+  REQUIRE(Cask(t.uri, {"--json", "keys", "a", "--limit", "1"}).out ==
+          "[\"a:1\"]\n");
+  ProcessResult scan = Cask(t.uri, {"scan", "b", "--values"});
+  REQUIRE(scan.exit_code == 0);
+  REQUIRE(scan.out.rfind("b:1\t", 0) == 0);
+  REQUIRE(scan.out.substr(scan.out.size() - 5) == "\t1\tv\n");
+  ProcessResult json = Cask(t.uri, {"--json", "scan", "a", "--after", "a:1"});
+  REQUIRE(json.exit_code == 0);
+  REQUIRE(std::count(json.out.begin(), json.out.end(), '\n') == 2);
+  REQUIRE(json.out.find("\"key\":\"a:2\"") != std::string::npos);
+  REQUIRE(Cask(t.uri, {"scan", "a", "--limit", "0", "--after", "a:3"}).out ==
+          "");
+  // Values are C-escaped, so a tab or newline cannot split the line.
+  REQUIRE(Cask(t.uri, {"set", "c:1", "x\ty\n"}).exit_code == 0);
+  ProcessResult escaped = Cask(t.uri, {"scan", "c", "--values"});
+  REQUIRE(escaped.out.size() > 8);
+  REQUIRE(escaped.out.substr(escaped.out.size() - 8) == "\tx\\ty\\n\n");
 }
 
 TEST_CASE("keys, clear and base", "[cli]") {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iterator>
 
 #include "absl/strings/escaping.h"
@@ -113,6 +114,29 @@ absl::StatusOr<Precondition> ToPrecondition(const PreconditionFlags& flags) {
   return p;
 }
 
+// Visits the entries under `base` after page.after, page by page (at most
+// 1000 entries held at once), up to page.limit entries (0: all).
+template <typename Fn>
+absl::Status ForEachScanned(const Context& ctx, const std::string& base,
+                            const PageFlags& page, bool values, Fn fn) {
+  ScanOptions options;
+  options.start_after = page.after;
+  options.with_values = values;
+  std::uint64_t left = page.limit;
+  for (;;) {
+    options.limit = left == 0 ? 1000 : std::min<std::uint64_t>(left, 1000);
+    absl::StatusOr<ScanPage> got = ctx.store->Scan(base, options);
+    if (!got.ok()) return got.status();
+    for (const ScanEntry& e : got->entries) fn(e);
+    if (left != 0) {
+      left -= got->entries.size();
+      if (left == 0) return absl::OkStatus();
+    }
+    if (got->next_after.empty()) return absl::OkStatus();
+    options.start_after = std::move(got->next_after);
+  }
+}
+
 absl::Status RunGet(const Context& ctx, const std::string& key) {
   absl::StatusOr<Item> item = ctx.store->Get(key);
   if (!item.ok()) return item.status();
@@ -185,15 +209,58 @@ absl::Status RunRemove(const Context& ctx, const std::string& key,
   return s;
 }
 
-absl::Status RunKeys(const Context& ctx, const std::string& base) {
-  absl::StatusOr<std::vector<std::string>> keys = ctx.store->Keys(base);
-  if (!keys.ok()) return keys.status();
-  if (ctx.json) {
-    PrintJson(ctx, *keys);
-  } else {
-    for (const std::string& k : *keys) PrintLine(ctx, k);
+absl::Status RunKeys(const Context& ctx, const std::string& base,
+                     const PageFlags& page) {
+  if (page.limit == 0 && page.after.empty()) {
+    absl::StatusOr<std::vector<std::string>> keys = ctx.store->Keys(base);
+    if (!keys.ok()) return keys.status();
+    if (ctx.json) {
+      PrintJson(ctx, *keys);
+    } else {
+      for (const std::string& k : *keys) PrintLine(ctx, k);
+    }
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  json list = json::array();
+  absl::Status s =
+      ForEachScanned(ctx, base, page, false, [&](const ScanEntry& e) {
+        if (ctx.json) {
+          list.push_back(e.key);
+        } else {
+          PrintLine(ctx, e.key);
+        }
+      });
+  if (s.ok() && ctx.json) PrintJson(ctx, list);
+  return s;
+}
+
+absl::Status RunScan(const Context& ctx, const std::string& base,
+                     const PageFlags& page, bool values) {
+  return ForEachScanned(ctx, base, page, values, [&](const ScanEntry& e) {
+    if (ctx.json) {
+      // One JSON object per line: the output streams, whatever the size.
+      json j = MetaJson(e.key, e.meta);
+      if (values) {
+        if (IsUtf8(e.value)) {
+          j["value"] = e.value;
+        } else {
+          j["value_base64"] = absl::Base64Escape(e.value);
+        }
+      }
+      PrintJson(ctx, j);
+      return;
+    }
+    std::string line =
+        absl::StrCat(e.key, "\t", e.meta.etag, "\t", e.meta.size);
+    if (values) {
+      // C escapes either way, so one unescape gives the bytes back; UTF-8
+      // text keeps its characters readable.
+      absl::StrAppend(&line, "\t",
+                      IsUtf8(e.value) ? absl::Utf8SafeCEscape(ToAbsl(e.value))
+                                      : absl::CEscape(ToAbsl(e.value)));
+    }
+    PrintLine(ctx, line);
+  });
 }
 
 absl::Status RunClear(const Context& ctx, const std::string& base) {

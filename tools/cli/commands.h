@@ -4,6 +4,7 @@
 #ifndef CASK_TOOLS_CLI_COMMANDS_H_
 #define CASK_TOOLS_CLI_COMMANDS_H_
 
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -39,7 +40,22 @@ absl::Status RunSet(const Context& ctx, const std::string& key,
                     const PreconditionFlags& flags, double ttl_seconds);
 absl::Status RunRemove(const Context& ctx, const std::string& key,
                        const PreconditionFlags& flags);
-absl::Status RunKeys(const Context& ctx, const std::string& base);
+// --limit / --after of keys and scan: at most `limit` entries (0: all)
+// after the key `after` ("" : from the start).
+struct PageFlags {
+  std::uint64_t limit = 0;
+  std::string after;
+};
+
+// Without page flags: every key (Keys). With them: pages through Scan.
+absl::Status RunKeys(const Context& ctx, const std::string& base,
+                     const PageFlags& page = {});
+// Entries under `base`: "key<TAB>etag<TAB>size[<TAB>value]" per line (the
+// value C-escaped; UTF-8 text keeps its characters), or one JSON object
+// per line with --json (get's fields, "value" or "value_base64" with
+// --values).
+absl::Status RunScan(const Context& ctx, const std::string& base,
+                     const PageFlags& page, bool values);
 absl::Status RunClear(const Context& ctx, const std::string& base);
 absl::Status RunCommit(const Context& ctx);
 absl::Status RunExport(const Context& ctx, const std::string& base);

@@ -79,6 +79,18 @@ int main(int argc, char** argv) {
   AddPreconditionFlags(rm, flags);
   CLI::App* keys = app.add_subcommand("keys", "list keys under a base");
   keys->add_option("base", base);
+  cask::cli::PageFlags page;
+  bool values = false;
+  for (CLI::App* cmd :
+       {keys, app.add_subcommand("scan",
+                                 "list entries with metadata, page by "
+                                 "page")}) {
+    cmd->add_option("--limit", page.limit, "at most N entries (0: all)");
+    cmd->add_option("--after", page.after, "start after this key");
+  }
+  CLI::App* scan = app.get_subcommand("scan");
+  scan->add_option("base", base);
+  scan->add_flag("--values", values, "print values too");
   CLI::App* clear =
       app.add_subcommand("clear", "remove every key under a base");
   clear->add_option("base", base);
@@ -125,7 +137,8 @@ int main(int argc, char** argv) {
     return cask::cli::ExitCodeFor(repaired);
   }
   // A read never creates a store, and works where it cannot write.
-  if (name == "get" || name == "meta" || name == "keys" || name == "export") {
+  if (name == "get" || name == "meta" || name == "keys" || name == "scan" ||
+      name == "export") {
     open_uri = cask::cli::ForReading(store_uri);
   }
 #endif
@@ -147,7 +160,9 @@ int main(int argc, char** argv) {
   else if (name == "rm")
     status = RunRemove(ctx, key, flags);
   else if (name == "keys")
-    status = RunKeys(ctx, base);
+    status = RunKeys(ctx, base, page);
+  else if (name == "scan")
+    status = RunScan(ctx, base, page, values);
   else if (name == "clear")
     status = RunClear(ctx, base);
   else if (name == "commit")

@@ -26,6 +26,8 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenEngineWithEnv(
 // kDurable, or a write of a kDurable client) since it started; the syncs
 // of buffered revision reservations are not counted.
 std::uint64_t TEST_SyncedWrites();
+// Commit groups applied by ingesting table files (batch_ingest.h).
+std::uint64_t TEST_IngestedGroups();
 
 // Test hook: the engine on an injected Env / FileSystem (a disk that fills
 // up, a machine that loses power). Not part of the public API.

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "batch_ingest.h"
 #include "cask/key.h"
 #include "cask/quote.h"
 #include "cask/status.h"
@@ -19,9 +20,11 @@ namespace cask::engine {
 
 namespace {
 std::atomic<std::uint64_t> g_synced_writes{0};
+std::atomic<std::uint64_t> g_ingested_groups{0};
 }  // namespace
 
 std::uint64_t TEST_SyncedWrites() { return g_synced_writes.load(); }
+std::uint64_t TEST_IngestedGroups() { return g_ingested_groups.load(); }
 
 // Most requests and value bytes gathered into one RocksDB write (a group
 // always takes at least one request).
@@ -363,9 +366,37 @@ void EngineImpl::ApplyGroup(const std::vector<WriteRequest*>& group) {
   if (wo.sync) g_synced_writes.fetch_add(1, std::memory_order_relaxed);
   // Buffered: a group beyond the revision reservation writes the next one
   // and is synced (engine_impl.h, kSysReserved).
+  const std::uint64_t reserved_before = reserved_through_;
   const bool reserved = ReserveRevisions(&g.batch());
   wo.sync = wo.sync || reserved;
-  rocksdb::Status s = db_->Write(wo, &g.batch());
+  rocksdb::Status s;
+  bool written = false;
+  if (g.batch().Count() >= kIngestMinRecords) {
+    // A bulk load: sorted files instead of the WAL and memtables
+    // (batch_ingest.h); durable when it returns.
+    IngestOutcome ingest =
+        IngestBatch(db_.get(), handles_, path_ + "/ingest", g.batch());
+    if (!ingest.attempted && !ingest.status.ok()) {
+      // Nothing reached the database: the group fails and its revisions
+      // are used again by the next one.
+      next_revision_ = first;
+      reserved_through_ = reserved_before;
+      const absl::Status failed = FromRocks(ingest.status, "commit");
+      for (WriteRequest* r : group) {
+        if (r->status.ok()) {
+          r->status = failed;
+          r->result = CommitResult{};
+        }
+      }
+      return;
+    }
+    written = ingest.attempted;
+    s = ingest.status;
+    if (written && s.ok()) {
+      g_ingested_groups.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (!written) s = db_->Write(wo, &g.batch());
   if (!s.ok()) {
     // Nothing of the group is acknowledged, and no further write is made
     // until the store is reopened (RocksDB does not resume after a failed

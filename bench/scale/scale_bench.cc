@@ -2,7 +2,8 @@
 // (docs/benchmarks/scale.md). For each store size (10 k, 100 k, 1 M, 10 M
 // keys by default) it builds a raw RocksDB baseline and an engine store of
 // the same keys once, then measures, baseline and engine in the same run:
-//   bulk load           engine Commit batches / raw WriteBatches
+//   bulk load           engine Commits / raw WriteBatches of --load-batch
+//                       keys (large commits are ingested as table files)
 //   random Get, warm    engine Get / raw Get, caches warmed by a first pass
 //   random Get, cold    the same right after the page cache was dropped
 //                       and the store reopened (empty block cache)
@@ -21,7 +22,8 @@
 //
 //   bench_scale [--sizes=10000,100000,1000000,10000000] [--dir=DIR]
 //               [--cask=PATH] [--rounds=3] [--get-ops=100000]
-//               [--cold-ops=2000] [--cas-ops=20000] [--keep] [--load-only]
+//               [--cold-ops=2000] [--cas-ops=20000] [--load-batch=100000]
+//               [--keep] [--load-only]
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,7 +50,6 @@
 namespace cask::bench {
 namespace {
 
-constexpr std::uint64_t kLoadBatch = 1000;
 constexpr std::uint64_t kScanKeys = 1'000'000;
 constexpr std::uint64_t kScanPage = 1000;
 constexpr double kNaN = std::nan("");
@@ -61,6 +62,9 @@ struct Flags {
   std::uint64_t get_ops = 100'000;
   std::uint64_t cold_ops = 2'000;
   std::uint64_t cas_ops = 20'000;
+  // Keys per raw WriteBatch and per engine Commit when loading. From
+  // engine::kIngestMinRecords / 2 keys on, the engine ingests table files.
+  std::uint64_t load_batch = 100'000;
   bool keep = false;
   // Only the bulk loads (to profile them).
   bool load_only = false;
@@ -112,10 +116,10 @@ std::unique_ptr<Engine> OpenCask(const std::string& dir,
   return *std::move(e);
 }
 
-void LoadCask(Engine& engine, std::uint64_t n) {
+void LoadCask(Engine& engine, std::uint64_t n, std::uint64_t batch_keys) {
   for (std::uint64_t i = 0; i < n;) {
     Batch batch;
-    for (std::uint64_t j = 0; j < kLoadBatch && i < n; ++j, ++i) {
+    for (std::uint64_t j = 0; j < batch_keys && i < n; ++j, ++i) {
       batch.Put(KeyOf(i), ValueOf(i));
     }
     absl::StatusOr<CommitResult> r = engine.Commit(batch);
@@ -299,14 +303,14 @@ Figures MeasureSize(const Flags& flags, std::uint64_t n) {
   {
     RawStore raw(raw_dir);
     auto t0 = std::chrono::steady_clock::now();
-    raw.Load(n, kLoadBatch);
+    raw.Load(n, flags.load_batch);
     f.load_raw = n / Seconds(t0);
     raw.WaitForCompactions();
   }
   {
     std::unique_ptr<Engine> engine = OpenCask(cask_dir, Durability::kBuffered);
     auto t0 = std::chrono::steady_clock::now();
-    LoadCask(*engine, n);
+    LoadCask(*engine, n, flags.load_batch);
     f.load_cask = n / Seconds(t0);
   }  // the engine's close waits for its compactions
   std::printf("  load: raw %.0f keys/s, engine %.0f keys/s: %.2f\n", f.load_raw,
@@ -504,6 +508,8 @@ int Main(int argc, char** argv) {
       ok = absl::SimpleAtoi(*v, &flags.cold_ops) && flags.cold_ops > 0;
     } else if (auto v = value("--cas-ops=")) {
       ok = absl::SimpleAtoi(*v, &flags.cas_ops) && flags.cas_ops > 0;
+    } else if (auto v = value("--load-batch=")) {
+      ok = absl::SimpleAtoi(*v, &flags.load_batch) && flags.load_batch > 0;
     } else if (a == "--load-only") {
       flags.load_only = true;
     } else if (a == "--keep") {
@@ -523,8 +529,11 @@ int Main(int argc, char** argv) {
   if (!probe.empty()) return RssProbe(probe, probe_keys);
 
   std::filesystem::create_directories(flags.dir);
-  std::printf("bench_scale: stores in %s, cask program %s\n", flags.dir.c_str(),
-              flags.cask.c_str());
+  std::printf(
+      "bench_scale: stores in %s, cask program %s, load batches of "
+      "%llu keys\n",
+      flags.dir.c_str(), flags.cask.c_str(),
+      static_cast<unsigned long long>(flags.load_batch));
   std::vector<Figures> all;
   for (std::uint64_t n : flags.sizes) all.push_back(MeasureSize(flags, n));
   PrintReport(all);

@@ -3,12 +3,15 @@
 // etags, the change log, overwritten inline, out-of-line and expiring
 // values, preconditions all-or-nothing, and everything still there after a
 // reopen.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "batch_ingest.h"
 #include "cask/engine.h"
 #include "cask/status.h"
@@ -82,13 +85,26 @@ TEST_CASE("a bulk commit is ingested and reads like any commit", "[bulk]") {
   REQUIRE(e->RunMaintenance().ok());
   CHECK(e->Get(BulkKey(3)).ok());
 
-  // The change log holds one put per key, in batch order.
-  absl::StatusOr<std::vector<ChangeEvent>> events = e->Changes(before, 3);
+  // The change log holds one put per key, in batch order, with the etags
+  // the commit returned.
+  absl::StatusOr<std::vector<ChangeEvent>> events =
+      e->Changes(before, kBulkKeys + 10);
   REQUIRE(events.ok());
-  REQUIRE(events->size() == 3);
-  CHECK((*events)[0].key == BulkKey(0));
-  CHECK((*events)[0].revision == before + 1);
-  CHECK((*events)[2].etag == r->etags[2]);
+  REQUIRE(events->size() == kBulkKeys);
+  for (int i = 0; i < kBulkKeys; ++i) {
+    const ChangeEvent& event = (*events)[i];
+    INFO("change " << i);
+    REQUIRE(event.key == BulkKey(i));
+    REQUIRE(event.revision == before + 1 + i);
+    REQUIRE(event.etag == r->etags[i]);
+    REQUIRE(event.kind == ChangeKind::kPut);
+  }
+  // Every key carries the etag the commit returned for it.
+  for (int i = 0; i < kBulkKeys; ++i) {
+    absl::StatusOr<Meta> meta = e->GetMeta(BulkKey(i));
+    REQUIRE(meta.ok());
+    REQUIRE(meta->etag == r->etags[i]);
+  }
 
   // Ordinary writes continue after the ingested revisions.
   absl::StatusOr<std::string> next = e->Set(BulkKey(0), "after");
@@ -123,6 +139,78 @@ TEST_CASE("a bulk commit with a failed precondition writes nothing", "[bulk]") {
   absl::StatusOr<Item> kept = e->Get(BulkKey(5));
   REQUIRE(kept.ok());
   CHECK(kept->value == "taken");
+}
+
+// A bulk commit and a single CAS write race for the same key with the same
+// If-Match: the precondition is checked in the write queue against the
+// state that includes every earlier request, so exactly one of them wins
+// and the store shows that one, whichever path wrote it.
+TEST_CASE("a bulk commit's preconditions are checked atomically", "[bulk]") {
+  TempDir dir;
+  std::unique_ptr<Engine> e = OpenStore(dir.Sub("s"));
+  const std::uint64_t ingested = engine::TEST_IngestedGroups();
+  std::uint64_t bulk_wins = 0;
+  // The single writer starts later and later, so that either may win;
+  // whichever does, the assertions below hold.
+  const int delays_ms[] = {0, 0, 2, 10, 50, 200};
+  for (int round = 0; round < 6; ++round) {
+    INFO("round " << round);
+    const std::string contested = absl::StrFormat("contested:%d", round);
+    absl::StatusOr<std::string> seen = e->Set(contested, "old");
+    REQUIRE(seen.ok());
+    Batch batch = BulkBatch(absl::StrFormat("r%d-", round));
+    WriteOptions if_seen;
+    if_seen.precondition = Precondition::IfMatch(*seen);
+    batch.Put(contested, "bulk", if_seen);
+
+    absl::StatusOr<CommitResult> bulk = absl::UnknownError("not run");
+    absl::StatusOr<std::string> single = absl::UnknownError("not run");
+    std::atomic<int> ready{0};
+    auto await_both = [&ready] {
+      ready.fetch_add(1);
+      while (ready.load() < 2) {
+      }
+    };
+    std::thread bulk_writer([&] {
+      await_both();
+      bulk = e->Commit(batch);
+    });
+    std::thread single_writer([&] {
+      await_both();
+      absl::SleepFor(absl::Milliseconds(delays_ms[round]));
+      single = e->Set(contested, "single", if_seen);
+    });
+    bulk_writer.join();
+    single_writer.join();
+
+    INFO("bulk: " << bulk.status().ToString()
+                  << ", single: " << single.status().ToString());
+    REQUIRE(bulk.ok() != single.ok());
+    absl::StatusOr<Item> now = e->Get(contested);
+    REQUIRE(now.ok());
+    absl::StatusOr<Item> first = e->Get(BulkKey(0));
+    if (bulk.ok()) {
+      ++bulk_wins;
+      CHECK(single.status().code() == absl::StatusCode::kAborted);
+      CHECK(now->value == "bulk");
+      CHECK(now->meta.etag == bulk->etags.back());
+      REQUIRE(first.ok());
+      CHECK(first->value == absl::StrFormat("r%d-0", round));
+    } else {
+      CHECK(bulk.status().code() == absl::StatusCode::kAborted);
+      CHECK(now->value == "single");
+      CHECK(now->meta.etag == *single);
+      // Nothing of the losing bulk commit was written.
+      if (bulk_wins == 0) {
+        CHECK(first.status().code() == absl::StatusCode::kNotFound);
+      } else {
+        REQUIRE(first.ok());
+        CHECK(first->value != absl::StrFormat("r%d-0", round));
+      }
+    }
+  }
+  // Each winning bulk commit was ingested, a losing one never reached it.
+  CHECK(engine::TEST_IngestedGroups() == ingested + bulk_wins);
 }
 
 }  // namespace

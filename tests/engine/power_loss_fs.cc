@@ -60,7 +60,7 @@ class PowerLossFs::File : public rocksdb::FSWritableFileOwnerWrapper {
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& /*o*/,
                          rocksdb::IODebugContext* /*dbg*/) override {
-    if (fs_->dead()) return Off();
+    if (fs_->DeadAtStep()) return Off();
     fs_->Synced(name_);
     return rocksdb::IOStatus::OK();
   }
@@ -84,10 +84,10 @@ class PowerLossFs::File : public rocksdb::FSWritableFileOwnerWrapper {
 // Directory syncs are not modelled (see the header): no real fsync.
 class PowerLossFs::Directory : public rocksdb::FSDirectory {
  public:
-  explicit Directory(const PowerLossFs* fs) : fs_(fs) {}
+  explicit Directory(PowerLossFs* fs) : fs_(fs) {}
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& /*o*/,
                           rocksdb::IODebugContext* /*dbg*/) override {
-    return fs_->dead() ? Off() : rocksdb::IOStatus::OK();
+    return fs_->DeadAtStep() ? Off() : rocksdb::IOStatus::OK();
   }
   rocksdb::IOStatus Close(const rocksdb::IOOptions& /*o*/,
                           rocksdb::IODebugContext* /*dbg*/) override {
@@ -95,7 +95,7 @@ class PowerLossFs::Directory : public rocksdb::FSDirectory {
   }
 
  private:
-  const PowerLossFs* const fs_;
+  PowerLossFs* const fs_;
 };
 
 rocksdb::IOStatus PowerLossFs::NewDirectory(
@@ -127,6 +127,15 @@ void PowerLossFs::Reset() {
   std::lock_guard<std::mutex> lock(mu_);
   files_.clear();
   dead_.store(false);
+  steps_.store(0);
+  crash_at_.store(0);
+}
+
+bool PowerLossFs::DeadAtStep() {
+  const std::uint64_t step = steps_.fetch_add(1) + 1;
+  const std::uint64_t at = crash_at_.load();
+  if (at != 0 && step >= at) dead_.store(true);
+  return dead();
 }
 
 rocksdb::IOStatus PowerLossFs::Wrap(const std::string& f, rocksdb::IOStatus s,
@@ -151,7 +160,7 @@ rocksdb::IOStatus PowerLossFs::Wrap(const std::string& f, rocksdb::IOStatus s,
 rocksdb::IOStatus PowerLossFs::NewWritableFile(
     const std::string& f, const rocksdb::FileOptions& o,
     std::unique_ptr<rocksdb::FSWritableFile>* r, rocksdb::IODebugContext* dbg) {
-  if (dead()) return Off();
+  if (DeadAtStep()) return Off();
   return Wrap(f, target()->NewWritableFile(f, o, r, dbg), r, false);
 }
 
@@ -176,7 +185,7 @@ rocksdb::IOStatus PowerLossFs::ReopenWritableFile(
 rocksdb::IOStatus PowerLossFs::ReuseWritableFile(
     const std::string& f, const std::string& old, const rocksdb::FileOptions& o,
     std::unique_ptr<rocksdb::FSWritableFile>* r, rocksdb::IODebugContext* dbg) {
-  if (dead()) return Off();
+  if (DeadAtStep()) return Off();
   {
     std::lock_guard<std::mutex> lock(mu_);
     files_.erase(old);
@@ -188,7 +197,7 @@ rocksdb::IOStatus PowerLossFs::RenameFile(const std::string& src,
                                           const std::string& dst,
                                           const rocksdb::IOOptions& o,
                                           rocksdb::IODebugContext* dbg) {
-  if (dead()) return Off();
+  if (DeadAtStep()) return Off();
   rocksdb::IOStatus s = target()->RenameFile(src, dst, o, dbg);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
@@ -205,12 +214,25 @@ rocksdb::IOStatus PowerLossFs::RenameFile(const std::string& src,
 rocksdb::IOStatus PowerLossFs::DeleteFile(const std::string& f,
                                           const rocksdb::IOOptions& o,
                                           rocksdb::IODebugContext* dbg) {
-  if (dead()) return Off();
+  if (DeadAtStep()) return Off();
   rocksdb::IOStatus s = target()->DeleteFile(f, o, dbg);
   if (s.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     files_.erase(f);
   }
+  return s;
+}
+
+rocksdb::IOStatus PowerLossFs::LinkFile(const std::string& src,
+                                        const std::string& dst,
+                                        const rocksdb::IOOptions& o,
+                                        rocksdb::IODebugContext* dbg) {
+  if (DeadAtStep()) return Off();
+  rocksdb::IOStatus s = target()->LinkFile(src, dst, o, dbg);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(src);
+  if (it != files_.end()) files_[dst] = it->second;
   return s;
 }
 

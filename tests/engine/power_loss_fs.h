@@ -36,6 +36,12 @@ class PowerLossFs : public rocksdb::FileSystemWrapper {
 
   // From now on nothing reaches the disk.
   void Crash() { dead_.store(true); }
+  // Crashes just before the `n`-th durability step from now (n >= 1): a
+  // file or directory sync, or a file created, renamed, linked or
+  // deleted. Steps lets a test count them first, then crash at each.
+  void CrashBeforeStep(std::uint64_t n) { crash_at_.store(steps() + n); }
+  // Durability steps taken (or refused) since the last Reset.
+  std::uint64_t steps() const { return steps_.load(); }
   // Truncates every tracked file to its synced size. Call after the engine
   // is closed. Returns how many bytes were dropped.
   std::uint64_t DropUnsyncedData();
@@ -61,6 +67,11 @@ class PowerLossFs : public rocksdb::FileSystemWrapper {
   rocksdb::IOStatus DeleteFile(const std::string& f,
                                const rocksdb::IOOptions& o,
                                rocksdb::IODebugContext* dbg) override;
+  // A hard link (RocksDB links the table files it ingests): the new name
+  // shares the file's durable size.
+  rocksdb::IOStatus LinkFile(const std::string& src, const std::string& dst,
+                             const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* dbg) override;
   rocksdb::IOStatus NewDirectory(const std::string& name,
                                  const rocksdb::IOOptions& o,
                                  std::unique_ptr<rocksdb::FSDirectory>* r,
@@ -75,6 +86,9 @@ class PowerLossFs : public rocksdb::FileSystemWrapper {
   };
 
   bool dead() const { return dead_.load(); }
+  // Counts a durability step; true when the machine is off (or turns off
+  // now, at the step CrashBeforeStep named).
+  bool DeadAtStep();
   static rocksdb::IOStatus Off() {
     return rocksdb::IOStatus::IOError("injected: the machine is off");
   }
@@ -86,6 +100,8 @@ class PowerLossFs : public rocksdb::FileSystemWrapper {
   void Truncated(const std::string& f, std::uint64_t size);
 
   std::atomic<bool> dead_{false};
+  std::atomic<std::uint64_t> steps_{0};
+  std::atomic<std::uint64_t> crash_at_{0};  // 0: no planned crash
   std::mutex mu_;
   std::map<std::string, FileState> files_;  // guarded by mu_
 };

@@ -139,4 +139,28 @@ std::optional<std::string> LeafKey(const WalkStep& step) {
   return key;
 }
 
+std::optional<std::string> KeyPrefixBelow(const WalkStep& step,
+                                          std::size_t chunk_bytes) {
+  std::string out = step.prefix;
+  if (!out.empty()) out.push_back(kKeySeparator);
+  if (chunk_bytes < kMaxChunkBytes) {
+    std::optional<std::string> segment = DecodeSegment(step.pending);
+    if (!segment) return std::nullopt;
+    out.append(*segment);
+    out.push_back(kKeySeparator);
+    return out;
+  }
+  // Decode what the chunks hold so far, less an escape cut by the chunk end.
+  std::string_view encoded = step.pending;
+  std::size_t escape = encoded.rfind('%');
+  if (escape != std::string_view::npos && escape + 3 > encoded.size()) {
+    encoded = encoded.substr(0, escape);
+  }
+  if (encoded.empty()) return out;
+  std::optional<std::string> start = DecodeSegment(encoded);
+  if (!start) return std::nullopt;
+  out.append(*start);
+  return out;
+}
+
 }  // namespace cask::fs_internal

@@ -74,6 +74,17 @@ std::optional<WalkStep> StepInto(std::string_view prefix,
 // suffix (already included in step.pending), or nullopt if it is malformed.
 std::optional<std::string> LeafKey(const WalkStep& step);
 
+// The longest key prefix shared by every key stored at or below the
+// directory reached by `step`, whose own name (without a continuation '+')
+// is `chunk_bytes` long; nullopt when the name is not one the store writes.
+// A scan walks entries in the order of these prefixes, since the order of
+// encoded names is not the order of keys ('%' escapes, ':' between
+// segments). A chunk shorter than kMaxChunkBytes ends its segment, so every
+// key below it continues with ':'; a full-length chunk may end its segment
+// or continue it, and may end inside an escape, which is left out.
+std::optional<std::string> KeyPrefixBelow(const WalkStep& step,
+                                          std::size_t chunk_bytes);
+
 }  // namespace cask::fs_internal
 
 #endif  // CASK_ADAPTERS_FS_FS_PATH_H_

@@ -93,10 +93,6 @@ namespace {
 // directory between our mkdir and our rename.
 constexpr int kPublishAttempts = 16;
 
-bool IsLive(const RecordHeader& h, absl::Time now) {
-  return h.expires_ns == 0 || h.expires_ns > absl::ToUnixNanos(now);
-}
-
 }  // namespace
 
 FsStore::FsStore(FsOptions options, Fd root, Fd data, Fd tmp, Fd journal,
@@ -376,18 +372,16 @@ absl::Status FsStore::DoRemove(const std::string& key,
   return absl::OkStatus();
 }
 
-void FsStore::Walk(const std::string& rel, const std::string& prefix,
-                   const std::string& pending, std::vector<Leaf>& leaves,
-                   std::vector<std::string>* dirs) const {
+std::vector<FsStore::DirEntry> FsStore::ListDir(const std::string& rel) const {
+  std::vector<DirEntry> entries;
   int fd = openat(data_.get(), rel.empty() ? "." : rel.c_str(),
                   O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return;  // absent or removed meanwhile: nothing under it
+  if (fd < 0) return entries;  // absent or removed meanwhile: nothing under it
   DIR* dir = fdopendir(fd);
   if (dir == nullptr) {
     close(fd);
-    return;
+    return entries;
   }
-  std::vector<std::pair<std::string, bool>> entries;  // name, is_dir
   while (dirent* e = readdir(dir)) {
     std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
@@ -398,10 +392,17 @@ void FsStore::Walk(const std::string& rel, const std::string& prefix,
       type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : 0;
     }
     if (type == DT_DIR || type == DT_REG) {
-      entries.emplace_back(std::string(name), type == DT_DIR);
+      entries.push_back(DirEntry{std::string(name), type == DT_DIR});
     }
   }
   closedir(dir);
+  return entries;
+}
+
+void FsStore::Walk(const std::string& rel, const std::string& prefix,
+                   const std::string& pending, std::vector<Leaf>& leaves,
+                   std::vector<std::string>* dirs) const {
+  std::vector<DirEntry> entries = ListDir(rel);
   for (const auto& [name, is_dir] : entries) {
     std::optional<WalkStep> step = StepInto(prefix, pending, name);
     if (!step) continue;  // not a name cask writes
@@ -414,32 +415,6 @@ void FsStore::Walk(const std::string& rel, const std::string& prefix,
       leaves.push_back(Leaf{*std::move(key), std::move(child)});
     }
   }
-}
-
-absl::StatusOr<std::vector<std::string>> FsStore::DoKeys(
-    const std::string& base) {
-  // No stripe is held while listing, but a dead committer's half-applied
-  // commit is completed first, like for any other reader.
-  std::vector<std::size_t> marked;
-  for (std::size_t s = 0; s < kLockStripes; ++s) {
-    if (counter_->Marked(s)) marked.push_back(s);
-  }
-  if (!marked.empty()) {
-    auto guard = LockStripes(std::move(marked), /*exclusive=*/false);
-    if (!guard.ok()) return guard.status();
-  }
-  std::vector<Leaf> leaves;
-  Walk(JoinComponents(BaseComponents(base)), base, "", leaves, nullptr);
-  std::vector<std::string> keys;
-  for (Leaf& leaf : leaves) {
-    // No lock: a renamed-in file is always whole; only expiry matters here.
-    absl::StatusOr<KeyState> state = ReadState(leaf.path);
-    // A damaged file is listed (Get then reports kDataLoss); a vanished
-    // one was removed meanwhile.
-    if (state.ok() && !state->live) continue;
-    keys.push_back(std::move(leaf.key));
-  }
-  return keys;
 }
 
 absl::Status FsStore::DoClear(const std::string& base) {

@@ -38,9 +38,12 @@
 // that dies before it leaves nothing applied. After the commit point a
 // failure is kUnknown, never a code that says nothing was applied.
 //
-// Keys and Clear walk data/ without a store-wide lock: Keys is not a
-// snapshot (a commit running meanwhile may be listed in part) and Clear is
-// not atomic; each file is removed under its key's lock.
+// Scan (and Keys, which pages through it) and Clear walk data/ without a
+// store-wide lock: a scan page is not a snapshot (a commit running
+// meanwhile may be listed in part) and Clear is not atomic; each file is
+// removed under its key's lock. Scan walks directories in key order (not
+// file-name order), opening only those that can hold keys past
+// start_after; a damaged value file in a page is kDataLoss.
 //
 // TTL: the expiry is in the header; an expired key is invisible to every
 // read, counts as absent for preconditions, and its file is removed by the

@@ -71,6 +71,11 @@ absl::Status PwriteAll(int fd, std::string_view data, off_t offset,
 absl::Status PreadAll(int fd, char* out, std::size_t size, off_t offset,
                       std::string_view what);
 
+// False once a record's ttl has run out: it then reads as absent.
+inline bool IsLive(const RecordHeader& h, absl::Time now) {
+  return h.expires_ns == 0 || h.expires_ns > absl::ToUnixNanos(now);
+}
+
 // A write that passed its commit point but could not finish (or could not
 // make itself durable): the caller must not think nothing was applied.
 absl::Status PastCommitPoint(std::string_view what, const absl::Status& cause);
@@ -117,7 +122,11 @@ class FsStore final : public Driver {
   absl::Status DoRemove(const std::string& key,
                         const Precondition& precondition) override;
   absl::StatusOr<std::vector<std::string>> DoKeys(
-      const std::string& base) override;
+      const std::string& base) override {
+    return KeysByScan(base);
+  }
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override;
   absl::Status DoClear(const std::string& base) override;
   absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override;
 
@@ -125,6 +134,10 @@ class FsStore final : public Driver {
   struct Leaf {
     std::string key;
     std::string path;  // relative to data/
+  };
+  struct DirEntry {
+    std::string name;
+    bool is_dir = false;
   };
 
   std::string Etag(std::uint64_t revision) const {
@@ -164,6 +177,18 @@ class FsStore final : public Driver {
   absl::Status Unlink(const std::string& rel);
   void RemoveEmptyParents(std::string parent);
 
+  // The directories and regular files in data/`rel`, unordered; none when
+  // it is absent or unreadable (removed meanwhile).
+  std::vector<DirEntry> ListDir(const std::string& rel) const;
+  // Completes the commits of dead committers still marked on any stripe,
+  // so a reader that takes no stripe never sees half a commit.
+  absl::Status FinishDeadCommits();
+  // Appends to `out`, in key order, the value files of the keys > `after`
+  // under the directory `rel` (reached like Walk's), until `out` holds
+  // `limit` leaves; reads only the directories that can hold such keys.
+  void WalkInOrder(const std::string& rel, const std::string& prefix,
+                   const std::string& pending, const std::string& after,
+                   std::size_t limit, std::vector<Leaf>& out) const;
   // Every value file under the directory `rel` (relative to data/), whose
   // keys start with `prefix`; directories below it go to `dirs`
   // (deepest last).

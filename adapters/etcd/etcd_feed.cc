@@ -4,13 +4,11 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "cask/key.h"
-#include "cask/string_view_compat.h"
+#include "etcd_codec.h"
 #include "etcd_watch_stream.h"
 
 namespace cask::etcd_internal {
@@ -18,40 +16,8 @@ namespace {
 
 using json = nlohmann::json;
 
-// The value header etcd_store.cc writes: format byte, mtime ms, expiry ms.
-constexpr std::size_t kHeaderSize = 17;
-
-std::string B64(std::string_view s) { return absl::Base64Escape(ToAbsl(s)); }
-
-std::string UnB64(const json& j) {
-  std::string out;
-  if (!j.is_string() || !absl::Base64Unescape(j.get<std::string>(), &out)) {
-    throw std::runtime_error("bad base64 in a watch event");
-  }
-  return out;
-}
-
 std::uint64_t Uint(const json& j, const char* field) {
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return 0;
-  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
-  std::uint64_t v = 0;
-  if (!it->is_string() || !absl::SimpleAtoi(it->get<std::string>(), &v)) {
-    throw std::runtime_error(absl::StrCat("bad number in ", field));
-  }
-  return v;
-}
-
-std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty()) {
-    unsigned char last = static_cast<unsigned char>(prefix.back());
-    if (last < 0xff) {
-      prefix.back() = static_cast<char>(last + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return std::string(1, '\0');
+  return static_cast<std::uint64_t>(ReplyInt(j, field));
 }
 
 // One watch event as a ChangeEvent; nullopt for a key outside `prefix`.
@@ -70,13 +36,9 @@ std::optional<ChangeEvent> ToEvent(const json& e, const std::string& prefix) {
   ev.kind = ChangeKind::kPut;
   ev.etag = absl::StrCat(ev.revision);
   std::string raw = kv.contains("value") ? UnB64(kv["value"]) : "";
-  if (raw.size() >= kHeaderSize) {
-    std::uint64_t ms = 0;
-    for (int i = 1; i <= 8; ++i) {
-      ms = (ms << 8) | static_cast<unsigned char>(raw[i]);
-    }
-    ev.time = absl::FromUnixMillis(static_cast<std::int64_t>(ms));
-    ev.size = raw.size() - kHeaderSize;
+  if (std::optional<DecodedValue> decoded = DecodeValue(raw)) {
+    ev.time = decoded->header.mtime;
+    ev.size = decoded->value.size();
   }
   return ev;
 }

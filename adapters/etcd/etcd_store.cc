@@ -16,6 +16,7 @@
 #include "cask/status.h"
 #include "cask/string_view_compat.h"
 #include "etcd_client.h"
+#include "etcd_codec.h"
 #include "etcd_errors.h"
 #include "etcd_feed.h"
 #include "uri.h"
@@ -23,14 +24,15 @@
 namespace cask {
 namespace {
 
+using etcd_internal::B64;
+using etcd_internal::BadReply;
 using etcd_internal::EtcdClient;
 using etcd_internal::MalformedReply;
+using etcd_internal::PrefixEnd;
+using etcd_internal::UnB64;
 using transport::RequestKind;
 using json = nlohmann::json;
 
-// Value header: format byte, mtime ms, expiry ms (0 = none), big-endian.
-constexpr char kFormat = 'c';
-constexpr std::size_t kHeaderSize = 17;
 // Attempts of a txn whose pinned keys changed while its preconditions kept
 // holding (each failed attempt applied nothing).
 constexpr int kMaxAttempts = 16;
@@ -43,71 +45,6 @@ struct Kv {
   std::int64_t lease = 0;
   bool expired = false;  // present in etcd but past its expiry
 };
-
-// Thrown inside the store and turned into a status at its edge, together
-// with nlohmann's own exceptions.
-struct BadReply {
-  std::string detail;
-};
-
-std::string B64(std::string_view s) { return absl::Base64Escape(ToAbsl(s)); }
-
-std::string UnB64(const json& j) {
-  std::string out;
-  if (!absl::Base64Unescape(j.get<std::string>(), &out)) {
-    throw BadReply{"bad base64"};
-  }
-  return out;
-}
-
-// A numeric field of a gateway reply (numbers come as strings; zero
-// values are omitted).
-std::int64_t Int(const json& j, const char* field) {
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return 0;
-  if (it->is_number_integer()) return it->get<std::int64_t>();
-  std::int64_t v = 0;
-  if (!absl::SimpleAtoi(it->get<std::string>(), &v)) {
-    throw BadReply{absl::StrCat("bad number in ", field)};
-  }
-  return v;
-}
-
-void PutBe64(std::string& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-std::uint64_t GetBe64(std::string_view s) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
-  return v;
-}
-
-std::string Encode(std::string_view value, absl::Time mtime,
-                   std::optional<absl::Time> expires) {
-  std::string out;
-  out.reserve(kHeaderSize + value.size());
-  out.push_back(kFormat);
-  PutBe64(out, static_cast<std::uint64_t>(absl::ToUnixMillis(mtime)));
-  PutBe64(out, expires
-                   ? static_cast<std::uint64_t>(absl::ToUnixMillis(*expires))
-                   : 0);
-  out.append(value);
-  return out;
-}
-
-// The smallest key greater than every key starting with `prefix`.
-std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty()) {
-    unsigned char last = static_cast<unsigned char>(prefix.back());
-    if (last < 0xff) {
-      prefix.back() = static_cast<char>(last + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return std::string(1, '\0');  // etcd: every key from the start key on
-}
 
 // A txn compare pinning a key to its state in a snapshot.
 struct Pin {
@@ -263,7 +200,8 @@ class EtcdStore final : public Driver {
       if (kv->expired) {
         // Reads never return an expired value; when it expired between
         // `revision` and now is not recorded.
-        const std::int64_t current = Int(r->at("header"), "revision");
+        const std::int64_t current =
+            etcd_internal::ReplyInt(r->at("header"), "revision");
         if (static_cast<std::int64_t>(revision) >= current) {
           return NotFound(key);
         }
@@ -289,7 +227,8 @@ class EtcdStore final : public Driver {
       absl::StatusOr<json> r =
           Post("/v3/kv/range", body, RequestKind::kRead, "revision");
       if (!r.ok()) return r.status();
-      return static_cast<std::uint64_t>(Int(r->at("header"), "revision"));
+      return static_cast<std::uint64_t>(
+          etcd_internal::ReplyInt(r->at("header"), "revision"));
     });
   }
 
@@ -315,9 +254,7 @@ class EtcdStore final : public Driver {
   static auto Guard(std::string_view what, Fn fn) -> decltype(fn()) {
     try {
       return fn();
-    } catch (const BadReply& e) {
-      return MalformedReply(what, e.detail);
-    } catch (const std::exception& e) {  // nlohmann's, out_of_range...
+    } catch (const std::exception& e) {  // BadReply, nlohmann's...
       return MalformedReply(what, e.what());
     }
   }
@@ -391,22 +328,20 @@ class EtcdStore final : public Driver {
     Kv kv;
     kv.key = UnB64(j.at("key")).substr(options_.prefix.size());
     std::string raw = j.contains("value") ? UnB64(j["value"]) : "";
-    if (raw.size() < kHeaderSize || raw[0] != kFormat) {
-      throw BadReply{absl::StrCat("key ", QuoteForMessage(kv.key),
-                                  " holds a value cask did not write")};
+    std::optional<etcd_internal::DecodedValue> decoded =
+        etcd_internal::DecodeValue(raw);
+    if (!decoded) {
+      throw BadReply(absl::StrCat("key ", QuoteForMessage(kv.key),
+                                  " holds a value cask did not write"));
     }
-    std::int64_t mod = Int(j, "mod_revision");
+    std::int64_t mod = etcd_internal::ReplyInt(j, "mod_revision");
     kv.meta.etag = absl::StrCat(mod);
     kv.meta.revision = static_cast<std::uint64_t>(mod);
-    kv.meta.mtime = absl::FromUnixMillis(
-        static_cast<std::int64_t>(GetBe64(std::string_view(raw).substr(1))));
-    std::uint64_t x = GetBe64(std::string_view(raw).substr(9));
-    if (x != 0) {
-      kv.meta.expires = absl::FromUnixMillis(static_cast<std::int64_t>(x));
-      kv.expired = *kv.meta.expires <= now;
-    }
-    kv.lease = Int(j, "lease");
-    kv.value = raw.substr(kHeaderSize);
+    kv.meta.mtime = decoded->header.mtime;
+    kv.meta.expires = decoded->header.expires;
+    kv.expired = kv.meta.expires && *kv.meta.expires <= now;
+    kv.lease = etcd_internal::ReplyInt(j, "lease");
+    kv.value = std::string(decoded->value);
     kv.meta.size = kv.value.size();
     return kv;
   }
@@ -437,7 +372,7 @@ class EtcdStore final : public Driver {
     absl::StatusOr<json> r =
         Post("/v3/kv/range", body, RequestKind::kRead, what);
     if (!r.ok()) return r.status();
-    return Int(r->at("header"), "revision");
+    return etcd_internal::ReplyInt(r->at("header"), "revision");
   }
 
   // Reads of one revision. etcd compacting past it makes them kOutOfRange
@@ -491,7 +426,7 @@ class EtcdStore final : public Driver {
         out.push_back(FirstKv(resp.at("response_range"), now));
       }
     }
-    if (out.size() != keys.size()) throw BadReply{"short txn reply"};
+    if (out.size() != keys.size()) throw BadReply("short txn reply");
     return out;
   }
 
@@ -510,7 +445,7 @@ class EtcdStore final : public Driver {
       return r.status();
     }
     std::string id = r->at("ID").get<std::string>();
-    return std::make_pair(id, Int(*r, "TTL"));
+    return std::make_pair(id, etcd_internal::ReplyInt(*r, "TTL"));
   }
 
   // Conflicts of every conditioned op against `snapshot` (indexed like
@@ -557,7 +492,7 @@ class EtcdStore final : public Driver {
           lease_of[i] = leases[secs].first;
           expires = now + absl::Seconds(std::max(secs, leases[secs].second));
         }
-        values[i] = Encode(ops[i].value, now, expires);
+        values[i] = etcd_internal::EncodeValue(ops[i].value, {now, expires});
       }
       std::vector<bool> conditioned(n);
       std::vector<std::optional<Pin>> pins(n);
@@ -613,7 +548,8 @@ class EtcdStore final : public Driver {
         // On a failed compare the gateway omits "succeeded" altogether.
         if (r->value("succeeded", false)) {
           CommitResult result;
-          std::int64_t rev = Int(r->at("header"), "revision");
+          std::int64_t rev =
+              etcd_internal::ReplyInt(r->at("header"), "revision");
           result.revision = static_cast<std::uint64_t>(rev);
           for (const BatchOp& op : ops) {
             result.etags.push_back(
@@ -627,7 +563,7 @@ class EtcdStore final : public Driver {
         absl::Time read_at = absl::Now();
         for (std::size_t i = 0, j = 0; i < n; ++i) {
           if (!pins[i]) continue;
-          if (j >= responses.size()) throw BadReply{"short txn failure"};
+          if (j >= responses.size()) throw BadReply("short txn failure");
           snapshot[i] = FirstKv(responses[j++].at("response_range"), read_at);
         }
         std::vector<Conflict> conflicts = Evaluate(ops, snapshot, conditioned);
@@ -671,7 +607,7 @@ class EtcdStore final : public Driver {
       r = Post("/v3/kv/deleterange", {{"key", key}}, RequestKind::kWrite, what);
     }
     if (!r.ok()) return r.status();
-    std::int64_t rev = Int(r->at("header"), "revision");
+    std::int64_t rev = etcd_internal::ReplyInt(r->at("header"), "revision");
     CommitResult result;
     result.revision = static_cast<std::uint64_t>(rev);
     result.etags.push_back(op.kind == BatchOpKind::kPut ? absl::StrCat(rev)

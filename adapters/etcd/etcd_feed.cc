@@ -1,5 +1,6 @@
 #include "etcd_feed.h"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <utility>
@@ -66,8 +67,9 @@ absl::StatusOr<std::vector<ChangeEvent>> EtcdFeed::Changes(std::uint64_t after,
   // etcd sends nothing for revisions without an event in the watched
   // range, so a watch of the store's prefix alone could not tell "no more
   // events" from "not yet". Every revision has at least one event
-  // somewhere in the cluster: watching every key (and keeping the store's)
-  // up to the revision current at the start ends deterministically.
+  // somewhere in the cluster (except revision 1, a new cluster's): watching
+  // every key (and keeping the store's) up to the revision current at the
+  // start ends deterministically.
   std::vector<ChangeEvent> out;
   std::uint64_t now = 0, compacted = 0, last = 0;
   bool reached = false;
@@ -84,7 +86,9 @@ absl::StatusOr<std::vector<ChangeEvent>> EtcdFeed::Changes(std::uint64_t after,
         }
         if (result.value("created", false)) {
           now = Uint(result.at("header"), "revision");
-          reached = now <= after;
+          // Revision 1 is a new cluster's, with no event: nothing to wait
+          // for unless a later revision exists.
+          reached = now <= std::max<std::uint64_t>(after, 1);
           return !reached;
         }
         for (const json& e : result.value("events", json::array())) {

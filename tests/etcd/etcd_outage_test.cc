@@ -6,8 +6,9 @@
 //   - after the restart the same store object works again and every
 //     acknowledged write is there with its etag.
 // Also: bad URIs are kInvalidArgument, opening an unreachable server is
-// kUnavailable, and an item past its expiry whose lease etcd has not
-// revoked yet is absent to reads and to every CAS path. Exits 77 (skipped) when
+// kUnavailable, an item past its expiry whose lease etcd has not
+// revoked yet is absent to reads and to every CAS path, and a fresh
+// cluster's change feed answers empty. Exits 77 (skipped) when
 // etcd is not installed.
 #define CATCH_CONFIG_RUNNER
 #include <curl/curl.h>
@@ -135,6 +136,26 @@ bool PutExpired(int port, const std::string& etcd_key,
   CURL* c = curl_easy_init();
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
   return Answers200(c, port, "/v3/kv/put");
+}
+
+TEST_CASE("etcd: a fresh cluster's change feed is empty, not a hang",
+          "[etcd][feed]") {
+  // A new cluster is at revision 1 with no event at all: the feed must see
+  // that nothing is there to wait for (it once waited for revision 1's
+  // event forever). The watch's own reply is the only thing awaited.
+  PrivateEtcd server;
+  REQUIRE(server.Start());
+  absl::StatusOr<std::unique_ptr<Driver>> opened =
+      OpenEtcdStoreUri(server.uri());
+  REQUIRE(opened.ok());
+  absl::StatusOr<std::vector<ChangeEvent>> changes = (*opened)->Changes(0, 10);
+  REQUIRE(changes.ok());
+  CHECK(changes->empty());
+  REQUIRE((*opened)->Set("k", "v").ok());
+  changes = (*opened)->Changes(0, 10);
+  REQUIRE(changes.ok());
+  REQUIRE(changes->size() == 1);
+  CHECK((*changes)[0].key == "k");
 }
 
 TEST_CASE("etcd: an expired item not yet revoked is absent, also to CAS",

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -42,6 +43,10 @@ absl::string_view AbslView(beast::string_view s) {
 std::string_view StdView(beast::string_view s) {
   return std::string_view(s.data(), s.size());
 }
+
+// Closing in stages after a refused request (see Session::Linger) takes at
+// most this long in all, as nginx's lingering_time.
+constexpr auto kLingerTotal = std::chrono::seconds(30);
 
 // Sent to a connection over the limit, before closing it.
 constexpr std::string_view kOverloaded =
@@ -149,6 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void CheckDeadline(Clock::time_point now, bool shutting_down) {
     switch (phase_) {
       case Phase::kIdle:
+      case Phase::kLingering:
         if (shutting_down || now > deadline_) Close();
         return;
       case Phase::kHeader:
@@ -190,6 +196,7 @@ class Session : public std::enable_shared_from_this<Session> {
     kHandling,
     kPolling,
     kWriting,
+    kLingering,
     kClosed
   };
 
@@ -481,6 +488,14 @@ class Session : public std::enable_shared_from_this<Session> {
     poll_deadline_.reset();
     unsigned version =
         parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+    // A refusal may come before the body was read, and the client may
+    // still be sending it.
+    unread_request_ = !parser_ || !parser_->is_done();
+    // The request is done with: drop its body and return its share of the
+    // budget before the answer leaves, so that a client which has read the
+    // answer finds the budget free for its next request on any connection.
+    parser_.reset();
+    ReleaseBudget();
     close_after_ = close_after_ || r.close;
     bool keep = keep_alive_ && !close_after_ && !t_.shutting_down_;
     std::string& h = head_buffer_;
@@ -523,16 +538,41 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWritten(beast::error_code ec, bool keep) {
     if (ec) return Close();
-    parser_.reset();
     body_.clear();
     body_.shrink_to_fit();  // a large value is not kept between requests
-    ReleaseBudget();
     if (!keep) {
       beast::error_code ignored;
       socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      if (unread_request_) return Linger();
       return Close();
     }
     ReadRequest();
+  }
+
+  // Closes in stages (RFC 9112 §9.6), as nginx's lingering close does.
+  // After a refusal the client may still be sending the request's body;
+  // closing the socket with unread bytes resets the connection, and the
+  // client then sees a broken pipe or a reset instead of the answer. So
+  // once the answer is out and the write side shut, what arrives is read
+  // and dropped until the client closes, pauses for longer than a body may
+  // (body_timeout_seconds), or kLingerTotal has passed.
+  void Linger() {
+    if (phase_ == Phase::kClosed) return;
+    Clock::time_point now = Clock::now();
+    if (phase_ != Phase::kLingering) {
+      phase_ = Phase::kLingering;
+      linger_end_ = now + kLingerTotal;
+    }
+    deadline_ =
+        std::min(linger_end_,
+                 now + std::chrono::seconds(t_.options_.body_timeout_seconds));
+    buffer_.clear();
+    socket_.async_read_some(
+        buffer_.prepare(16 * 1024),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->Close();
+          self->Linger();  // the bytes read are dropped, never committed
+        });
   }
 
   BeastTransport::Impl& t_;
@@ -545,10 +585,12 @@ class Session : public std::enable_shared_from_this<Session> {
   Phase phase_ = Phase::kIdle;
   Clock::time_point deadline_;
   Clock::time_point body_start_;
+  Clock::time_point linger_end_;
   std::size_t reserved_ = 0;
   bool keep_alive_ = true;
   bool head_ = false;
   bool close_after_ = false;
+  bool unread_request_ = false;  // the answered request was not read whole
   std::list<Session*>::iterator self_;
   bool listed_ = false;
   // Change-feed long poll.

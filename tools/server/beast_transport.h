@@ -8,7 +8,11 @@
 //     average rate) and writing the answer — checked by a one-second
 //     sweep per loop instead of a timer per read;
 //   - a budget of request-body bytes held at once (503 + Retry-After past
-//     it), reserved from Content-Length before the body is read;
+//     it), reserved from Content-Length before the body is read and
+//     returned before the answer is written;
+//   - closing in stages after refusing a request whose body was not read
+//     (the rest is read and dropped for a while), so that the client reads
+//     the refusal instead of a reset;
 //   - refusal of ambiguous framing Beast would accept: several
 //     Content-Length fields, a Transfer-Encoding other than chunked.
 // A store that may block runs on a small pool; the loop never waits on it.

@@ -10,7 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <ctime>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -22,8 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "meta_headers.h"
+#include "date_header.h"
 
 namespace cask::server {
 namespace {
@@ -56,8 +54,6 @@ constexpr std::string_view kOverloaded =
     "{\"status\":503,\"code\":\"UNAVAILABLE\",\"message\":\"too many "
     "connections\"}      ";
 
-}  // namespace
-
 class Session;
 
 // One event loop: its io_context, thread and the connections it serves.
@@ -68,23 +64,13 @@ struct Loop {
   std::list<Session*> sessions;  // touched on this loop's thread only
   asio::steady_timer sweep{ioc};
   std::thread thread;
-  std::string date;
-  std::time_t date_second = 0;
-
-  const std::string& Date() {
-    std::time_t now = std::time(nullptr);
-    if (now != date_second) {
-      date_second = now;
-      date = http_protocol::HttpDate(absl::FromTimeT(now));
-    }
-    return date;
-  }
+  DateHeader date;
 };
 
-class BeastTransport::Impl {
+class BeastTransport final : public Transport {
  public:
-  Impl(Router* router, ChangeHub* hub, const ServerOptions& options,
-       bool inline_store)
+  BeastTransport(Router* router, ChangeHub* hub, const ServerOptions& options,
+                 bool inline_store)
       : router_(router),
         hub_(hub),
         options_(options),
@@ -96,12 +82,16 @@ class BeastTransport::Impl {
     }
     acceptor_.emplace(loops_[0]->ioc);
   }
+  ~BeastTransport() override {
+    Shutdown();
+    Wait();
+  }
 
   absl::Status Bind();
   void Run();
-  void Shutdown();
-  void Wait();
-  int port() const { return port_; }
+  int port() const override { return port_; }
+  void Shutdown() override;
+  void Wait() override;
 
   bool Reserve(std::size_t bytes) {
     std::size_t cur = inflight_.load(std::memory_order_relaxed);
@@ -134,7 +124,7 @@ class BeastTransport::Impl {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(BeastTransport::Impl& t, Loop& loop, tcp::socket socket)
+  Session(BeastTransport& t, Loop& loop, tcp::socket socket)
       : t_(t), loop_(loop), socket_(std::move(socket)), poll_timer_(loop.ioc) {
     t_.connections_.fetch_add(1);
   }
@@ -505,7 +495,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::string_view reason =
         http::obsolete_reason(static_cast<http::status>(r.status));
     h.append(reason.data(), reason.size());
-    h.append("\r\nDate: ").append(loop_.Date()).append("\r\n");
+    h.append("\r\nDate: ").append(loop_.date.Now()).append("\r\n");
     for (auto& [name, value] : r.headers) {
       h.append(name).append(": ").append(value).append("\r\n");
     }
@@ -575,7 +565,7 @@ class Session : public std::enable_shared_from_this<Session> {
         });
   }
 
-  BeastTransport::Impl& t_;
+  BeastTransport& t_;
   Loop& loop_;
   tcp::socket socket_;
   beast::flat_buffer buffer_;
@@ -601,7 +591,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer poll_timer_;
 };
 
-absl::Status BeastTransport::Impl::Bind() {
+absl::Status BeastTransport::Bind() {
   beast::error_code ec;
   asio::ip::address address = asio::ip::make_address(options_.host, ec);
   if (ec) {
@@ -629,7 +619,7 @@ absl::Status BeastTransport::Impl::Bind() {
   return absl::OkStatus();
 }
 
-void BeastTransport::Impl::Accept() {
+void BeastTransport::Accept() {
   Loop& target = *loops_[next_loop_];
   next_loop_ = (next_loop_ + 1) % loops_.size();
   acceptor_->async_accept(target.ioc, [this, &target](beast::error_code ec,
@@ -663,7 +653,7 @@ void BeastTransport::Impl::Accept() {
   });
 }
 
-void BeastTransport::Impl::Sweep(Loop& loop) {
+void BeastTransport::Sweep(Loop& loop) {
   loop.sweep.expires_after(std::chrono::seconds(1));
   loop.sweep.async_wait([this, &loop](beast::error_code ec) {
     if (ec) return;
@@ -681,7 +671,7 @@ void BeastTransport::Impl::Sweep(Loop& loop) {
   });
 }
 
-void BeastTransport::Impl::Run() {
+void BeastTransport::Run() {
   Accept();
   for (auto& loop : loops_) {
     loop->guard.emplace(loop->ioc.get_executor());
@@ -690,7 +680,7 @@ void BeastTransport::Impl::Run() {
   }
 }
 
-void BeastTransport::Impl::Shutdown() {
+void BeastTransport::Shutdown() {
   if (shutting_down_.exchange(true)) return;
   asio::post(loops_[0]->ioc, [this] {
     beast::error_code ignored;
@@ -700,7 +690,7 @@ void BeastTransport::Impl::Shutdown() {
   // Idle connections close at the next sweep, busy ones after answering.
 }
 
-void BeastTransport::Impl::Wait() {
+void BeastTransport::Wait() {
   std::lock_guard<std::mutex> lock(wait_mu_);
   for (auto& loop : loops_) {
     if (loop->thread.joinable()) loop->thread.join();
@@ -708,25 +698,16 @@ void BeastTransport::Impl::Wait() {
   pool_.join();
 }
 
-absl::StatusOr<std::unique_ptr<BeastTransport>> BeastTransport::Start(
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Transport>> StartBeastTransport(
     Router* router, ChangeHub* hub, const ServerOptions& options,
     bool inline_store) {
-  auto impl = std::make_unique<Impl>(router, hub, options, inline_store);
-  if (absl::Status s = impl->Bind(); !s.ok()) return s;
-  impl->Run();
-  return std::unique_ptr<BeastTransport>(new BeastTransport(std::move(impl)));
+  auto transport =
+      std::make_unique<BeastTransport>(router, hub, options, inline_store);
+  if (absl::Status s = transport->Bind(); !s.ok()) return s;
+  transport->Run();
+  return std::unique_ptr<Transport>(std::move(transport));
 }
-
-BeastTransport::BeastTransport(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl)) {}
-
-BeastTransport::~BeastTransport() {
-  Shutdown();
-  Wait();
-}
-
-int BeastTransport::port() const { return impl_->port(); }
-void BeastTransport::Shutdown() { impl_->Shutdown(); }
-void BeastTransport::Wait() { impl_->Wait(); }
 
 }  // namespace cask::server

@@ -17,7 +17,7 @@
 //     Content-Length fields, a Transfer-Encoding other than chunked.
 // A store that may block runs on a small pool; the loop never waits on it.
 //
-// Thread safety: Start, port, Shutdown and Wait from any thread.
+// Thread safety: as Transport.
 #ifndef CASK_TOOLS_SERVER_BEAST_TRANSPORT_H_
 #define CASK_TOOLS_SERVER_BEAST_TRANSPORT_H_
 
@@ -31,26 +31,13 @@
 
 namespace cask::server {
 
-class BeastTransport : public Transport {
- public:
-  // Binds and starts the loops. `inline_store`: call the router on the
-  // loop (the store never blocks). kUnavailable when the address cannot
-  // be bound. REQUIRES: router, hub and options outlive the transport.
-  static absl::StatusOr<std::unique_ptr<BeastTransport>> Start(
-      Router* router, ChangeHub* hub, const ServerOptions& options,
-      bool inline_store);
-  ~BeastTransport() override;
-
-  int port() const override;
-  void Shutdown() override;
-  void Wait() override;
-
-  class Impl;
-
- private:
-  explicit BeastTransport(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
+// Binds and starts the loops; destroying the transport shuts it down and
+// waits. `inline_store`: call the router on the loop (the store never
+// blocks). kUnavailable when the address cannot be bound.
+// REQUIRES: router, hub and options outlive the transport.
+absl::StatusOr<std::unique_ptr<Transport>> StartBeastTransport(
+    Router* router, ChangeHub* hub, const ServerOptions& options,
+    bool inline_store);
 
 }  // namespace cask::server
 

@@ -19,7 +19,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,19 +29,19 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "meta_headers.h"
+#include "date_header.h"
 
 namespace cask::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
+class EvhttpTransport;
 struct Loop;
 
 // A change-feed request waiting for the shared watch or its deadline.
 struct Parked {
-  EvhttpTransport::Impl* t = nullptr;
+  EvhttpTransport* t = nullptr;
   Loop* loop = nullptr;
   evhttp_request* req = nullptr;
   LongPoll poll;
@@ -52,7 +51,7 @@ struct Parked {
 };
 
 struct Loop {
-  EvhttpTransport::Impl* t = nullptr;
+  EvhttpTransport* t = nullptr;
   event_base* base = nullptr;
   evhttp* http = nullptr;
   evconnlistener* listener = nullptr;
@@ -62,17 +61,7 @@ struct Loop {
   // on this loop's thread only.
   std::size_t busy = 0;
   std::unordered_map<Parked*, std::shared_ptr<Parked>> parked;
-  std::string date;
-  std::time_t date_second = 0;
-
-  const std::string& Date() {
-    std::time_t now = std::time(nullptr);
-    if (now != date_second) {
-      date_second = now;
-      date = http_protocol::HttpDate(absl::FromTimeT(now));
-    }
-    return date;
-  }
+  DateHeader date;
 };
 
 // Runs `f` on `loop`'s thread (event_base_once is thread-safe once
@@ -170,19 +159,21 @@ std::optional<std::string> FramingError(evhttp_request* req) {
   return std::nullopt;
 }
 
-}  // namespace
-
-class EvhttpTransport::Impl {
+class EvhttpTransport final : public Transport {
  public:
-  Impl(Router* router, ChangeHub* hub, const ServerOptions& options,
-       bool inline_store)
+  EvhttpTransport(Router* router, ChangeHub* hub, const ServerOptions& options,
+                  bool inline_store)
       : router_(router),
         hub_(hub),
         options_(options),
         inline_store_(inline_store) {
     if (!inline_store_) pool_.emplace(options.store_threads);
   }
-  ~Impl() {
+  ~EvhttpTransport() override {
+    if (running_) {
+      Shutdown();
+      Wait();
+    }
     for (auto& loop : loops_) {
       if (loop->drain) event_free(loop->drain);
       // evhttp owns the listener bound to it.
@@ -198,9 +189,9 @@ class EvhttpTransport::Impl {
 
   absl::Status Bind();
   absl::Status Run();
-  void Shutdown();
-  void Wait();
-  int port() const { return port_; }
+  int port() const override { return port_; }
+  void Shutdown() override;
+  void Wait() override;
 
  private:
   static void OnRequest(evhttp_request* req, void* arg);
@@ -221,11 +212,12 @@ class EvhttpTransport::Impl {
   std::vector<std::unique_ptr<Loop>> loops_;
   int fd_ = -1;
   int port_ = 0;
+  bool running_ = false;  // Run started every loop; set before publication
   std::atomic<bool> shutting_down_{false};
   std::mutex wait_mu_;
 };
 
-absl::Status EvhttpTransport::Impl::Bind() {
+absl::Status EvhttpTransport::Bind() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -264,7 +256,7 @@ absl::Status EvhttpTransport::Impl::Bind() {
   return absl::OkStatus();
 }
 
-absl::Status EvhttpTransport::Impl::Run() {
+absl::Status EvhttpTransport::Run() {
   static std::once_flag threads_once;
   std::call_once(threads_once, [] { evthread_use_pthreads(); });
   for (std::size_t i = 0; i < options_.io_threads; ++i) {
@@ -273,7 +265,7 @@ absl::Status EvhttpTransport::Impl::Run() {
     loop->base = event_base_new();
     loop->http = loop->base ? evhttp_new(loop->base) : nullptr;
     // Every loop accepts from the one listening socket; the listener does
-    // not own it (Impl closes it).
+    // not own it (the transport closes it).
     loop->listener = loop->http
                          ? evconnlistener_new(loop->base, nullptr, nullptr,
                                               LEV_OPT_CLOSE_ON_EXEC, -1, fd_)
@@ -284,7 +276,7 @@ absl::Status EvhttpTransport::Impl::Run() {
       return absl::InternalError("cannot start a libevent loop");
     }
     evhttp* http = loop->http;
-    evhttp_set_gencb(http, &Impl::OnRequest, loop.get());
+    evhttp_set_gencb(http, &EvhttpTransport::OnRequest, loop.get());
     evhttp_set_allowed_methods(
         http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
@@ -297,8 +289,8 @@ absl::Status EvhttpTransport::Impl::Run() {
     // Per read (and write): an idle keep-alive connection, and a pause
     // within a request, close after this long.
     evhttp_set_timeout(http, options_.keep_alive_seconds);
-    loop->drain =
-        event_new(loop->base, -1, EV_PERSIST, &Impl::OnDrainTick, loop.get());
+    loop->drain = event_new(loop->base, -1, EV_PERSIST,
+                            &EvhttpTransport::OnDrainTick, loop.get());
     loops_.push_back(std::move(loop));
   }
   for (auto& loop : loops_) {
@@ -306,10 +298,11 @@ absl::Status EvhttpTransport::Impl::Run() {
       event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
     });
   }
+  running_ = true;
   return absl::OkStatus();
 }
 
-ApiRequest EvhttpTransport::Impl::MakeRequest(evhttp_request* req) {
+ApiRequest EvhttpTransport::MakeRequest(evhttp_request* req) {
   ApiRequest r;
   r.method = MethodName(evhttp_request_get_command(req));
   r.target = evhttp_request_get_uri(req);
@@ -323,9 +316,9 @@ ApiRequest EvhttpTransport::Impl::MakeRequest(evhttp_request* req) {
   return r;
 }
 
-void EvhttpTransport::Impl::OnRequest(evhttp_request* req, void* arg) {
+void EvhttpTransport::OnRequest(evhttp_request* req, void* arg) {
   Loop& loop = *static_cast<Loop*>(arg);
-  Impl& t = *loop.t;
+  EvhttpTransport& t = *loop.t;
   if (std::optional<std::string> error = FramingError(req)) {
     ApiResponse r = t.router_->Error(absl::InvalidArgumentError(*error), 400);
     r.close = true;
@@ -336,7 +329,7 @@ void EvhttpTransport::Impl::OnRequest(evhttp_request* req, void* arg) {
   t.Route(loop, req);
 }
 
-void EvhttpTransport::Impl::Route(Loop& loop, evhttp_request* req) {
+void EvhttpTransport::Route(Loop& loop, evhttp_request* req) {
   if (inline_store_)
     return OnRouted(loop, req, router_->Handle(MakeRequest(req)));
   // evhttp leaves reading on while a bodyless request is handled, and
@@ -353,16 +346,16 @@ void EvhttpTransport::Impl::Route(Loop& loop, evhttp_request* req) {
   });
 }
 
-void EvhttpTransport::Impl::OnRouted(Loop& loop, evhttp_request* req,
-                                     RouteResult result) {
+void EvhttpTransport::OnRouted(Loop& loop, evhttp_request* req,
+                               RouteResult result) {
   if (!result.poll) return Reply(loop, req, std::move(result.response));
   Clock::time_point deadline =
       Clock::now() + std::chrono::milliseconds(result.poll->wait_ms);
   Park(loop, req, *std::move(result.poll), deadline);
 }
 
-void EvhttpTransport::Impl::Park(Loop& loop, evhttp_request* req, LongPoll poll,
-                                 Clock::time_point deadline) {
+void EvhttpTransport::Park(Loop& loop, evhttp_request* req, LongPoll poll,
+                           Clock::time_point deadline) {
   auto parked = std::make_shared<Parked>();
   parked->t = this;
   parked->loop = &loop;
@@ -405,8 +398,8 @@ void EvhttpTransport::Impl::Park(Loop& loop, evhttp_request* req, LongPoll poll,
 
 // Runs once per parked request, on its loop: by the hub (an event under
 // the prefix, or shutdown) or by the deadline, whichever comes first.
-void EvhttpTransport::Impl::Wake(Parked* p, bool timed_out) {
-  Impl& t = *p->t;
+void EvhttpTransport::Wake(Parked* p, bool timed_out) {
+  EvhttpTransport& t = *p->t;
   Loop& loop = *p->loop;
   if (p->id) t.hub_->Remove(*p->id);
   event_free(p->timer);
@@ -429,11 +422,10 @@ void EvhttpTransport::Impl::Wake(Parked* p, bool timed_out) {
   });
 }
 
-void EvhttpTransport::Impl::Reply(Loop& loop, evhttp_request* req,
-                                  ApiResponse r) {
+void EvhttpTransport::Reply(Loop& loop, evhttp_request* req, ApiResponse r) {
   --loop.busy;
   evkeyvalq* out = evhttp_request_get_output_headers(req);
-  evhttp_add_header(out, "Date", loop.Date().c_str());
+  evhttp_add_header(out, "Date", loop.date.Now().c_str());
   char name[128];
   for (auto& [n, value] : r.headers) {
     std::size_t len = std::min(n.size(), sizeof(name) - 1);
@@ -459,7 +451,7 @@ void EvhttpTransport::Impl::Reply(Loop& loop, evhttp_request* req,
   evhttp_send_reply(req, r.status, nullptr, nullptr);
 }
 
-void EvhttpTransport::Impl::OnDrainTick(evutil_socket_t, short, void* arg) {
+void EvhttpTransport::OnDrainTick(evutil_socket_t, short, void* arg) {
   Loop& loop = *static_cast<Loop*>(arg);
   if (loop.busy > 0) return;
   // Every request has been answered: give the answers a moment to leave,
@@ -478,7 +470,7 @@ void EvhttpTransport::Impl::OnDrainTick(evutil_socket_t, short, void* arg) {
       &loop, &grace);
 }
 
-void EvhttpTransport::Impl::Shutdown() {
+void EvhttpTransport::Shutdown() {
   if (shutting_down_.exchange(true)) return;
   for (auto& loop : loops_) {
     Loop* l = loop.get();
@@ -490,7 +482,7 @@ void EvhttpTransport::Impl::Shutdown() {
   }
 }
 
-void EvhttpTransport::Impl::Wait() {
+void EvhttpTransport::Wait() {
   std::lock_guard<std::mutex> lock(wait_mu_);
   for (auto& loop : loops_) {
     if (loop->thread.joinable()) loop->thread.join();
@@ -498,25 +490,16 @@ void EvhttpTransport::Impl::Wait() {
   if (pool_) pool_->join();
 }
 
-absl::StatusOr<std::unique_ptr<EvhttpTransport>> EvhttpTransport::Start(
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Transport>> StartEvhttpTransport(
     Router* router, ChangeHub* hub, const ServerOptions& options,
     bool inline_store) {
-  auto impl = std::make_unique<Impl>(router, hub, options, inline_store);
-  if (absl::Status s = impl->Bind(); !s.ok()) return s;
-  if (absl::Status s = impl->Run(); !s.ok()) return s;
-  return std::unique_ptr<EvhttpTransport>(new EvhttpTransport(std::move(impl)));
+  auto transport =
+      std::make_unique<EvhttpTransport>(router, hub, options, inline_store);
+  if (absl::Status s = transport->Bind(); !s.ok()) return s;
+  if (absl::Status s = transport->Run(); !s.ok()) return s;
+  return std::unique_ptr<Transport>(std::move(transport));
 }
-
-EvhttpTransport::EvhttpTransport(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl)) {}
-
-EvhttpTransport::~EvhttpTransport() {
-  Shutdown();
-  Wait();
-}
-
-int EvhttpTransport::port() const { return impl_->port(); }
-void EvhttpTransport::Shutdown() { impl_->Shutdown(); }
-void EvhttpTransport::Wait() { impl_->Wait(); }
 
 }  // namespace cask::server

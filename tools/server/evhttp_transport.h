@@ -14,7 +14,7 @@
 // the budget of request-body bytes held at once is not enforced (only the
 // per-request body limit).
 //
-// Thread safety: Start, port, Shutdown and Wait from any thread.
+// Thread safety: as Transport.
 #ifndef CASK_TOOLS_SERVER_EVHTTP_TRANSPORT_H_
 #define CASK_TOOLS_SERVER_EVHTTP_TRANSPORT_H_
 
@@ -28,26 +28,14 @@
 
 namespace cask::server {
 
-class EvhttpTransport : public Transport {
- public:
-  // Binds and starts the loops. `inline_store`: call the router on the
-  // loop (the store never blocks). kUnavailable when the address cannot
-  // be bound. REQUIRES: router, hub and options outlive the transport.
-  static absl::StatusOr<std::unique_ptr<EvhttpTransport>> Start(
-      Router* router, ChangeHub* hub, const ServerOptions& options,
-      bool inline_store);
-  ~EvhttpTransport() override;
-
-  int port() const override;
-  void Shutdown() override;
-  void Wait() override;
-
-  class Impl;
-
- private:
-  explicit EvhttpTransport(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
+// Binds and starts the loops; destroying the transport shuts it down and
+// waits. `inline_store`: call the router on the loop (the store never
+// blocks). kUnavailable when the address cannot be bound. kInternal when an
+// event loop cannot be created. REQUIRES: router, hub and options outlive the
+// transport.
+absl::StatusOr<std::unique_ptr<Transport>> StartEvhttpTransport(
+    Router* router, ChangeHub* hub, const ServerOptions& options,
+    bool inline_store);
 
 }  // namespace cask::server
 

@@ -63,17 +63,12 @@ class Server::Impl {
 
   absl::Status Start() {
     bool inline_store = NeverBlocks(*store_);
-    if (options_.transport == TransportKind::kEvhttp) {
-      absl::StatusOr<std::unique_ptr<EvhttpTransport>> t =
-          EvhttpTransport::Start(&router_, &hub_, options_, inline_store);
-      if (!t.ok()) return t.status();
-      transport_ = *std::move(t);
-    } else {
-      absl::StatusOr<std::unique_ptr<BeastTransport>> t =
-          BeastTransport::Start(&router_, &hub_, options_, inline_store);
-      if (!t.ok()) return t.status();
-      transport_ = *std::move(t);
-    }
+    absl::StatusOr<std::unique_ptr<Transport>> t =
+        options_.transport == TransportKind::kEvhttp
+            ? StartEvhttpTransport(&router_, &hub_, options_, inline_store)
+            : StartBeastTransport(&router_, &hub_, options_, inline_store);
+    if (!t.ok()) return t.status();
+    transport_ = *std::move(t);
     if (options_.handle_signals) {
       signal_handle_ = SignalHub::Register([this] { Shutdown(); });
     }

@@ -1,5 +1,6 @@
-// What Server needs from an HTTP transport (beast_transport.h,
-// evhttp_transport.h): both serve the same Router and ChangeHub, so the
+// What Server needs from an HTTP transport. Each transport is started by
+// one function (StartBeastTransport, StartEvhttpTransport) that binds and
+// starts its loops; both serve the same Router and ChangeHub, so the
 // protocol is coded once and the transport can be chosen
 // (ServerOptions::transport) and measured on the same handlers.
 //
@@ -11,6 +12,7 @@ namespace cask::server {
 
 class Transport {
  public:
+  // Shuts down and waits, as Shutdown then Wait.
   virtual ~Transport() = default;
   // The bound port.
   virtual int port() const = 0;

@@ -6,17 +6,10 @@
 #include "azure_table_errors.h"
 #include "catch2/catch.hpp"
 #include "error_status.h"
+#include "message_checks.h"
 
 namespace cask {
 namespace {
-
-bool Printable(absl::string_view s) {
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7f) return false;
-  }
-  return true;
-}
 
 TEST_CASE("a hostile error answer gives a short, printable message",
           "[errors][limits]") {
@@ -27,8 +20,7 @@ TEST_CASE("a hostile error answer gives a short, printable message",
       "NoSuchBucket",
       /*is_write=*/true);
   CHECK(s.code() == absl::StatusCode::kUnknown);
-  CHECK(s.message().size() < 2048);
-  CHECK(Printable(s.message()));
+  CHECK_SHORT_AND_PRINTABLE(s.message(), 2048);
   CHECK(s.message().find("\"refs:\\x1b]0;title\\x07\"") !=
         absl::string_view::npos);
   CHECK(s.message().find("\\x1b[2Jmmm") != absl::string_view::npos);
@@ -36,7 +28,7 @@ TEST_CASE("a hostile error answer gives a short, printable message",
 
   absl::Status missing = objstore::KeyNotFound("azure blob", key);
   CHECK(missing.code() == absl::StatusCode::kNotFound);
-  CHECK(Printable(missing.message()));
+  CHECK(testing::Printable(missing.message()));
 }
 
 TEST_CASE("an Azure Table error body of a megabyte stays out of the message",
@@ -49,8 +41,7 @@ TEST_CASE("an Azure Table error body of a megabyte stays out of the message",
       std::string(1 << 20, 'x') + "\"}}}";
   absl::Status s = aztable::AzureTableError("put", "k", r, /*is_write=*/true);
   CHECK(s.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(s.message().size() < 2048);
-  CHECK(Printable(s.message()));
+  CHECK_SHORT_AND_PRINTABLE(s.message(), 2048);
   CHECK(s.message().find("InvalidInput: \\x07xxx") != absl::string_view::npos);
 }
 

@@ -11,6 +11,7 @@
 #include "error_body.h"
 #include "etag_header.h"
 #include "feed_json.h"
+#include "message_checks.h"
 #include "meta_headers.h"
 #include "status_mapping.h"
 
@@ -62,18 +63,6 @@ TEST_CASE("error bodies round-trip to the same status", "[protocol]") {
           absl::StatusCode::kUnavailable);
 }
 
-namespace {
-
-bool Printable(absl::string_view s) {
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7f) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 TEST_CASE("a server's huge or hostile error body gives a short message",
           "[protocol][limits]") {
   const std::string huge = "\x1b[2J" + std::string(1 << 20, 'm');
@@ -85,8 +74,7 @@ TEST_CASE("a server's huge or hostile error body gives a short message",
     absl::Status s =
         hp::StatusFromErrorBody(500, body, "GET \"k\"", "k", false);
     CHECK(s.code() == absl::StatusCode::kInternal);
-    CHECK(s.message().size() < 2048);
-    CHECK(Printable(s.message()));
+    CHECK_SHORT_AND_PRINTABLE(s.message(), 2048);
     CHECK(s.message().find("\\x1b[2Jmmm") != absl::string_view::npos);
   }
   // A mismatch whose current etag and conflicts are a megabyte each.
@@ -96,8 +84,7 @@ TEST_CASE("a server's huge or hostile error body gives a short message",
       "{\"code\":\"ABORTED\",\"current_etag\":\"\\u0007" + json_huge + "\"}",
       "PUT", "k", true);
   CHECK(one.code() == absl::StatusCode::kAborted);
-  CHECK(one.message().size() < 2048);
-  CHECK(Printable(one.message()));
+  CHECK_SHORT_AND_PRINTABLE(one.message(), 2048);
   absl::Status commit = hp::StatusFromErrorBody(
       412,
       "{\"code\":\"ABORTED\",\"conflicts\":[{\"key\":\"k\",\"expected\":"
@@ -105,8 +92,7 @@ TEST_CASE("a server's huge or hostile error body gives a short message",
           json_huge + "\",\"actual\":\"" + json_huge + "\"}]}",
       "POST", "", true);
   CHECK(commit.code() == absl::StatusCode::kAborted);
-  CHECK(commit.message().size() < 2048);
-  CHECK(Printable(commit.message()));
+  CHECK_SHORT_AND_PRINTABLE(commit.message(), 2048);
 }
 
 TEST_CASE("a malformed etag header is quoted, not echoed whole",
@@ -114,8 +100,7 @@ TEST_CASE("a malformed etag header is quoted, not echoed whole",
   absl::StatusOr<std::vector<std::string>> tags =
       hp::ParseEtagList("If-Match", "\x1b[31m" + std::string(50 << 20, 'e'));
   REQUIRE(tags.status().code() == absl::StatusCode::kInvalidArgument);
-  CHECK(tags.status().message().size() < 1024);
-  CHECK(Printable(tags.status().message()));
+  CHECK_SHORT_AND_PRINTABLE(tags.status().message(), 1024);
 }
 
 TEST_CASE("metadata headers round-trip", "[protocol]") {

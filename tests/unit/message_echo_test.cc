@@ -8,18 +8,11 @@
 #include "cask/status.h"
 #include "catch2/catch.hpp"
 #include "memory_store.h"
+#include "message_checks.h"
 #include "uri.h"
 
 namespace cask {
 namespace {
-
-bool Printable(absl::string_view s) {
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7f) return false;
-  }
-  return true;
-}
 
 TEST_CASE("QuoteForMessage caps and escapes", "[status]") {
   CHECK(QuoteForMessage("k") == "\"k\"");
@@ -39,8 +32,7 @@ TEST_CASE("a 50 MB etag gives a short message", "[status][limits]") {
   bad.precondition = Precondition::IfMatch("\x1b" + huge);
   absl::StatusOr<std::string> set = store->Set("k", "v", bad);
   REQUIRE(set.status().code() == absl::StatusCode::kInvalidArgument);
-  CHECK(set.status().message().size() < 1024);
-  CHECK(Printable(set.status().message()));
+  CHECK_SHORT_AND_PRINTABLE(set.status().message(), 1024);
   // Well-formed but not matching: the commit's conflict names it.
   Batch batch;
   batch.Verify("k", Precondition::IfMatch(huge));
@@ -55,13 +47,13 @@ TEST_CASE("keys with control bytes are escaped in messages",
   std::string key = "a:\x1b]0;title\x07:..";
   absl::StatusOr<std::string> set = store->Set(key, "v");
   REQUIRE(set.status().code() == absl::StatusCode::kInvalidArgument);
-  CHECK(Printable(set.status().message()));
+  CHECK(testing::Printable(set.status().message()));
   WriteOptions create;
   create.precondition = Precondition::CreateOnly();
   REQUIRE(store->Set("\x1b[31mk", "v").ok());
   absl::StatusOr<std::string> again = store->Set("\x1b[31mk", "v", create);
   REQUIRE(again.status().code() == absl::StatusCode::kAborted);
-  CHECK(Printable(again.status().message()));
+  CHECK(testing::Printable(again.status().message()));
 }
 
 TEST_CASE("a 1 MB URI gives a short message", "[uri][limits]") {

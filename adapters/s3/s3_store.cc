@@ -2,12 +2,15 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <set>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cask/key.h"
@@ -16,6 +19,7 @@
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
 #include "error_status.h"
+#include "key_order_walk.h"
 #include "object_http.h"
 #include "object_names.h"
 #include "percent_encoding.h"
@@ -158,13 +162,37 @@ class S3Store final : public Driver {
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override {
-    std::vector<std::string> keys;
-    absl::Status s = List(base, [&](std::string object) {
-      keys.push_back(KeyOf(object));
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-    return keys;
+    return KeysByScan(base);
+  }
+
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    absl::StatusOr<std::vector<objstore::WalkedKey>> walked =
+        objstore::WalkInKeyOrder(
+            [&](const std::string& level_key, const std::string& after,
+                const std::string& continuation, std::size_t max) {
+              return ListLevel(level_key, after, continuation, max);
+            },
+            base, options.start_after, options.limit);
+    if (!walked.ok()) return walked.status();
+    ScanPage page;
+    // A full page may have stopped short of more keys; a short one has not.
+    if (walked->size() == options.limit) page.next_after = walked->back().key;
+    for (objstore::WalkedKey& w : *walked) {
+      ScanEntry entry;
+      entry.key = std::move(w.key);
+      entry.meta = std::move(w.meta);
+      if (options.with_values) {
+        // The value and its metadata come from one GET.
+        absl::StatusOr<Item> item = DoGet(entry.key);
+        if (absl::IsNotFound(item.status())) continue;  // removed meanwhile
+        if (!item.ok()) return item.status();
+        entry.meta = std::move(item->meta);
+        entry.value = std::move(item->value);
+      }
+      page.entries.push_back(std::move(entry));
+    }
+    return page;
   }
 
   absl::Status DoClear(const std::string& base) override {
@@ -321,6 +349,102 @@ class S3Store final : public Driver {
             "s3 list: truncated page without a continuation token");
       }
     }
+  }
+
+  // One page of the level below key prefix `level_key` (a ListObjectsV2
+  // with delimiter '/'): its objects with their listed metadata and its
+  // directories, merged in name order (S3 answers them apart).
+  absl::StatusOr<objstore::LevelPage> ListLevel(const std::string& level_key,
+                                                const std::string& after,
+                                                const std::string& continuation,
+                                                std::size_t max) {
+    const std::string prefix = names_.ListPrefix(level_key);
+    std::string url = absl::StrCat(
+        names_.base_url(),
+        "?list-type=2&encoding-type=url&delimiter=%2F&max-keys=", max,
+        "&prefix=", PercentEncode(prefix, KeptBytes::Unreserved()));
+    if (!continuation.empty()) {
+      absl::StrAppend(&url, "&continuation-token=",
+                      PercentEncode(continuation, KeptBytes::Unreserved()));
+    } else if (!after.empty()) {
+      absl::StrAppend(
+          &url, "&start-after=",
+          PercentEncode(absl::StrCat(prefix, after), KeptBytes::Unreserved()));
+    }
+    absl::StatusOr<HttpResponse> r = http_.Send(Request("GET", url), "s3 list");
+    if (!r.ok()) return r.status();
+    if (r->status != 200) return s3::S3Error("scan", level_key, *r, false);
+    absl::StatusOr<objstore::XmlDocument> doc =
+        objstore::XmlDocument::Parse(r->body);
+    if (!doc.ok()) return s3::MalformedAnswer("scan", level_key, doc.status());
+    std::vector<std::string> keys = doc->Texts({"Contents", "Key"});
+    std::vector<std::string> etags = doc->Texts({"Contents", "ETag"});
+    std::vector<std::string> sizes = doc->Texts({"Contents", "Size"});
+    std::vector<std::string> times = doc->Texts({"Contents", "LastModified"});
+    if (etags.size() != keys.size() || sizes.size() != keys.size() ||
+        times.size() != keys.size()) {
+      return s3::MalformedAnswer(
+          "scan", level_key,
+          absl::InternalError("an object without ETag, Size or LastModified"));
+    }
+    // The segment below the level of an encoded name (a name outside the
+    // listed prefix is a malformed answer).
+    auto segment_of =
+        [&](const std::string& encoded) -> absl::StatusOr<std::string> {
+      absl::StatusOr<std::string> name = PercentDecode(encoded);
+      if (!name.ok()) return name.status();
+      if (!absl::StartsWith(*name, prefix)) {
+        return s3::MalformedAnswer(
+            "scan", level_key,
+            absl::InternalError("a name outside the listed prefix"));
+      }
+      return name->substr(prefix.size());
+    };
+    std::vector<objstore::LevelEntry> objects;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      absl::StatusOr<std::string> segment = segment_of(keys[i]);
+      if (!segment.ok()) return segment.status();
+      objstore::LevelEntry e;
+      e.segment = *std::move(segment);
+      e.meta.etag = objstore::UnquoteEtag(etags[i]);
+      e.meta.mtime = objstore::ParseHttpOrIsoTime(times[i]);
+      if (!absl::SimpleAtoi(sizes[i], &e.meta.size)) {
+        return s3::MalformedAnswer(
+            "scan", level_key, absl::InternalError("a Size that is no number"));
+      }
+      objects.push_back(std::move(e));
+    }
+    std::vector<objstore::LevelEntry> dirs;
+    for (const std::string& encoded :
+         doc->Texts({"CommonPrefixes", "Prefix"})) {
+      absl::StatusOr<std::string> segment = segment_of(encoded);
+      if (!segment.ok()) return segment.status();
+      objstore::LevelEntry e;
+      e.segment = *std::move(segment);
+      if (!e.segment.empty() && e.segment.back() == '/') e.segment.pop_back();
+      e.is_dir = true;
+      dirs.push_back(std::move(e));
+    }
+    objstore::LevelPage page;
+    page.entries.resize(objects.size() + dirs.size());
+    // By name: a directory's name is its segment and '/'.
+    std::merge(
+        std::make_move_iterator(objects.begin()),
+        std::make_move_iterator(objects.end()),
+        std::make_move_iterator(dirs.begin()),
+        std::make_move_iterator(dirs.end()), page.entries.begin(),
+        [](const objstore::LevelEntry& a, const objstore::LevelEntry& b) {
+          return (a.is_dir ? a.segment + "/" : a.segment) <
+                 (b.is_dir ? b.segment + "/" : b.segment);
+        });
+    if (doc->Text({"IsTruncated"}) == "true") {
+      page.continuation = doc->Text({"NextContinuationToken"});
+      if (page.continuation.empty()) {
+        return absl::InternalError(
+            "s3 list: truncated page without a continuation token");
+      }
+    }
+    return page;
   }
 
   absl::Status DeleteObjects(const std::vector<std::string>& objects) {

@@ -35,6 +35,12 @@
 // Keys: a key's object name (prefix + key) must fit S3's 1024-byte limit
 // on AWS. Clear is not atomic (batched DeleteObjects of 1000).
 //
+// Scan (and Keys, which pages through it): ListObjectsV2 with delimiter
+// '/', one level at a time, reordered into key order (names put '/' below
+// the digits, keys put ':' above them; objectstore_common/
+// key_order_walk.h); metadata from the listing, values by one GET each. A
+// page is not a snapshot.
+//
 // Cross-process: yes (the bucket is the only state). Thread-safe.
 #ifndef CASK_ADAPTERS_S3_S3_STORE_H_
 #define CASK_ADAPTERS_S3_S3_STORE_H_

@@ -256,5 +256,24 @@ TEST_CASE("scan: writes during a paged scan never repeat a key", "[scan]") {
   REQUIRE(std::is_sorted(seen.begin(), seen.end()));
 }
 
+TEST_CASE("scan: resuming where a digit and ':' continue one prefix",
+          "[scan]") {
+  // Stores that name objects with '/' for ':' list "a1/x" before "a10",
+  // the other way round from key order; resuming at "a12:y" must still
+  // find "a1:x" (its name sorts before the resume point).
+  auto store = MakeStore();
+  if (!CanScan(*store)) return;
+  const Keys keys = {"a1", "a1-b", "a10", "a12:y", "a1:x", "a1:x:z", "a2"};
+  for (const std::string& k : keys) MustSet(*store, k, "v");
+  REQUIRE(KeysOf(ScanAll(*store, "", 1)) == keys);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    INFO("after " << keys[i]);
+    REQUIRE(KeysOf(ScanAll(*store, "", 2, false, keys[i])) ==
+            Keys(keys.begin() + i + 1, keys.end()));
+  }
+  REQUIRE(KeysOf(ScanAll(*store, "a1", 1, false, "a1:w")) ==
+          Keys{"a1:x", "a1:x:z"});
+}
+
 }  // namespace
 }  // namespace cask::conformance

@@ -20,6 +20,9 @@ Advertised AdvertisedFor(const Capabilities& caps,
   a.commit = caps.atomic_batch;
   a.ttl = caps.ttl;
   a.changes = caps.watch;
+  // The server's own feature: a store that cannot scan answers the paged
+  // listing with 501.
+  a.scan = true;
   a.max_value = max_body_bytes;
   if (caps.max_value_bytes != 0) {
     a.max_value = std::min<std::uint64_t>(a.max_value, caps.max_value_bytes);
@@ -35,6 +38,7 @@ std::string FeaturesHeaderValue(const Advertised& a) {
   if (a.commit) features.push_back(ToAbsl(kFeatureCommit));
   if (a.ttl) features.push_back(ToAbsl(kFeatureTtl));
   if (a.changes) features.push_back(ToAbsl(kFeatureChanges));
+  if (a.scan) features.push_back(ToAbsl(kFeatureScan));
   return absl::StrJoin(features, ", ");
 }
 
@@ -53,6 +57,7 @@ Advertised ParseAdvertised(std::optional<std::string_view> cas,
       if (f == ToAbsl(kFeatureCommit)) a.commit = true;
       if (f == ToAbsl(kFeatureTtl)) a.ttl = true;
       if (f == ToAbsl(kFeatureChanges)) a.changes = true;
+      if (f == ToAbsl(kFeatureScan)) a.scan = true;
     }
   }
   std::uint64_t bytes = 0;

@@ -1,5 +1,5 @@
 // What a server advertises on every response: `X-Cask-CAS: 1|0`,
-// `X-Cask-Features: cas, commit, ttl, changes` (a subset) and
+// `X-Cask-Features: cas, commit, ttl, changes, scan` (a subset) and
 // `X-Cask-Max-Value: <bytes>`. A client refuses to send a precondition to
 // a server that does not say `X-Cask-CAS: 1`.
 //
@@ -21,6 +21,8 @@ struct Advertised {
   bool commit = false;
   bool ttl = false;
   bool changes = false;
+  // The paged listing (`GET /base/?limit=&after=&meta=&values=`).
+  bool scan = false;
   // Largest value the server accepts, in bytes; 0: not advertised.
   std::uint64_t max_value = 0;
 

@@ -33,6 +33,16 @@ inline constexpr std::string_view kFeatureCas = "cas";
 inline constexpr std::string_view kFeatureCommit = "commit";
 inline constexpr std::string_view kFeatureTtl = "ttl";
 inline constexpr std::string_view kFeatureChanges = "changes";
+// The server understands the paged listing's query parameters below (the
+// store behind it may still answer 501 when it cannot scan).
+inline constexpr std::string_view kFeatureScan = "scan";
+
+// Query parameters of the paged listing (`GET /base/?...`). Without any of
+// them a listing is unstorage's plain one.
+inline constexpr std::string_view kListLimitParam = "limit";
+inline constexpr std::string_view kListAfterParam = "after";
+inline constexpr std::string_view kListMetaParam = "meta";
+inline constexpr std::string_view kListValuesParam = "values";
 
 }  // namespace cask::http_protocol
 

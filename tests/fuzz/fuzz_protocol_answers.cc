@@ -1,8 +1,8 @@
 // libFuzzer target: what the http adapter parses from a server's answer
-// (adapters/http_protocol): the error body, the feed JSON, the capability
-// and metadata headers, and an ETag header. Arbitrary bytes must give a
-// status or a value, never a crash; a parsed feed re-encodes and parses
-// back to the same events.
+// (adapters/http_protocol): the error body, the feed JSON, a listing
+// entry, the capability and metadata headers, and an ETag header.
+// Arbitrary bytes must give a status or a value, never a crash; a parsed
+// feed or listing entry re-encodes and parses back to the same.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +14,7 @@
 #include "error_body.h"
 #include "etag_header.h"
 #include "feed_json.h"
+#include "listing_json.h"
 #include "meta_headers.h"
 
 namespace hp = cask::http_protocol;
@@ -29,6 +30,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     absl::StatusOr<hp::Feed> again = hp::ParseFeedJson(hp::FeedJson(*feed));
     if (!again.ok() || again->events.size() != feed->events.size() ||
         again->last_revision != feed->last_revision) {
+      std::abort();
+    }
+  }
+  absl::StatusOr<cask::ScanEntry> entry = hp::ParseListingEntry(in);
+  if (entry.ok()) {
+    std::string line;
+    hp::AppendListingEntry(*entry, true, line);
+    line.pop_back();  // the '\n'
+    absl::StatusOr<cask::ScanEntry> again = hp::ParseListingEntry(line);
+    if (!again.ok() || again->key != entry->key ||
+        again->meta.etag != entry->meta.etag || again->value != entry->value ||
+        again->meta.size != entry->meta.size) {
       std::abort();
     }
   }

@@ -11,6 +11,7 @@
 #include "error_body.h"
 #include "etag_header.h"
 #include "feed_json.h"
+#include "listing_json.h"
 #include "message_checks.h"
 #include "meta_headers.h"
 #include "status_mapping.h"
@@ -36,13 +37,58 @@ TEST_CASE("capability headers round-trip", "[protocol]") {
   caps.max_value_bytes = 1000;
   hp::Advertised a = hp::AdvertisedFor(caps, 5000);
   REQUIRE(a.max_value == 1000);
-  REQUIRE(hp::FeaturesHeaderValue(a) == "cas, ttl");
+  REQUIRE(hp::FeaturesHeaderValue(a) == "cas, ttl, scan");
   hp::Advertised back =
       hp::ParseAdvertised(hp::CasHeaderValue(a), hp::FeaturesHeaderValue(a),
                           hp::MaxValueHeaderValue(a));
   REQUIRE(back == a);
   REQUIRE_FALSE(
       hp::ParseAdvertised(std::nullopt, std::nullopt, std::nullopt).cas);
+}
+
+TEST_CASE("listing entries round-trip, bytes that are not UTF-8 in base64",
+          "[protocol]") {
+  cask::ScanEntry e;
+  e.key = "a:b\xff";
+  e.meta.etag = "3.9f";
+  e.meta.size = 4;
+  e.meta.mtime = absl::FromUnixMicros(1700000000000001);
+  e.meta.expires = absl::FromUnixMicros(1700000060000000);
+  e.meta.revision = 7;
+  e.value = std::string("x\0y\xfe", 4);
+  std::string line;
+  hp::AppendListingEntry(e, true, line);
+  REQUIRE(line.back() == '\n');
+  REQUIRE(line.find("\"key_base64\"") != std::string::npos);
+  REQUIRE(line.find("\"value_base64\"") != std::string::npos);
+  line.pop_back();
+  absl::StatusOr<cask::ScanEntry> back = hp::ParseListingEntry(line);
+  REQUIRE(back.ok());
+  REQUIRE(back->key == e.key);
+  REQUIRE(back->meta.etag == e.meta.etag);
+  REQUIRE(back->meta.size == 4);
+  REQUIRE(back->meta.mtime == e.meta.mtime);
+  REQUIRE(back->meta.expires == e.meta.expires);
+  REQUIRE(back->meta.revision == 7);
+  REQUIRE(back->value == e.value);
+  // Text stays text; without values there is no value field.
+  e.key = "k";
+  e.meta.expires.reset();
+  e.meta.revision = 0;
+  std::string plain;
+  hp::AppendListingEntry(e, false, plain);
+  REQUIRE(plain ==
+          "{\"key\":\"k\",\"etag\":\"3.9f\",\"size\":4,"
+          "\"mtime_us\":1700000000000001}\n");
+  for (const char* bad :
+       {"[]", "{}", "{\"key\":\"k\"}",
+        "{\"key\":\"k\",\"etag\":\"e\",\"size\":-1}",
+        "{\"key\":\"k\",\"etag\":\"e\",\"size\":1.5}",
+        "{\"key_base64\":\"!!\",\"etag\":\"e\"}", "not json"}) {
+    INFO(bad);
+    REQUIRE(hp::ParseListingEntry(bad).status().code() ==
+            absl::StatusCode::kDataLoss);
+  }
 }
 
 TEST_CASE("error bodies round-trip to the same status", "[protocol]") {

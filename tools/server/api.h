@@ -7,11 +7,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "body_stream.h"
 
 namespace cask::server {
 
@@ -34,6 +37,9 @@ struct ApiResponse {
   std::optional<std::uint64_t> head_length;
   // Close the connection after this answer.
   bool close = false;
+  // When set, `body` is only the first piece of the body and the rest
+  // comes from here; the length is unknown in advance (chunked encoding).
+  std::shared_ptr<BodyStream> stream;
 };
 
 // A change-feed request that found nothing yet and may wait.

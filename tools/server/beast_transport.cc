@@ -397,11 +397,26 @@ class Session : public std::enable_shared_from_this<Session> {
     return r;
   }
 
+  // Routes the request; where the answer cannot be streamed (an HTTP/1.0
+  // client has no chunked encoding), reads its whole body here, on the
+  // thread that may call the store.
+  RouteResult Route() {
+    RouteResult result = t_.router_->Handle(MakeRequest());
+    ApiResponse& r = result.response;
+    if (r.stream && (head_ || parser_->get().version() == 10)) {
+      absl::Status s =
+          head_ ? absl::OkStatus() : DrainBodyStream(*r.stream, r.body);
+      r.stream.reset();
+      if (!s.ok()) r = t_.router_->Error(s);
+    }
+    return result;
+  }
+
   void Handle() {
     phase_ = Phase::kHandling;
-    if (t_.inline_store_) return OnRouted(t_.router_->Handle(MakeRequest()));
+    if (t_.inline_store_) return OnRouted(Route());
     asio::post(t_.pool_, [self = shared_from_this()] {
-      RouteResult result = self->t_.router_->Handle(self->MakeRequest());
+      RouteResult result = self->Route();
       asio::post(self->loop_.ioc, [self, result = std::move(result)]() mutable {
         self->OnRouted(std::move(result));
       });
@@ -505,14 +520,21 @@ class Session : public std::enable_shared_from_this<Session> {
     // RFC 9112 §9.3: HTTP/1.1 persists unless told; HTTP/1.0 only if told.
     if (version == 10 && keep) h.append("Connection: keep-alive\r\n");
     if (version != 10 && !keep) h.append("Connection: close\r\n");
+    // A streamed body goes in chunks (Route drained it for HTTP/1.0).
+    const bool chunked = r.stream != nullptr;
+    if (chunked) h.append("Transfer-Encoding: chunked\r\n");
     // A HEAD answer has the GET's length and never a body; a 304 neither.
-    if (r.status != 304 && r.status != 204 && r.status >= 200) {
+    if (!chunked && r.status != 304 && r.status != 204 && r.status >= 200) {
       std::uint64_t length =
           head_ ? r.head_length.value_or(r.body.size()) : r.body.size();
       absl::StrAppend(&h, "Content-Length: ", length, "\r\n");
     }
     h.append("\r\n");
     body_ = head_ || r.status == 304 ? std::string() : std::move(r.body);
+    if (chunked) {
+      stream_ = std::move(r.stream);
+      return SendChunk(/*with_head=*/true, /*last=*/false, keep);
+    }
     phase_ = Phase::kWriting;
     deadline_ =
         Clock::now() + std::chrono::seconds(t_.options_.write_timeout_seconds);
@@ -526,8 +548,58 @@ class Session : public std::enable_shared_from_this<Session> {
         });
   }
 
+  // Writes body_ as one chunk (after the status line and headers when
+  // `with_head`; an empty piece writes no chunk, as a zero-size chunk ends
+  // the body), then asks the stream for the next piece, or ends the body
+  // when `last`. One piece per connection is in memory at a time.
+  void SendChunk(bool with_head, bool last, bool keep) {
+    phase_ = Phase::kWriting;
+    deadline_ =
+        Clock::now() + std::chrono::seconds(t_.options_.write_timeout_seconds);
+    static constexpr std::string_view kCrlf = "\r\n";
+    static constexpr std::string_view kEnd = "0\r\n\r\n";
+    chunk_line_.clear();
+    if (!body_.empty()) {
+      absl::StrAppend(&chunk_line_, absl::Hex(body_.size()), "\r\n");
+    }
+    std::array<asio::const_buffer, 5> buffers{
+        asio::buffer(head_buffer_.data(), with_head ? head_buffer_.size() : 0),
+        asio::buffer(chunk_line_.data(), chunk_line_.size()),
+        asio::buffer(body_.data(), body_.size()),
+        asio::buffer(kCrlf.data(), body_.empty() ? 0 : kCrlf.size()),
+        asio::buffer(kEnd.data(), last ? kEnd.size() : 0)};
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this(), last, keep](
+                          beast::error_code ec, std::size_t) {
+                        if (ec || last) return self->OnWritten(ec, keep);
+                        self->NextChunk(keep);
+                      });
+  }
+
+  void NextChunk(bool keep) {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kHandling;
+    auto read = [self = shared_from_this(), keep] {
+      std::string piece;
+      absl::StatusOr<bool> more = self->stream_->Next(piece);
+      return [self, keep, piece = std::move(piece), more]() mutable {
+        if (self->phase_ == Phase::kClosed) return;
+        // The status line is sent: all a failed body can do is stop short,
+        // which the client sees as an unfinished chunked answer.
+        if (!more.ok()) return self->Close();
+        self->body_ = std::move(piece);
+        self->SendChunk(/*with_head=*/false, /*last=*/!*more, keep);
+      };
+    };
+    if (t_.inline_store_) return read()();
+    asio::post(t_.pool_, [self = shared_from_this(), read] {
+      asio::post(self->loop_.ioc, read());
+    });
+  }
+
   void OnWritten(beast::error_code ec, bool keep) {
     if (ec) return Close();
+    stream_.reset();
     body_.clear();
     body_.shrink_to_fit();  // a large value is not kept between requests
     if (!keep) {
@@ -572,6 +644,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string head_buffer_;  // status line and headers of the answer
   std::string body_;         // the answer's body, while it is written
+  // A streamed body: the rest of it, and the size line of its chunk.
+  std::shared_ptr<BodyStream> stream_;
+  std::string chunk_line_;
   Phase phase_ = Phase::kIdle;
   Clock::time_point deadline_;
   Clock::time_point body_start_;

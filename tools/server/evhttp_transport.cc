@@ -197,6 +197,7 @@ class EvhttpTransport final : public Transport {
   static void OnRequest(evhttp_request* req, void* arg);
   static void OnDrainTick(evutil_socket_t, short, void* arg);
   void Route(Loop& loop, evhttp_request* req);
+  RouteResult Handle(evhttp_request* req);
   void OnRouted(Loop& loop, evhttp_request* req, RouteResult result);
   void Park(Loop& loop, evhttp_request* req, LongPoll poll,
             Clock::time_point deadline);
@@ -329,9 +330,21 @@ void EvhttpTransport::OnRequest(evhttp_request* req, void* arg) {
   t.Route(loop, req);
 }
 
+// evhttp answers every body whole: a streamed one (a long listing) is read
+// to its end here, on the thread that called the store.
+RouteResult EvhttpTransport::Handle(evhttp_request* req) {
+  RouteResult result = router_->Handle(MakeRequest(req));
+  ApiResponse& r = result.response;
+  if (r.stream) {
+    absl::Status s = DrainBodyStream(*r.stream, r.body);
+    r.stream.reset();
+    if (!s.ok()) r = router_->Error(s);
+  }
+  return result;
+}
+
 void EvhttpTransport::Route(Loop& loop, evhttp_request* req) {
-  if (inline_store_)
-    return OnRouted(loop, req, router_->Handle(MakeRequest(req)));
+  if (inline_store_) return OnRouted(loop, req, Handle(req));
   // evhttp leaves reading on while a bodyless request is handled, and
   // aborts if pipelined bytes arrive then: stop reading until the answer
   // (sending it turns reading back on).
@@ -339,7 +352,7 @@ void EvhttpTransport::Route(Loop& loop, evhttp_request* req) {
     bufferevent_disable(evhttp_connection_get_bufferevent(conn), EV_READ);
   }
   boost::asio::post(*pool_, [this, &loop, req] {
-    RouteResult result = router_->Handle(MakeRequest(req));
+    RouteResult result = Handle(req);
     RunOn(loop, [this, &loop, req, result = std::move(result)]() mutable {
       OnRouted(loop, req, std::move(result));
     });

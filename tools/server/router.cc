@@ -18,6 +18,7 @@
 #include "etag_header.h"
 #include "feed_json.h"
 #include "json_codec.h"
+#include "listing.h"
 #include "meta_headers.h"
 #include "protocol_names.h"
 #include "status_mapping.h"
@@ -196,11 +197,10 @@ ApiResponse Router::Get(const ApiRequest& req, bool head) {
   if (path->is_base) {
     ApiResponse r;
     if (head) return r;  // A probe: the capability headers, nothing else.
-    absl::StatusOr<std::vector<std::string>> keys = store_->Keys(path->key);
-    if (!keys.ok()) return Fail(keys.status());
-    r.body = KeyListJson(*keys);
-    r.content_type = kJson;
-    return r;
+    absl::StatusOr<ApiResponse> listing =
+        ListingAnswer(store_, path->key, req.target);
+    if (!listing.ok()) return Fail(listing.status());
+    return *std::move(listing);
   }
   absl::StatusOr<Precondition> p = Preconditions(req);
   if (!p.ok()) return Fail(p.status());

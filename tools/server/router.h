@@ -1,6 +1,8 @@
 // The routes of `cask serve` (docs/protocol.md): authentication, then
 //   GET / HEAD   /key      value / metadata (conditional: 304, 412)
-//   GET          /base/    key listing;  HEAD /base/: capability probe
+//   GET          /base/    key listing, paged with ?limit=&after= and
+//                          streamed (listing.h); HEAD /base/: capability
+//                          probe
 //   PUT          /key      write, CAS with If-Match / If-None-Match
 //   DELETE       /key      remove (CAS);  DELETE /base/: clear
 //   POST  /_cask/commit    atomic batch

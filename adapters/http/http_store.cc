@@ -29,6 +29,7 @@
 #include "etag_header.h"
 #include "feed_json.h"
 #include "http_transport.h"
+#include "listing_json.h"
 #include "meta_headers.h"
 #include "nlohmann/json.hpp"
 #include "percent_encoding.h"
@@ -48,6 +49,11 @@ using Response = transport::HttpResponse;
 // segment; everything else is %XX, so the server's one percent-decoding
 // gives the key back.
 const KeptBytes kSegmentBytes = KeptBytes::Unreserved().With("$!*'()@");
+
+// Entries asked for per request of a scan (a page may be asked for with
+// any limit): one answer is held at once, and a value may be large.
+constexpr std::size_t kScanEntriesPerRequest = 1000;
+constexpr std::size_t kScanEntriesWithValuesPerRequest = 100;
 
 // "/a/b" for key "a:b"; "/a/b/" for base "a:b"; "/" for base "".
 std::string KeyPath(std::string_view key, bool base) {
@@ -214,6 +220,57 @@ class HttpStore final : public Driver {
       if (key.ok()) keys.push_back(*std::move(key));
     }
     return keys;
+  }
+
+  // One page of the server's paged listing with metadata (`GET /base/?
+  // limit=N&after=K&meta=1[&values=1]`, one JSON object per line): a page
+  // of exactly N entries may continue after its last key, a shorter one is
+  // the end.
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    absl::StatusOr<http_protocol::Advertised> a = Probe();
+    if (!a.ok()) return a.status();
+    if (!a->scan) {
+      return absl::UnimplementedError(absl::StrCat(
+          "http: the server at ", options_.base_url,
+          " does not advertise the paged listing (\"scan\"), so it cannot "
+          "scan"));
+    }
+    // The client holds one answer: bound it whatever the caller asked.
+    const std::size_t limit = std::min(
+        options.limit, options.with_values ? kScanEntriesWithValuesPerRequest
+                                           : kScanEntriesPerRequest);
+    std::string path = absl::StrCat(
+        KeyPath(base, true), "?", ToAbsl(http_protocol::kListLimitParam), "=",
+        limit, "&", ToAbsl(http_protocol::kListMetaParam), "=1");
+    if (options.with_values) {
+      absl::StrAppend(&path, "&", ToAbsl(http_protocol::kListValuesParam),
+                      "=1");
+    }
+    if (!options.start_after.empty()) {
+      absl::StrAppend(
+          &path, "&", ToAbsl(http_protocol::kListAfterParam), "=",
+          PercentEncode(options.start_after, KeptBytes::Unreserved()));
+    }
+    absl::StatusOr<Response> r =
+        Perform("GET", path, {}, std::nullopt, Describe("GET", base), false);
+    if (!r.ok()) return r.status();
+    if (r->status != 200) return Failed(*r, "GET", base, false);
+    ScanPage page;
+    for (absl::string_view line : absl::StrSplit(r->body, '\n')) {
+      if (line.empty()) continue;
+      absl::StatusOr<ScanEntry> entry = http_protocol::ParseListingEntry(
+          std::string_view(line.data(), line.size()));
+      if (!entry.ok()) return entry.status();
+      page.entries.push_back(*std::move(entry));
+    }
+    if (page.entries.size() > limit) {
+      return absl::DataLossError(
+          absl::StrCat("http: the server listed ", page.entries.size(),
+                       " entries where at most ", limit, " were asked for"));
+    }
+    if (page.entries.size() == limit) page.next_after = page.entries.back().key;
+    return page;
   }
 
   absl::Status DoClear(const std::string& base) override {

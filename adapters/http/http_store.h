@@ -34,6 +34,11 @@
 // apply twice nor report a false mismatch against its own first copy. The
 // server's JSON error body names the absl code, which is returned as is.
 //
+// Scans: the server's paged listing with metadata (docs/protocol.md,
+// "Listings"), at most 1000 entries per request (100 with values); a
+// server that does not advertise it (unstorage's own) makes Scan
+// kUnimplemented. Keys uses the plain listing, which every server has.
+//
 // Reads: a Get of a key read before sends `If-None-Match: "<etag>"`; a
 // server that answers 304 Not Modified saves sending the value again, and
 // the adapter returns the value it kept (never without that confirmation,

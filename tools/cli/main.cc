@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
     open_uri = cask::cli::ForReading(store_uri);
   }
 #endif
+  // Before the store starts its threads: the allocator setting applies to
+  // arenas made from now on.
+  if (name == "serve") cask::cli::LimitMallocArenas();
   absl::StatusOr<std::unique_ptr<cask::Driver>> store =
       cask::OpenStore(open_uri);
   if (!store.ok()) {

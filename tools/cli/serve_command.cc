@@ -1,8 +1,13 @@
 #include "serve_command.h"
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "server.h"
 
@@ -53,6 +58,12 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags& flags) {
   serve->add_option("--store-threads", o.store_threads,
                     "threads calling a store that may block");
   return serve;
+}
+
+void LimitMallocArenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  mallopt(M_ARENA_MAX, std::max(2, cores));
 }
 
 absl::Status RunServe(std::shared_ptr<Driver> store,

@@ -23,6 +23,16 @@ struct ServeFlags {
 
 CLI::App* AddServeCommand(CLI::App& app, ServeFlags& flags);
 
+// Caps glibc's malloc arenas at one per core (at least 2) unless
+// MALLOC_ARENA_MAX is set. The server hands a store call to any of its
+// store threads; with glibc's default of 8 arenas per core, memory freed
+// by one thread stays in an arena another thread made, and a long listing
+// grew the server's peak RSS by about twice as much (docs/benchmarks/
+// scale.md, "HTTP listing"). With at most two threads running at once on
+// two cores, more arenas than cores buy no parallelism. Call before any
+// thread starts.
+void LimitMallocArenas();
+
 // Serves until SIGTERM / SIGINT, then drains in-flight requests.
 absl::Status RunServe(std::shared_ptr<Driver> store,
                       const std::string& store_uri, const ServeFlags& flags);

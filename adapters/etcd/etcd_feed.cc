@@ -105,7 +105,7 @@ absl::StatusOr<std::vector<ChangeEvent>> EtcdFeed::Changes(std::uint64_t after,
         reached = last >= now;
         return !reached;
       },
-      nullptr);
+      nullptr, absl::Now() + options_.timeout);
   if (compacted != 0) return Compacted(after, compacted);
   if (!s.ok()) return s;
   if (!reached) {

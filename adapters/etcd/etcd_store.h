@@ -53,7 +53,8 @@
 //     store's prefix. So a page costs one request, but reads the events of
 //     every prefix on the cluster in between (fine for etcd's usual small,
 //     mostly-read data; on a cluster with auth, the user needs read access
-//     to the whole key space).
+//     to the whole key space). A page not read within `timeout` is
+//     kUnavailable (a frozen server never blocks Changes forever).
 //   - A transaction (Commit) or a Clear makes several events with one
 //     revision (a Clear is one delete per key; there is no kClear event).
 //     A page never splits a revision: it ends after the first revision

@@ -5,13 +5,16 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace cask::etcd_internal {
 namespace {
 
 struct StreamState {
-  const std::function<bool(const nlohmann::json&)>* on_message;
-  const std::atomic<bool>* stop;
+  const std::function<bool(const nlohmann::json&)>* on_message = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+  absl::Time deadline;
+  bool timed_out = false;
   std::string pending;  // bytes of a message not yet complete
   bool done = false;    // on_message asked to stop
   absl::Status error;
@@ -57,7 +60,12 @@ std::size_t OnData(char* data, std::size_t size, std::size_t n, void* user) {
 
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto& s = *static_cast<StreamState*>(user);
-  return s.stop != nullptr && s.stop->load() ? 1 : 0;
+  if (s.stop != nullptr && s.stop->load()) return 1;
+  if (absl::Now() >= s.deadline) {
+    s.timed_out = true;
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -65,10 +73,13 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 absl::Status StreamWatch(
     const EtcdOptions& options, const nlohmann::json& create_request,
     const std::function<bool(const nlohmann::json&)>& on_message,
-    const std::atomic<bool>* stop) {
+    const std::atomic<bool>* stop, absl::Time deadline) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  StreamState state{&on_message, stop, "", false, absl::OkStatus()};
+  StreamState state;
+  state.on_message = &on_message;
+  state.stop = stop;
+  state.deadline = deadline;
   std::string url =
       absl::StrCat("http://", options.host, ":", options.port, "/v3/watch");
   std::string body = nlohmann::json{{"create_request", create_request}}.dump();
@@ -95,6 +106,10 @@ absl::Status StreamWatch(
   curl_easy_cleanup(curl);
   if (state.done) return absl::OkStatus();
   if (!state.error.ok()) return state.error;
+  if (state.timed_out) {
+    return absl::UnavailableError(
+        "etcd watch: no answer before the store's timeout");
+  }
   if (rc == CURLE_ABORTED_BY_CALLBACK) return absl::OkStatus();  // stop
   if (rc == CURLE_OK && http_status != 200 && http_status != 0) {
     return absl::InternalError(

@@ -11,19 +11,22 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "etcd_store.h"
 
 namespace cask::etcd_internal {
 
 // Sends `create_request` and hands each message's "result" to
 // `on_message` until it returns false (then OK), `stop` becomes true
-// (checked at least once a second; then OK), or the stream fails or ends
-// (kUnavailable; a gateway error answer or a malformed message: kInternal).
-// Blocks. Thread-safe (each call has its own connection).
+// (checked at least once a second; then OK), `deadline` passes (checked as
+// often; kUnavailable), or the stream fails or ends (kUnavailable; a
+// gateway error answer or a malformed message: kInternal). Blocks.
+// Thread-safe (each call has its own connection).
 absl::Status StreamWatch(
     const EtcdOptions& options, const nlohmann::json& create_request,
     const std::function<bool(const nlohmann::json&)>& on_message,
-    const std::atomic<bool>* stop);
+    const std::atomic<bool>* stop,
+    absl::Time deadline = absl::InfiniteFuture());
 
 }  // namespace cask::etcd_internal
 

@@ -2,6 +2,7 @@
 // test starts, freezes (SIGSTOP), kills and restarts itself on the same
 // data directory:
 //   - a write sent to a frozen server times out: kUnknown, never retried;
+//   - a change-feed read from a frozen server times out: kUnavailable;
 //   - while the server is down every call is kUnavailable;
 //   - after the restart the same store object works again and every
 //     acknowledged write is there with its etag.
@@ -212,6 +213,16 @@ TEST_CASE("etcd: outage and restart lose no acknowledged write",
     testing::CheckUnansweredWriteIsUnknown(
         store, acked, [&] { server.Signal(SIGSTOP); },
         [&] { server.Signal(SIGCONT); });
+  }
+
+  SECTION("a change-feed read from a frozen server is Unavailable") {
+    // A read applies nothing: past the store's timeout the answer is
+    // kUnavailable, never a wait without end.
+    server.Signal(SIGSTOP);
+    absl::StatusOr<std::vector<ChangeEvent>> changes = store.Changes(0, 10);
+    server.Signal(SIGCONT);
+    INFO(changes.status().ToString());
+    CHECK(changes.status().code() == absl::StatusCode::kUnavailable);
   }
 
   SECTION("down: Unavailable everywhere; restarted: everything is back") {

@@ -1,10 +1,12 @@
 #include "azure_blob_store.h"
 
+#include <atomic>
 #include <set>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -15,6 +17,7 @@
 #include "cask/string_view_compat.h"
 #include "conditional_write.h"
 #include "error_status.h"
+#include "key_order_walk.h"
 #include "object_http.h"
 #include "object_names.h"
 #include "percent_encoding.h"
@@ -148,13 +151,37 @@ class AzureBlobStore final : public Driver {
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override {
-    std::vector<std::string> keys;
-    absl::Status s = List(base, [&](const std::string& blob) {
-      keys.push_back(KeyOf(blob));
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-    return keys;
+    return KeysByScan(base);
+  }
+
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    absl::StatusOr<std::vector<objstore::WalkedKey>> walked =
+        objstore::WalkInKeyOrder(
+            [&](const std::string& level_key, const std::string& after,
+                const std::string& continuation, std::size_t max) {
+              return ListLevel(level_key, after, continuation, max);
+            },
+            base, options.start_after, options.limit);
+    if (!walked.ok()) return walked.status();
+    ScanPage page;
+    // A full page may have stopped short of more keys; a short one has not.
+    if (walked->size() == options.limit) page.next_after = walked->back().key;
+    for (objstore::WalkedKey& w : *walked) {
+      ScanEntry entry;
+      entry.key = std::move(w.key);
+      entry.meta = std::move(w.meta);
+      if (options.with_values) {
+        // The value and its metadata come from one GET.
+        absl::StatusOr<Item> item = DoGet(entry.key);
+        if (absl::IsNotFound(item.status())) continue;  // removed meanwhile
+        if (!item.ok()) return item.status();
+        entry.meta = std::move(item->meta);
+        entry.value = std::move(item->value);
+      }
+      page.entries.push_back(std::move(entry));
+    }
+    return page;
   }
 
   absl::Status DoClear(const std::string& base) override {
@@ -301,8 +328,130 @@ class AzureBlobStore final : public Driver {
     }
   }
 
+  // One page of the level below key prefix `level_key`: a List Blobs with
+  // delimiter '/'. Azure has no start-after: its marker is opaque. Azurite's
+  // marker is the last name listed (exclusive), so `after` is sent as one;
+  // a service that refuses it (400) is thereafter listed from the level's
+  // start, entries up to `after` dropped page by page (bounded memory,
+  // O(level) requests to resume).
+  absl::StatusOr<objstore::LevelPage> ListLevel(const std::string& level_key,
+                                                const std::string& after,
+                                                const std::string& continuation,
+                                                std::size_t max) {
+    const std::string prefix = names_.ListPrefix(level_key);
+    const std::string after_name =
+        after.empty() ? "" : absl::StrCat(prefix, after);
+    std::string marker = continuation;
+    bool name_marker = false;
+    if (marker.empty() && !after.empty() && name_markers_.load()) {
+      marker = after_name;
+      name_marker = true;
+    }
+    for (;;) {
+      std::string url = absl::StrCat(
+          names_.base_url(),
+          "?restype=container&comp=list&delimiter=%2F&maxresults=", max,
+          "&prefix=", PercentEncode(prefix, KeptBytes::Unreserved()));
+      if (!marker.empty()) {
+        absl::StrAppend(
+            &url, "&marker=", PercentEncode(marker, KeptBytes::Unreserved()));
+      }
+      absl::StatusOr<HttpResponse> r = Send("GET", url, {}, nullptr, "list");
+      if (!r.ok()) return r.status();
+      if (r->status == 400 && name_marker) {
+        name_markers_.store(false);
+        marker.clear();
+        name_marker = false;
+        continue;
+      }
+      if (r->status != 200) {
+        return azblob::AzureBlobError("scan", level_key, *r, false);
+      }
+      absl::StatusOr<objstore::LevelPage> page =
+          ParseLevel(level_key, prefix, r->body);
+      if (!page.ok()) return page.status();
+      if (!after_name.empty() && !name_marker) {
+        std::erase_if(page->entries, [&](const objstore::LevelEntry& e) {
+          return absl::StrCat(prefix, e.segment, e.is_dir ? "/" : "") <=
+                 after_name;
+        });
+        // Everything on this page came before `after`: read on.
+        if (page->entries.empty() && !page->continuation.empty()) {
+          marker = std::move(page->continuation);
+          continue;
+        }
+      }
+      return page;
+    }
+  }
+
+  absl::StatusOr<objstore::LevelPage> ParseLevel(const std::string& level_key,
+                                                 const std::string& prefix,
+                                                 const std::string& body) {
+    absl::StatusOr<objstore::XmlDocument> doc =
+        objstore::XmlDocument::Parse(body);
+    if (!doc.ok()) {
+      return azblob::MalformedAnswer("scan", level_key, doc.status());
+    }
+    std::vector<std::string> names = doc->Texts({"Blobs", "Blob", "Name"});
+    std::vector<std::string> etags =
+        doc->Texts({"Blobs", "Blob", "Properties", "Etag"});
+    std::vector<std::string> sizes =
+        doc->Texts({"Blobs", "Blob", "Properties", "Content-Length"});
+    std::vector<std::string> times =
+        doc->Texts({"Blobs", "Blob", "Properties", "Last-Modified"});
+    if (etags.size() != names.size() || sizes.size() != names.size() ||
+        times.size() != names.size()) {
+      return azblob::MalformedAnswer(
+          "scan", level_key,
+          absl::InternalError(
+              "a blob without Etag, Content-Length or Last-Modified"));
+    }
+    auto segment_of =
+        [&](const std::string& name) -> absl::StatusOr<std::string> {
+      if (!absl::StartsWith(name, prefix)) {
+        return azblob::MalformedAnswer(
+            "scan", level_key,
+            absl::InternalError("a name outside the listed prefix"));
+      }
+      return name.substr(prefix.size());
+    };
+    std::vector<objstore::LevelEntry> objects;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      absl::StatusOr<std::string> segment = segment_of(names[i]);
+      if (!segment.ok()) return segment.status();
+      objstore::LevelEntry e;
+      e.segment = *std::move(segment);
+      e.meta.etag = objstore::UnquoteEtag(etags[i]);
+      e.meta.mtime = objstore::ParseHttpOrIsoTime(times[i]);
+      if (!absl::SimpleAtoi(sizes[i], &e.meta.size)) {
+        return azblob::MalformedAnswer(
+            "scan", level_key,
+            absl::InternalError("a Content-Length that is no number"));
+      }
+      objects.push_back(std::move(e));
+    }
+    std::vector<objstore::LevelEntry> dirs;
+    for (const std::string& name :
+         doc->Texts({"Blobs", "BlobPrefix", "Name"})) {
+      absl::StatusOr<std::string> segment = segment_of(name);
+      if (!segment.ok()) return segment.status();
+      objstore::LevelEntry e;
+      e.segment = *std::move(segment);
+      if (!e.segment.empty() && e.segment.back() == '/') e.segment.pop_back();
+      e.is_dir = true;
+      dirs.push_back(std::move(e));
+    }
+    objstore::LevelPage page;
+    page.entries = objstore::MergeByName(std::move(objects), std::move(dirs));
+    page.continuation = doc->Text({"NextMarker"});
+    return page;
+  }
+
   const AzureBlobOptions options_;
   const objstore::AzureCredentials creds_;
+  // False once the service refused a blob name as a list marker.
+  std::atomic<bool> name_markers_{true};
   transport::HttpTransport http_;
   const objstore::ObjectNames names_;
 };

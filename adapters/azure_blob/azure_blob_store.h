@@ -31,6 +31,17 @@
 // Clear deletes blob by blob (not atomic). Blob names are limited to 1024
 // characters by Azure (prefix included).
 //
+// Scan (and Keys, which pages through it): List Blobs with delimiter '/',
+// one level at a time, reordered into key order
+// (objectstore_common/key_order_walk.h); metadata from the listing, values
+// by one GET each. To resume after a key, the blob name is sent as the list
+// marker (Azurite's markers are names); a service that refuses it (400) is
+// listed from the level's start instead, skipping up to the key: still
+// bounded memory, but O(level) requests to resume. Listing order is the
+// service's: Azurite compares names as UTF-16, which differs from key order
+// only between characters U+E000..U+FFFF and those above U+FFFF at the same
+// position of two keys. A page is not a snapshot.
+//
 // Cross-process: yes (the container is the only state). Thread-safe.
 #ifndef CASK_ADAPTERS_AZURE_BLOB_AZURE_BLOB_STORE_H_
 #define CASK_ADAPTERS_AZURE_BLOB_AZURE_BLOB_STORE_H_

@@ -1,6 +1,7 @@
 #include "key_order_walk.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -164,6 +165,20 @@ class Walk {
 };
 
 }  // namespace
+
+std::vector<LevelEntry> MergeByName(std::vector<LevelEntry> objects,
+                                    std::vector<LevelEntry> dirs) {
+  std::vector<LevelEntry> out(objects.size() + dirs.size());
+  std::merge(std::make_move_iterator(objects.begin()),
+             std::make_move_iterator(objects.end()),
+             std::make_move_iterator(dirs.begin()),
+             std::make_move_iterator(dirs.end()), out.begin(),
+             [](const LevelEntry& a, const LevelEntry& b) {
+               return (a.is_dir ? a.segment + "/" : a.segment) <
+                      (b.is_dir ? b.segment + "/" : b.segment);
+             });
+  return out;
+}
 
 absl::StatusOr<std::vector<WalkedKey>> WalkInKeyOrder(
     const ListLevelFn& list, const std::string& base,

@@ -55,6 +55,12 @@ struct LevelPage {
 // in name order, starting after the name prefix + `after` ("" = from the
 // start of the level) or, when `continuation` is set, where the previous
 // page ended. At most `max` entries.
+// For listing functions whose service answers objects and directories in
+// two lists, each in name order: one list in name order (a directory's
+// name is its segment and '/').
+std::vector<LevelEntry> MergeByName(std::vector<LevelEntry> objects,
+                                    std::vector<LevelEntry> dirs);
+
 using ListLevelFn = std::function<absl::StatusOr<LevelPage>(
     const std::string& level_key, const std::string& after,
     const std::string& continuation, std::size_t max)>;

@@ -2,9 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <iterator>
 #include <set>
 #include <utility>
 #include <vector>
@@ -426,17 +424,7 @@ class S3Store final : public Driver {
       dirs.push_back(std::move(e));
     }
     objstore::LevelPage page;
-    page.entries.resize(objects.size() + dirs.size());
-    // By name: a directory's name is its segment and '/'.
-    std::merge(
-        std::make_move_iterator(objects.begin()),
-        std::make_move_iterator(objects.end()),
-        std::make_move_iterator(dirs.begin()),
-        std::make_move_iterator(dirs.end()), page.entries.begin(),
-        [](const objstore::LevelEntry& a, const objstore::LevelEntry& b) {
-          return (a.is_dir ? a.segment + "/" : a.segment) <
-                 (b.is_dir ? b.segment + "/" : b.segment);
-        });
+    page.entries = objstore::MergeByName(std::move(objects), std::move(dirs));
     if (doc->Text({"IsTruncated"}) == "true") {
       page.continuation = doc->Text({"NextContinuationToken"});
       if (page.continuation.empty()) {

@@ -82,8 +82,8 @@ bool IsClient(const Engine& engine);
 // The number of outcome records in the store; `engine` must be the owner
 // (kFailedPrecondition otherwise).
 absl::StatusOr<std::uint64_t> TEST_CountOutcomeRecords(Engine& engine);
-// The number of snapshots the owner pins for other processes, after
-// releasing those of processes that are gone; `engine` must be the owner
+// The number of snapshots the owner pins for other processes (and for its
+// own calls, if it took over); `engine` must be the owner
 // (kFailedPrecondition otherwise).
 absl::StatusOr<std::uint64_t> TEST_CountPinnedSnapshots(Engine& engine);
 // How old an outcome record gets before the owner of a store drops it

@@ -1,23 +1,17 @@
 #include "ipc_pinned_snapshots.h"
 
-#include <errno.h>
-#include <signal.h>
-
 #include <random>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 
 namespace cask::engine::ipc {
 namespace {
 
-bool ProcessGone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
-
 std::uint64_t RandomId() {
-  static std::mt19937_64 gen{std::random_device{}()};
   static absl::Mutex mu;
+  static std::mt19937_64 gen ABSL_GUARDED_BY(mu){std::random_device{}()};
   absl::MutexLock lock(&mu);
   std::uint64_t id;
   do {
@@ -26,61 +20,75 @@ std::uint64_t RandomId() {
   return id;
 }
 
+absl::Status TooMany() {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "cask engine: this process holds ", kMaxPinsPerSession,
+      " snapshots of the store open, the most the owner pins for one "
+      "process: destroy one first"));
+}
+
 }  // namespace
 
-absl::StatusOr<PinnedSnapshots::Pin> PinnedSnapshots::Open(pid_t pid) {
-  Sweep();
+void PinnedSnapshots::EndSession(Session& session) {
+  // Released outside the lock: a RocksDB release takes the DB's mutex.
+  absl::flat_hash_map<std::uint64_t, std::shared_ptr<Snapshot>> doomed;
+  {
+    absl::MutexLock lock(&session.mu_);
+    session.ended_ = true;
+    doomed.swap(session.pins_);
+    count_.fetch_sub(doomed.size());
+  }
+}
+
+absl::StatusOr<PinnedSnapshots::Pin> PinnedSnapshots::Open(Session& session) {
+  {
+    absl::MutexLock lock(&session.mu_);
+    if (session.pins_.size() >= kMaxPinsPerSession) {
+      return TooMany();
+    }
+  }
   absl::StatusOr<std::unique_ptr<Snapshot>> snapshot = engine_->OpenSnapshot();
   if (!snapshot.ok()) return snapshot.status();
-  Pin pin{RandomId(), (*snapshot)->revision()};
-  absl::MutexLock lock(&mu_);
-  while (pins_.contains(pin.id)) pin.id = RandomId();
-  pins_[pin.id] = Entry{std::shared_ptr<Snapshot>(*std::move(snapshot)), pid};
-  count_.store(pins_.size());
+  std::shared_ptr<Snapshot> shared(*std::move(snapshot));
+  Pin pin{RandomId(), shared->revision()};
+  absl::MutexLock lock(&session.mu_);
+  if (session.ended_) {
+    return absl::UnavailableError(
+        "cask engine: the client's connection closed while its snapshot was "
+        "being opened");
+  }
+  // Checked again: other threads of the client may have opened some
+  // meanwhile.
+  if (session.pins_.size() >= kMaxPinsPerSession) {
+    return TooMany();
+  }
+  while (session.pins_.contains(pin.id)) pin.id = RandomId();
+  session.pins_.emplace(pin.id, std::move(shared));
+  count_.fetch_add(1);
   return pin;
 }
 
 absl::StatusOr<std::shared_ptr<Snapshot>> PinnedSnapshots::Find(
-    std::uint64_t id) {
-  absl::MutexLock lock(&mu_);
-  auto it = pins_.find(id);
-  if (it == pins_.end()) {
+    Session& session, std::uint64_t id) {
+  absl::MutexLock lock(&session.mu_);
+  auto it = session.pins_.find(id);
+  if (it == session.pins_.end()) {
     return absl::OutOfRangeError(
-        "cask engine: the owner of the store holds no such snapshot (it was "
-        "released, or taken by an owner that has since exited): open a new "
-        "snapshot");
+        "cask engine: the owner of the store holds no such snapshot for this "
+        "process (it was released, or pinned on a connection or by an owner "
+        "that is gone): open a new snapshot");
   }
-  return it->second.snapshot;
+  return it->second;
 }
 
-void PinnedSnapshots::Release(std::uint64_t id) {
+void PinnedSnapshots::Release(Session& session, std::uint64_t id) {
   std::shared_ptr<Snapshot> doomed;  // released outside the lock
-  absl::MutexLock lock(&mu_);
-  auto it = pins_.find(id);
-  if (it == pins_.end()) return;
-  doomed = std::move(it->second.snapshot);
-  pins_.erase(it);
-  count_.store(pins_.size());
+  absl::MutexLock lock(&session.mu_);
+  auto it = session.pins_.find(id);
+  if (it == session.pins_.end()) return;
+  doomed = std::move(it->second);
+  session.pins_.erase(it);
+  count_.fetch_sub(1);
 }
-
-void PinnedSnapshots::Sweep(bool now) {
-  if (count_.load() == 0) return;
-  std::vector<std::shared_ptr<Snapshot>> doomed;
-  absl::MutexLock lock(&mu_);
-  const absl::Time t = absl::Now();
-  if (!now && t - last_sweep_ < absl::Seconds(1)) return;
-  last_sweep_ = t;
-  for (auto it = pins_.begin(); it != pins_.end();) {
-    if (ProcessGone(it->second.pid)) {
-      doomed.push_back(std::move(it->second.snapshot));
-      pins_.erase(it++);
-    } else {
-      ++it;
-    }
-  }
-  count_.store(pins_.size());
-}
-
-std::size_t PinnedSnapshots::size() { return count_.load(); }
 
 }  // namespace cask::engine::ipc

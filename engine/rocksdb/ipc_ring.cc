@@ -35,6 +35,8 @@ bool IsRingType(Type type) {
     case Type::kCommit:
     case Type::kChanges:
     case Type::kRevision:
+    case Type::kSnapshotGet:
+    case Type::kGetAt:
       return true;
     default:
       return false;

@@ -82,8 +82,9 @@ struct SlotFields {
 };
 
 // Request types a client may put in a ring: the calls that are short and
-// small. The others (hello, keys, clear, compaction, maintenance, goodbye)
-// use the socket.
+// small (reads of a pinned snapshot and at a revision among them). The
+// others (hello, scans, clear, compaction, maintenance, goodbye, opening
+// and releasing a snapshot) use the socket.
 bool IsRingType(Type type);
 // OK when the owner may run a slot's request; else why not (the slot is
 // answered with a kError refusal, and the connection goes on).

@@ -40,9 +40,11 @@ void Answer(Ring& ring, std::uint32_t i, std::uint32_t type,
 }  // namespace
 
 RingServer::RingServer(std::shared_ptr<Ring> ring, Service* service,
+                       std::shared_ptr<PinnedSnapshots::Session> session,
                        Dispatch dispatch)
     : ring_(std::move(ring)),
       service_(service),
+      session_(std::move(session)),
       dispatch_(std::move(dispatch)) {
   thread_ = std::thread([this] { Loop(); });
 }
@@ -55,7 +57,8 @@ RingServer::~RingServer() {
   thread_.join();
 }
 
-void RingServer::Run(Ring& ring, Service& service, std::uint32_t slot,
+void RingServer::Run(Ring& ring, Service& service,
+                     PinnedSnapshots::Session& session, std::uint32_t slot,
                      const absl::Status& checked, SlotFields fields,
                      const std::string& payload) {
   if (!checked.ok()) {
@@ -65,7 +68,7 @@ void RingServer::Run(Ring& ring, Service& service, std::uint32_t slot,
     return;
   }
   absl::StatusOr<std::string> out =
-      service.Handle(static_cast<Type>(fields.type), payload);
+      service.Handle(static_cast<Type>(fields.type), payload, session);
   if (out.ok()) {
     Answer(ring, slot, static_cast<std::uint32_t>(Type::kResponse), *out);
   } else {
@@ -102,12 +105,12 @@ void RingServer::Loop() {
         std::string payload;
         absl::Status checked = ReadRingRequest(ring, i, &f, &payload);
         if (k + 1 < ready.size()) {
-          dispatch_([ring = ring_, service = service_, i, checked, f,
-                     payload = std::move(payload)] {
-            Run(*ring, *service, i, checked, f, payload);
+          dispatch_([ring = ring_, service = service_, session = session_, i,
+                     checked, f, payload = std::move(payload)] {
+            Run(*ring, *service, *session, i, checked, f, payload);
           });
         } else {
-          Run(ring, *service_, i, checked, f, payload);
+          Run(ring, *service_, *session_, i, checked, f, payload);
         }
       }
       continue;

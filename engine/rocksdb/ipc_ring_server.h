@@ -27,7 +27,10 @@ class RingServer {
   using Dispatch = std::function<void(std::function<void()> job)>;
 
   // Starts serving `ring`; `service` must outlive the jobs dispatched.
-  RingServer(std::shared_ptr<Ring> ring, Service* service, Dispatch dispatch);
+  // `session`: the connection's pinned snapshots (ipc_pinned_snapshots.h).
+  RingServer(std::shared_ptr<Ring> ring, Service* service,
+             std::shared_ptr<PinnedSnapshots::Session> session,
+             Dispatch dispatch);
   // Stops the thread (requests still in slots are left unanswered: the
   // connection is closing).
   ~RingServer();
@@ -36,7 +39,8 @@ class RingServer {
 
   // Runs the request read from `slot` (`checked`: ReadRingRequest's
   // verdict) and writes its answer there.
-  static void Run(Ring& ring, Service& service, std::uint32_t slot,
+  static void Run(Ring& ring, Service& service,
+                  PinnedSnapshots::Session& session, std::uint32_t slot,
                   const absl::Status& checked, SlotFields fields,
                   const std::string& payload);
 
@@ -45,6 +49,7 @@ class RingServer {
 
   const std::shared_ptr<Ring> ring_;
   Service* const service_;
+  const std::shared_ptr<PinnedSnapshots::Session> session_;
   const Dispatch dispatch_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

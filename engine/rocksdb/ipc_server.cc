@@ -46,6 +46,9 @@ struct Server::Conn {
   std::mutex write_mu;
   std::thread reader;
   std::atomic<bool> finished{false};
+  // The snapshots pinned for the client: released when the connection
+  // ends, which is also how a client that died lets go of them.
+  std::shared_ptr<PinnedSnapshots::Session> session;
   // The connection's ring, once the client asked for one (kAttachRing).
   std::unique_ptr<RingServer> ring;
   ~Conn() {
@@ -140,6 +143,7 @@ void Server::AcceptLoop() {
     }
     auto conn = std::make_shared<Conn>();
     conn->fd = fd;
+    conn->session = service_->snapshots().NewSession();
     std::lock_guard<std::mutex> lock(mu_);
     // Reap finished connections.
     for (auto it = conns_.begin(); it != conns_.end();) {
@@ -174,7 +178,7 @@ void Server::ReadLoop(std::shared_ptr<Conn> conn) {
     }
     auto job = [this, conn, h, payload] {
       absl::StatusOr<std::string> out =
-          service_->Handle(static_cast<Type>(h.type), *payload);
+          service_->Handle(static_cast<Type>(h.type), *payload, *conn->session);
       if (out.ok() && out->size() > kMaxPayload) {
         // Too big for a frame (the client would refuse it): say so instead.
         out = Err(absl::ResourceExhaustedError(
@@ -206,6 +210,9 @@ void Server::ReadLoop(std::shared_ptr<Conn> conn) {
   }
   shutdown(conn->fd, SHUT_RDWR);
   conn->ring.reset();
+  // Requests of this connection still running on workers find the session
+  // ended: nothing they pin outlives it.
+  service_->snapshots().EndSession(*conn->session);
   conn->finished.store(true);
 }
 
@@ -235,13 +242,13 @@ bool Server::AttachRing(Conn& conn, std::uint64_t call,
   }
   close(ring_fd);
   if (!sent) return false;
-  conn.ring =
-      std::make_unique<RingServer>(std::shared_ptr<Ring>(*std::move(ring)),
-                                   service_, [this](std::function<void()> job) {
-                                     std::lock_guard<std::mutex> lock(mu_);
-                                     jobs_.push_back(std::move(job));
-                                     cv_.notify_one();
-                                   });
+  conn.ring = std::make_unique<RingServer>(
+      std::shared_ptr<Ring>(*std::move(ring)), service_, conn.session,
+      [this](std::function<void()> job) {
+        std::lock_guard<std::mutex> lock(mu_);
+        jobs_.push_back(std::move(job));
+        cv_.notify_one();
+      });
   return true;
 }
 

@@ -95,12 +95,12 @@ void Service::Leave(const std::string& key) {
   in_flight_.erase(key);
 }
 
-absl::StatusOr<std::string> Service::Handle(Type type,
-                                            std::string_view payload) {
+Service::~Service() { snapshots_.EndSession(*own_session_); }
+
+absl::StatusOr<std::string> Service::Handle(Type type, std::string_view payload,
+                                            PinnedSnapshots::Session& session) {
   Reader r(payload);
   EngineImpl& e = *engine_;
-  // Clients that died holding snapshots: checked on any client's request.
-  snapshots_.Sweep();
   switch (type) {
     case Type::kHello: {
       if (!r.done()) return Malformed(type);
@@ -158,7 +158,7 @@ absl::StatusOr<std::string> Service::Handle(Type type,
       std::shared_ptr<Snapshot> snapshot;
       if (snapshot_id != 0) {
         absl::StatusOr<std::shared_ptr<Snapshot>> found =
-            snapshots_.Find(snapshot_id);
+            snapshots_.Find(session, snapshot_id);
         if (!found.ok()) return Err(found.status());
         snapshot = *std::move(found);
       }
@@ -184,9 +184,8 @@ absl::StatusOr<std::string> Service::Handle(Type type,
       });
     }
     case Type::kSnapshotOpen: {
-      const pid_t pid = static_cast<pid_t>(r.U32());
       if (!r.done()) return Malformed(type);
-      absl::StatusOr<PinnedSnapshots::Pin> pin = snapshots_.Open(pid);
+      absl::StatusOr<PinnedSnapshots::Pin> pin = snapshots_.Open(session);
       if (!pin.ok()) return Err(pin.status());
       return OkWith([&](Writer& w) {
         w.U64(pin->id);
@@ -204,7 +203,7 @@ absl::StatusOr<std::string> Service::Handle(Type type,
         item = e.GetAt(key, number);
       } else {
         absl::StatusOr<std::shared_ptr<Snapshot>> snapshot =
-            snapshots_.Find(number);
+            snapshots_.Find(session, number);
         if (!snapshot.ok()) return Err(snapshot.status());
         item = (*snapshot)->Get(key);
       }
@@ -217,7 +216,7 @@ absl::StatusOr<std::string> Service::Handle(Type type,
     case Type::kSnapshotRelease: {
       std::uint64_t id = r.U64();
       if (!r.done()) return Malformed(type);
-      snapshots_.Release(id);
+      snapshots_.Release(session, id);
       return Err(absl::OkStatus());
     }
     case Type::kChanges: {

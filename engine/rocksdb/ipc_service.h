@@ -25,12 +25,25 @@ class Service {
  public:
   // `engine` must outlive the Service.
   explicit Service(EngineImpl* engine)
-      : engine_(engine), outcomes_(engine), snapshots_(engine) {}
+      : engine_(engine),
+        outcomes_(engine),
+        snapshots_(engine),
+        own_session_(snapshots_.NewSession()) {}
+  // Releases the snapshots pinned for this process's own calls.
+  ~Service();
 
   // The response payload for one request (its status, then its result when
   // OK). An error status when the payload is malformed: nothing was
-  // executed (the Server answers it with a kError frame).
-  absl::StatusOr<std::string> Handle(Type type, std::string_view payload);
+  // executed (the Server answers it with a kError frame). Snapshots the
+  // request pins or names are `session`'s: the session of the connection
+  // it came on.
+  absl::StatusOr<std::string> Handle(Type type, std::string_view payload,
+                                     PinnedSnapshots::Session& session);
+  // A request of this process to itself (it took over the store): its
+  // pins live in a session of their own, released with the Service.
+  absl::StatusOr<std::string> HandleOwn(Type type, std::string_view payload) {
+    return Handle(type, payload, *own_session_);
+  }
 
   EngineImpl* engine() const { return engine_; }
   OutcomeKeeper& outcomes() { return outcomes_; }
@@ -46,6 +59,7 @@ class Service {
   EngineImpl* const engine_;
   OutcomeKeeper outcomes_;
   PinnedSnapshots snapshots_;
+  const std::shared_ptr<PinnedSnapshots::Session> own_session_;
   absl::Mutex mu_;
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
 };

@@ -215,19 +215,24 @@ absl::Status SharedEngine::DoRemove(const std::string& key,
 absl::StatusOr<ScanPage> SharedEngine::DoScan(const std::string& base,
                                               const ScanOptions& options) {
   if (local_ != nullptr) return local_->DoScan(base, options);
-  return ForwardScan(0, base, options);
+  return ScanAnswer(
+      Roundtrip(Type::kScan, ScanRequest(0, base, options), false), options);
 }
 
-absl::StatusOr<ScanPage> SharedEngine::ForwardScan(std::uint64_t snapshot_id,
-                                                   const std::string& base,
-                                                   const ScanOptions& options) {
+std::string SharedEngine::ScanRequest(std::uint64_t snapshot_id,
+                                      const std::string& base,
+                                      const ScanOptions& options) {
   Writer w;
   w.U64(snapshot_id);
   w.Str(base);
   w.Str(options.start_after);
   w.U64(options.limit);
   w.U8(options.with_values ? 1 : 0);
-  absl::StatusOr<std::string> out = Roundtrip(Type::kScan, w.out(), false);
+  return std::move(w.out());
+}
+
+absl::StatusOr<ScanPage> SharedEngine::ScanAnswer(
+    const absl::StatusOr<std::string>& out, const ScanOptions& options) {
   if (!out.ok()) return out.status();
   Reader r(*out);
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
@@ -337,9 +342,9 @@ absl::Status SharedEngine::StatusOnly(Type type, std::string_view payload,
   return s;
 }
 
-absl::StatusOr<std::string> SharedEngine::Roundtrip(Type type,
-                                                    std::string_view payload,
-                                                    bool write) {
+absl::StatusOr<std::string> SharedEngine::Roundtrip(
+    Type type, std::string_view payload, bool write,
+    std::uint64_t* answered_on) {
   if (payload.size() > kMaxPayload) {
     // Refused before anything is sent: the owner would refuse the frame.
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -374,12 +379,14 @@ absl::StatusOr<std::string> SharedEngine::Roundtrip(Type type,
     }
     if (service != nullptr) {
       // This process took over: the same exactly-once path, in-process.
-      return service->Handle(type, payload);
+      if (answered_on != nullptr) *answered_on = gen;
+      return service->HandleOwn(type, payload);
     }
     if (conn) {
       Connection::Reply reply = conn->Call(type, payload, deadline);
       maybe_sent = maybe_sent || reply.sent;
       if (reply.kind == Connection::Reply::Kind::kAnswered) {
+        if (answered_on != nullptr) *answered_on = gen;
         return std::move(reply.payload);
       }
       if (reply.kind == Connection::Reply::Kind::kRefused) {
@@ -410,6 +417,39 @@ absl::StatusOr<std::string> SharedEngine::Roundtrip(Type type,
   }
   return absl::UnavailableError(
       absl::StrCat("cask engine: ", why, "; nothing was sent"));
+}
+
+absl::StatusOr<std::string> SharedEngine::CallOnGeneration(
+    std::uint64_t gen, Type type, std::string_view payload,
+    absl::Time deadline) {
+  std::shared_ptr<Connection> conn;
+  Service* service = nullptr;
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (gen_ == gen) {
+      conn = conn_;
+      if (owner_) service = owner_->service.get();
+    }
+  }
+  if (service != nullptr) return service->HandleOwn(type, payload);
+  absl::string_view why =
+      "the connection to the owner that holds it was lost (the owner exited, "
+      "or did not answer in time)";
+  if (conn) {
+    Connection::Reply reply = conn->Call(type, payload, deadline);
+    if (reply.kind == Connection::Reply::Kind::kAnswered) {
+      return std::move(reply.payload);
+    }
+    if (reply.kind == Connection::Reply::Kind::kRefused) return reply.status;
+    if (reply.kind == Connection::Reply::Kind::kTimedOut) {
+      why =
+          "the owner that holds it did not answer in time (the connection "
+          "to it is dropped, and the snapshot with it)";
+    }
+  }
+  return absl::OutOfRangeError(
+      absl::StrCat("cask engine: this snapshot is gone: ", why, " (store \"",
+                   path_, "\"): open a new snapshot"));
 }
 
 absl::Status SharedEngine::Reconnect(std::uint64_t gen, absl::Time deadline) {
@@ -568,7 +608,7 @@ void SharedEngine::SayGoodbye() {
   }
   // Best effort, no retry: records left behind go with their age.
   if (service != nullptr) {
-    (void)service->Handle(Type::kGoodbye, w.out());
+    (void)service->HandleOwn(Type::kGoodbye, w.out());
   } else if (conn) {
     (void)conn->Call(
         Type::kGoodbye, w.out(),

@@ -85,20 +85,34 @@ class SharedEngine final : public Engine {
  private:
   class ClientSnapshot;
 
-  // A kScan of the live store (snapshot_id 0) or of a pinned snapshot.
-  absl::StatusOr<ScanPage> ForwardScan(std::uint64_t snapshot_id,
-                                       const std::string& base,
-                                       const ScanOptions& options);
   class InFlight;
+
+  // A kScan request of the live store (snapshot_id 0) or of a pinned
+  // snapshot, and the page its answer holds.
+  static std::string ScanRequest(std::uint64_t snapshot_id,
+                                 const std::string& base,
+                                 const ScanOptions& options);
+  static absl::StatusOr<ScanPage> ScanAnswer(
+      const absl::StatusOr<std::string>& out, const ScanOptions& options);
+  // A call on connection generation `gen` alone, the one whose owner
+  // session holds a snapshot's pin: never retried elsewhere. kOutOfRange
+  // (the pin is gone) when the connection changed or drops before the
+  // answer, or the owner does not answer by `deadline` (which aborts the
+  // connection).
+  absl::StatusOr<std::string> CallOnGeneration(std::uint64_t gen, Type type,
+                                               std::string_view payload,
+                                               absl::Time deadline);
 
   // The deadline of a call starting at `start`.
   absl::Time CallDeadline(absl::Time start) const;
   // Starts a forwarded write: (client id, sequence, settled_below, flags).
   void WriteHeader(Writer& w, std::uint64_t seq);
   // Sends a request, retrying across failovers until its deadline; the
-  // response payload (status + body).
+  // response payload (status + body). `answered_on`, when given, receives
+  // the generation of the connection that answered.
   absl::StatusOr<std::string> Roundtrip(Type type, std::string_view payload,
-                                        bool write);
+                                        bool write,
+                                        std::uint64_t* answered_on = nullptr);
   absl::Status StatusOnly(Type type, std::string_view payload, bool write);
   // Replaces connection generation `gen` with a new connection or makes
   // this process the owner, trying until `deadline`. OK at once if another

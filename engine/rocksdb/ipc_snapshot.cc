@@ -1,13 +1,21 @@
 // SharedEngine's snapshots and reads at a past revision. The owner answers
 // from its engine; a client process asks the owner to pin a snapshot for it
-// (ipc_pinned_snapshots.h) and reads through the pin's id.
-#include <unistd.h>
+// (ipc_pinned_snapshots.h) and reads through the pin's id, on the
+// connection that opened it: the pin lives in that connection's session on
+// the owner, so a read on any other connection (after a failover or a
+// reconnection) answers kOutOfRange without asking.
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "ipc_shared_engine.h"
 
 namespace cask::engine::ipc {
 namespace {
+
+// The longest a dropped snapshot waits for the owner to take its release
+// (a pin left behind goes with the connection).
+constexpr absl::Duration kReleaseTimeout = absl::Seconds(1);
 
 absl::Status BadReply() {
   return absl::InternalError("cask ipc: malformed reply from the owner");
@@ -26,16 +34,22 @@ absl::StatusOr<Item> DecodeItem(const absl::StatusOr<std::string>& out) {
 
 }  // namespace
 
-// A snapshot pinned in the owner; released there when this is destroyed.
+// A snapshot pinned in the owner on connection generation `gen`; released
+// there when this is destroyed.
 class SharedEngine::ClientSnapshot final : public Snapshot {
  public:
-  ClientSnapshot(SharedEngine* engine, std::uint64_t id, std::uint64_t revision)
-      : engine_(engine), id_(id), revision_(revision) {}
+  ClientSnapshot(SharedEngine* engine, std::uint64_t gen, std::uint64_t id,
+                 std::uint64_t revision)
+      : engine_(engine), gen_(gen), id_(id), revision_(revision) {}
   ~ClientSnapshot() override {
     Writer w;
     w.U64(id_);
-    // Best effort: an owner that is gone took the pin with it.
-    (void)engine_->Roundtrip(Type::kSnapshotRelease, w.out(), false);
+    // Best effort, on the pin's connection alone: if it is gone, so is the
+    // pin.
+    const absl::Time now = absl::Now();
+    (void)engine_->CallOnGeneration(
+        gen_, Type::kSnapshotRelease, w.out(),
+        std::min(engine_->CallDeadline(now), now + kReleaseTimeout));
   }
 
   std::uint64_t revision() const override { return revision_; }
@@ -45,25 +59,31 @@ class SharedEngine::ClientSnapshot final : public Snapshot {
     Writer w;
     w.U64(id_);
     w.Str(key);
-    return DecodeItem(engine_->Roundtrip(Type::kSnapshotGet, w.out(), false));
+    return DecodeItem(engine_->CallOnGeneration(
+        gen_, Type::kSnapshotGet, w.out(), engine_->CallDeadline(absl::Now())));
   }
   absl::StatusOr<ScanPage> DoScan(const std::string& base,
                                   const ScanOptions& options) override {
-    return engine_->ForwardScan(id_, base, options);
+    return ScanAnswer(engine_->CallOnGeneration(
+                          gen_, Type::kScan, ScanRequest(id_, base, options),
+                          engine_->CallDeadline(absl::Now())),
+                      options);
   }
 
  private:
   SharedEngine* const engine_;
+  const std::uint64_t gen_;
   const std::uint64_t id_;
   const std::uint64_t revision_;
 };
 
 absl::StatusOr<std::unique_ptr<Snapshot>> SharedEngine::DoOpenSnapshot() {
   if (local_ != nullptr) return local_->DoOpenSnapshot();
-  Writer w;
-  w.U32(static_cast<std::uint32_t>(getpid()));
+  // Retried across failovers like a read: a pin made on a connection that
+  // dropped before its answer went with that connection.
+  std::uint64_t gen = 0;
   absl::StatusOr<std::string> out =
-      Roundtrip(Type::kSnapshotOpen, w.out(), false);
+      Roundtrip(Type::kSnapshotOpen, "", false, &gen);
   if (!out.ok()) return out.status();
   Reader r(*out);
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
@@ -71,7 +91,7 @@ absl::StatusOr<std::unique_ptr<Snapshot>> SharedEngine::DoOpenSnapshot() {
   const std::uint64_t revision = r.U64();
   if (!r.done() || id == 0) return BadReply();
   return std::unique_ptr<Snapshot>(
-      std::make_unique<ClientSnapshot>(this, id, revision));
+      std::make_unique<ClientSnapshot>(this, gen, id, revision));
 }
 
 absl::StatusOr<Item> SharedEngine::DoGetAt(const std::string& key,

@@ -41,7 +41,6 @@ absl::StatusOr<std::uint64_t> TEST_CountPinnedSnapshots(Engine& engine) {
     return absl::FailedPreconditionError(
         "cask ipc: pinned snapshots are counted in the owner");
   }
-  owner->service->snapshots().Sweep(/*now=*/true);
   return owner->service->snapshots().size();
 }
 

@@ -137,10 +137,11 @@ std::string AsRetry(std::string_view write_payload);
 // next_after. The owner ends a page early once
 // it holds kScanPageBytes, so a page of large values stays one frame.
 inline constexpr std::size_t kScanPageBytes = 64u << 20;
-// kSnapshotOpen: (u32 pid of the client) -> (u64 snapshot id, u64
-// revision); the pin lives until kSnapshotRelease (u64 id) -> status, or
-// the client process is gone (ipc_pinned_snapshots.h). kSnapshotGet: (u64
-// id, key) -> (value, meta). kGetAt: (key, u64 revision) -> (value, meta).
+// kSnapshotOpen: () -> (u64 snapshot id, u64 revision); the pin lives
+// until kSnapshotRelease (u64 id) -> status, or until the connection it
+// was opened on ends (ipc_pinned_snapshots.h); only that connection can
+// name it. kSnapshotGet: (u64 id, key) -> (value, meta). kGetAt: (key, u64
+// revision) -> (value, meta).
 // Hello's capability flags: 1 cas, 2 atomic_batch, 4 ttl, 8 watch,
 // 16 snapshot, 32 get_at.
 

@@ -113,7 +113,9 @@ class Driver {
                                 const ScanOptions& options = {});
 
   // A read-only view of the whole store pinned at this moment (see
-  // cask/snapshot.h). kUnimplemented without capabilities().snapshot.
+  // cask/snapshot.h). kUnimplemented without capabilities().snapshot;
+  // kResourceExhausted when this process holds as many as the store allows
+  // (the engine from a process that is not the owner: 1024).
   absl::StatusOr<std::unique_ptr<Snapshot>> OpenSnapshot();
 
   // The value `key` had just after store revision `revision`: kNotFound if

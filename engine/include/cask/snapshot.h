@@ -13,8 +13,10 @@
 //   kInvalidArgument   bad key, base, start_after or a zero scan limit.
 //   kOutOfRange        the store no longer holds the view (etcd compacted
 //                      past its revision; the owner process that pinned it
-//                      for this one exited; the PostgreSQL connection that
-//                      held it was lost): open a new snapshot.
+//                      for this one exited, or this process lost its
+//                      connection to it; the PostgreSQL connection that
+//                      held it was lost): open a new snapshot. Never a read
+//                      of another state.
 //   kUnavailable       backend unreachable; retry may help.
 //   kDataLoss          corruption detected.
 //

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
@@ -108,7 +110,7 @@ class AzureTableStore final : public Driver {
         return Corrupt(key, absl::StrCat("property ", name, " is not base64"));
       }
     }
-    absl::StatusOr<Meta> meta = MetaFrom(key, *r, entity);
+    absl::StatusOr<Meta> meta = MetaFrom(key, r->Header("etag"), entity);
     if (!meta.ok()) return meta.status();
     if (meta->size != item.value.size()) {
       return Corrupt(
@@ -131,7 +133,7 @@ class AzureTableStore final : public Driver {
     nlohmann::json entity = nlohmann::json::parse(r->body, nullptr, false);
     if (!entity.is_object())
       return Corrupt(key, "the entity is not a JSON object");
-    return MetaFrom(key, *r, entity);
+    return MetaFrom(key, r->Header("etag"), entity);
   }
 
   absl::StatusOr<std::string> DoSet(const std::string& key,
@@ -180,12 +182,58 @@ class AzureTableStore final : public Driver {
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
       const std::string& base) override {
-    std::vector<std::string> keys;
-    absl::Status s = List(base, [&](std::string key, std::string) {
-      keys.push_back(std::move(key));
-    });
+    return KeysByScan(base);
+  }
+
+  // RowKeys escape bytes as "%XX", so RowKey order is not key order ("~"
+  // is "%7E" and sorts before "a") and no RowKey range holds exactly the
+  // keys past start_after. A page is one query of the base's RowKey range,
+  // keeping the `limit` smallest keys past start_after: O(keys under the
+  // base) per page, O(limit) memory.
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    std::map<std::string, Meta> smallest;
+    absl::Status failed;
+    absl::Status s =
+        Query(base, "RowKey,Key,Size,Timestamp", /*with_etags=*/true,
+              [&](std::string key, std::string, const nlohmann::json& entity) {
+                if (!failed.ok() || key <= options.start_after) return;
+                if (smallest.size() == options.limit &&
+                    key >= smallest.rbegin()->first) {
+                  return;
+                }
+                absl::StatusOr<Meta> meta = ListedMeta(key, entity);
+                if (!meta.ok()) {
+                  failed = meta.status();
+                  return;
+                }
+                smallest.emplace(std::move(key), *std::move(meta));
+                if (smallest.size() > options.limit) {
+                  smallest.erase(std::prev(smallest.end()));
+                }
+              });
     if (!s.ok()) return s;
-    return keys;
+    if (!failed.ok()) return failed;
+    ScanPage page;
+    // A full page may have stopped short of more keys; a short one has not.
+    if (smallest.size() == options.limit) {
+      page.next_after = smallest.rbegin()->first;
+    }
+    for (auto& [key, meta] : smallest) {
+      ScanEntry entry;
+      entry.key = key;
+      entry.meta = std::move(meta);
+      if (options.with_values) {
+        // The value and its metadata come from one read of the entity.
+        absl::StatusOr<Item> item = DoGet(key);
+        if (absl::IsNotFound(item.status())) continue;  // removed meanwhile
+        if (!item.ok()) return item.status();
+        entry.meta = std::move(item->meta);
+        entry.value = std::move(item->value);
+      }
+      page.entries.push_back(std::move(entry));
+    }
+    return page;
   }
 
   absl::Status DoClear(const std::string& base) override {
@@ -206,13 +254,17 @@ class AzureTableStore final : public Driver {
                                     const std::string& if_match,
                                     const std::string* body,
                                     std::string_view op,
-                                    bool prefer_no_content = false) {
+                                    bool prefer_no_content = false,
+                                    bool with_etags = false) {
     HttpRequest req;
     req.method = std::move(method);
     req.url = std::move(url);
     req.kind = (req.method != "GET") ? transport::RequestKind::kWrite
                                      : transport::RequestKind::kRead;
-    req.headers.emplace_back("Accept", "application/json;odata=nometadata");
+    // Minimal metadata puts each listed entity's etag in "odata.etag".
+    req.headers.emplace_back(
+        "Accept", with_etags ? "application/json;odata=minimalmetadata"
+                             : "application/json;odata=nometadata");
     req.headers.emplace_back("DataServiceVersion", "3.0");
     req.headers.emplace_back("MaxDataServiceVersion", "3.0;NetFx");
     if (!if_match.empty()) req.headers.emplace_back("If-Match", if_match);
@@ -281,11 +333,13 @@ class AzureTableStore final : public Driver {
                                             ToAbsl(why)));
   }
 
+  // `etag`: the entity's etag as the service sends it (a header of a
+  // read, or a listed entity's "odata.etag").
   static absl::StatusOr<Meta> MetaFrom(const std::string& key,
-                                       const HttpResponse& r,
+                                       std::string_view etag,
                                        const nlohmann::json& entity) {
     Meta meta;
-    meta.etag = objstore::UnquoteEtag(r.Header("etag"));
+    meta.etag = objstore::UnquoteEtag(etag);
     if (meta.etag.empty()) return Corrupt(key, "the answer carried no ETag");
     if (!entity.contains("Size") || !entity["Size"].is_number_unsigned()) {
       if (!entity.contains("Size") || !entity["Size"].is_number_integer() ||
@@ -299,6 +353,17 @@ class AzureTableStore final : public Driver {
           objstore::ParseHttpOrIsoTime(entity["Timestamp"].get<std::string>());
     }
     return meta;
+  }
+
+  // The metadata of an entity listed with minimal metadata: the etag is
+  // its "odata.etag" instead of a header.
+  static absl::StatusOr<Meta> ListedMeta(const std::string& key,
+                                         const nlohmann::json& entity) {
+    if (!entity.contains("odata.etag") || !entity["odata.etag"].is_string()) {
+      return Corrupt(key, "the listed entity carries no odata.etag");
+    }
+    return MetaFrom(key, entity["odata.etag"].get_ref<const std::string&>(),
+                    entity);
   }
 
   absl::StatusOr<std::optional<std::string>> CurrentEtag(
@@ -374,6 +439,19 @@ class AzureTableStore final : public Driver {
   // Calls `each(key, row_key)` for every entity under `base`.
   template <typename Fn>
   absl::Status List(const std::string& base, Fn each) {
+    return Query(
+        base, "RowKey,Key", false,
+        [&](std::string key, std::string row_key, const nlohmann::json&) {
+          each(std::move(key), std::move(row_key));
+        });
+  }
+
+  // Calls `each(key, row_key, entity)` with every cask entity under
+  // `base` (its properties as `select` names them, and "odata.etag" when
+  // `with_etags`), page by page, in RowKey order.
+  template <typename Fn>
+  absl::Status Query(const std::string& base, std::string_view select,
+                     bool with_etags, Fn each) {
     std::string filter = absl::StrCat("PartitionKey eq ",
                                       aztable::ODataString(options_.partition));
     if (!base.empty()) {
@@ -387,14 +465,15 @@ class AzureTableStore final : public Driver {
       std::string url = absl::StrCat(
           table_url_,
           "()?$filter=", PercentEncode(filter, KeptBytes::Unreserved()),
-          "&$select=RowKey,Key");
+          "&$select=", ToAbsl(select));
       if (!next_pk.empty()) {
         absl::StrAppend(
             &url, "&NextPartitionKey=",
             PercentEncode(next_pk, KeptBytes::Unreserved()),
             "&NextRowKey=", PercentEncode(next_rk, KeptBytes::Unreserved()));
       }
-      absl::StatusOr<HttpResponse> r = Send("GET", url, "", nullptr, "list");
+      absl::StatusOr<HttpResponse> r =
+          Send("GET", url, "", nullptr, "list", false, with_etags);
       if (!r.ok()) return r.status();
       if (r->status != 200)
         return aztable::AzureTableError("list", base, *r, false);
@@ -411,7 +490,7 @@ class AzureTableStore final : public Driver {
           continue;  // not an entity of cask's
         }
         if (!base.empty() && !IsUnderBase(key, base)) continue;
-        each(std::move(key), e["RowKey"].get<std::string>());
+        each(std::move(key), e["RowKey"].get<std::string>(), e);
       }
       next_pk = r->Header("x-ms-continuation-nextpartitionkey");
       next_rk = r->Header("x-ms-continuation-nextrowkey");

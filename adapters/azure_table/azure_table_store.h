@@ -11,7 +11,12 @@
 // the key (a short RowKey never contains '~', so the two cannot collide).
 // The key itself is kept in the binary property Key, the value in binary
 // properties V0, V1, ... of 64 KiB each (Azure's property limit), and its
-// length in Size. keys(base) is one range query on RowKey in the partition.
+// length in Size. Scan (and Keys, which pages through it) is one range
+// query on RowKey in the partition per page, keeping the `limit` smallest
+// keys past start_after: escapes and hashed RowKeys do not sort like the
+// keys ("%7E" for '~' sorts before "a"), so no RowKey range holds exactly
+// the next keys. O(keys under the base) per page, O(limit) memory; etags
+// from the listing (minimal metadata), values by one entity read each.
 //
 // Etags: the entity's own ETag, W/"datetime'<timestamp>'", carried without
 // the W/ and quotes (datetime'2024-01-01T00%3A00%3A00.1234567Z'). The

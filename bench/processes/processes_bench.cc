@@ -4,7 +4,9 @@
 //     cask (first opener owns, the other forwards; kBuffered) vs LMDB
 //     (MDB_NOSYNC) vs SQLite (WAL, synchronous=NORMAL), 100 B values;
 //   forwarded vs in-process latency of a CAS and a Get (p50, p99);
-//   failover time: owner SIGKILLed -> a client's next write acknowledged.
+//   failover time: owner SIGKILLed -> a client's next write acknowledged;
+//   a client's Get through a snapshot the owner pins vs a plain Get, and
+//   the cost of opening and releasing one.
 // Each throughput case forks 2 worker processes that run for kRunTime.
 // "CAS" on disjoint keys: Set if_match the etag of the worker's previous
 // write of that key (LMDB: read version + put in one write txn; SQLite:
@@ -442,6 +444,57 @@ void BM_Failover(benchmark::State& state) {
   }
 }
 
+// ---- a client's snapshot reads: an owner process, this process a client
+// (takeover off). In the same run, one thread each in turn: a plain Get, a
+// Get through one snapshot pinned by the owner, and an open + release of
+// a snapshot, p50 of 20,000 (2,000 opens). Arg: ring (1) or socket (0).
+void BM_ClientSnapshot(benchmark::State& state) {
+  const bool ring = state.range(0) == 1;
+  cask::engine::ipc::SetTakeoverAllowed(false);
+  cask::engine::ipc::SetRingTransport(ring);
+  for (auto _ : state) {
+    std::string dir = FreshDir("snap");
+    pid_t owner = cask::processes::SpawnOwner(dir);
+    {
+      auto e = cask::Engine::Open(dir, cask::processes::TestOptions(true));
+      if (!e.ok() || !cask::engine::ipc::IsClient(**e)) std::abort();
+      cask::Engine& s = **e;
+      if (!s.Set("k", kValue).ok()) std::abort();
+      auto snap = s.OpenSnapshot();
+      if (!snap.ok()) Die("open", snap.status());
+      std::vector<double> get, snap_get, open;
+      for (int i = 0; i < 20000; ++i) {
+        absl::Time t0 = absl::Now();
+        if (!s.Get("k").ok()) std::abort();
+        get.push_back(absl::ToDoubleMicroseconds(absl::Now() - t0));
+        t0 = absl::Now();
+        if (!(*snap)->Get("k").ok()) std::abort();
+        snap_get.push_back(absl::ToDoubleMicroseconds(absl::Now() - t0));
+      }
+      for (int i = 0; i < 2000; ++i) {
+        absl::Time t0 = absl::Now();
+        auto one = s.OpenSnapshot();
+        if (!one.ok()) Die("open", one.status());
+        one->reset();
+        open.push_back(absl::ToDoubleMicroseconds(absl::Now() - t0));
+      }
+      const std::string t = ring ? "ring" : "socket";
+      const double g = Percentiles(get).p50_us;
+      const double sg = Percentiles(snap_get).p50_us;
+      const double o = Percentiles(open).p50_us;
+      state.counters["get_p50_us"] = g;
+      state.counters["snapshot_get_p50_us"] = sg;
+      state.counters["open_release_p50_us"] = o;
+      g_figures["snap_" + t + "_get_p50_us"] = g;
+      g_figures["snap_" + t + "_snapshot_get_p50_us"] = sg;
+      g_figures["snap_" + t + "_open_release_p50_us"] = o;
+    }
+    cask::processes::KillAndReap(owner);
+    std::filesystem::remove_all(dir);
+  }
+  cask::engine::ipc::SetRingTransport(true);
+}
+
 BENCHMARK(BM_Cask)
     ->Args({0, 0, 2})
     ->Args({0, 1, 2})
@@ -463,6 +516,11 @@ BENCHMARK(BM_Latency)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Failover)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClientSnapshot)
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
@@ -507,5 +565,14 @@ int main(int argc, char** argv) {
   std::printf(
       "  failover (SIGKILL -> next write acked): median %.1f ms, max %.1f ms\n",
       f("failover_median_ms"), f("failover_max_ms"));
+  for (const char* t : {"socket", "ring"}) {
+    std::string k = absl::StrCat("snap_", t, "_");
+    double g = f((k + "get_p50_us").c_str());
+    double sg = f((k + "snapshot_get_p50_us").c_str());
+    std::printf(
+        "  client snapshot, %-6s Get p50 %.1f us, snapshot Get p50 %.1f us "
+        "(x%.2f), open + release p50 %.1f us\n",
+        t, g, sg, g > 0 ? sg / g : 0, f((k + "open_release_p50_us").c_str()));
+  }
   return 0;
 }

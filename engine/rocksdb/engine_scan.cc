@@ -2,6 +2,7 @@
 // family, seeked past start_after and stopped at the base's upper bound or
 // at the page limit, so a page costs O(limit) memory whatever the store's
 // size.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,10 @@
 #include "rocksdb_status.h"
 
 namespace cask::engine {
+namespace {
+// Most entries reserved up front (a larger limit grows the page).
+constexpr std::size_t kScanReserve = 4096;
+}  // namespace
 
 absl::StatusOr<ScanPage> EngineImpl::DoScan(const std::string& base,
                                             const ScanOptions& options) {
@@ -34,6 +39,9 @@ absl::StatusOr<ScanPage> EngineImpl::ScanAt(const std::string& base,
   }
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
+  // A scan reads each block once, in order: it must not evict the blocks
+  // point lookups keep hot, nor pay a cache insertion per block.
+  ro.fill_cache = false;
   const std::string lower = ScanLowerBound(base, options.start_after);
   const std::string upper = ScanUpperBound(base);
   rocksdb::Slice upper_slice(upper);
@@ -41,6 +49,8 @@ absl::StatusOr<ScanPage> EngineImpl::ScanAt(const std::string& base,
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, meta_cf_));
 
   ScanPage page;
+  // Growing the page would move every entry listed so far, again and again.
+  page.entries.reserve(std::min<std::size_t>(options.limit, kScanReserve));
   it->Seek(lower);
   if (it->Valid() && it->key() == rocksdb::Slice(lower)) it->Next();
   for (; it->Valid(); it->Next()) {

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "batch_ingest.h"
@@ -211,6 +212,59 @@ TEST_CASE("a bulk commit's preconditions are checked atomically", "[bulk]") {
   }
   // Each winning bulk commit was ingested, a losing one never reached it.
   CHECK(engine::TEST_IngestedGroups() == ingested + bulk_wins);
+}
+
+// After a reopen (nothing in the engine's recent-writes cache) a large
+// commit's preconditions read the stored records: every If-Match and
+// create-only holds or fails on exactly the stored etags, in any batch
+// order, and one stale etag refuses the whole commit.
+TEST_CASE("a large commit checks every precondition against the store",
+          "[bulk]") {
+  TempDir dir;
+  const std::string path = dir.Sub("s");
+  constexpr int kKeys = 300;
+  // Every third key is absent; the others are stored with these etags.
+  std::vector<std::string> etags(kKeys);
+  {
+    std::unique_ptr<Engine> e = OpenStore(path);
+    for (int i = 0; i < kKeys; ++i) {
+      if (i % 3 == 0) continue;
+      absl::StatusOr<std::string> etag = e->Set(BulkKey(i), "old");
+      REQUIRE(etag.ok());
+      etags[i] = *etag;
+    }
+  }
+  std::unique_ptr<Engine> e = OpenStore(path);
+  // In reverse key order; `stale` (if any) carries a wrong etag.
+  auto batch_with = [&](int stale) {
+    Batch batch;
+    for (int i = kKeys - 1; i >= 0; --i) {
+      WriteOptions w;
+      if (i == stale) {
+        w.precondition = Precondition::IfMatch(etags[i] + "x");
+      } else if (i % 3 == 0) {
+        w.precondition = Precondition::CreateOnly();
+      } else {
+        w.precondition = Precondition::IfMatch(etags[i]);
+      }
+      batch.Put(BulkKey(i), "new", w);
+    }
+    return batch;
+  };
+  absl::StatusOr<CommitResult> refused = e->Commit(batch_with(kKeys / 2 + 1));
+  INFO(refused.status().ToString());
+  REQUIRE(refused.status().code() == absl::StatusCode::kAborted);
+  CHECK(absl::StrContains(refused.status().message(), BulkKey(kKeys / 2 + 1)));
+  CHECK(e->Get(BulkKey(1))->value == "old");
+  CHECK(e->Get(BulkKey(0)).status().code() == absl::StatusCode::kNotFound);
+  absl::StatusOr<CommitResult> done = e->Commit(batch_with(-1));
+  INFO(done.status().ToString());
+  REQUIRE(done.ok());
+  CHECK(e->Get(BulkKey(0))->value == "new");
+  CHECK(e->Get(BulkKey(kKeys - 1))->value == "new");
+  // Created keys now exist: the same create-only commit is refused.
+  CHECK(e->Commit(batch_with(-1)).status().code() ==
+        absl::StatusCode::kAborted);
 }
 
 }  // namespace

@@ -73,6 +73,15 @@ void SortAndDeduplicate(std::vector<Record>& records) {
 
 }  // namespace
 
+std::string IngestScratchDir(const std::string& store_dir) {
+  return store_dir + "/ingest";
+}
+
+void RemoveIngestScratch(const std::string& store_dir) {
+  std::error_code ec;  // best effort: the next ingestion empties it anyway
+  std::filesystem::remove_all(IngestScratchDir(store_dir), ec);
+}
+
 IngestOutcome IngestBatch(
     rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
     const std::string& scratch_dir, const rocksdb::WriteBatch& batch) {

@@ -39,6 +39,14 @@ struct IngestOutcome {
   rocksdb::Status status;
 };
 
+// Where the store in `store_dir` writes an ingestion's files.
+std::string IngestScratchDir(const std::string& store_dir);
+
+// Removes what a crashed ingestion left in IngestScratchDir (table files
+// or hard links to ingested ones, which would keep their space after
+// compaction). For the process that holds the store's lock, at open.
+void RemoveIngestScratch(const std::string& store_dir);
+
 // Ingests `batch` (puts and deletes of the column families in `handles`)
 // through sorted files written in `scratch_dir` (created if missing,
 // emptied afterwards). Where a key appears twice in one column family the

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "batch_ingest.h"
 #include "cask/key.h"
 #include "cask/quote.h"
 #include "cask/string_view_compat.h"
@@ -123,6 +124,7 @@ absl::Status EngineImpl::Init(rocksdb::Env* env) {
         " is open read-only: this process cannot write its directory"));
     return absl::OkStatus();
   }
+  RemoveIngestScratch(path_);
   bg_thread_ = std::thread([this] { MaintenanceLoop(); });
   return absl::OkStatus();
 }

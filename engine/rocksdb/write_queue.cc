@@ -375,7 +375,7 @@ void EngineImpl::ApplyGroup(const std::vector<WriteRequest*>& group) {
     // A bulk load: sorted files instead of the WAL and memtables
     // (batch_ingest.h); durable when it returns.
     IngestOutcome ingest =
-        IngestBatch(db_.get(), handles_, path_ + "/ingest", g.batch());
+        IngestBatch(db_.get(), handles_, IngestScratchDir(path_), g.batch());
     if (!ingest.attempted && !ingest.status.ok()) {
       // Nothing reached the database: the group fails and its revisions
       // are used again by the next one.

@@ -40,6 +40,7 @@ std::optional<ChangeEvent> ToEvent(const json& e, const std::string& prefix) {
   if (std::optional<DecodedValue> decoded = DecodeValue(raw)) {
     ev.time = decoded->header.mtime;
     ev.size = decoded->value.size();
+    ev.value = std::string(decoded->value);  // the event carries it: no read
   }
   return ev;
 }

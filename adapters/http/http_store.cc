@@ -45,6 +45,9 @@ using transport::HttpRequest;
 using transport::RequestKind;
 using Response = transport::HttpResponse;
 
+// Put events of the feed carry values up to this size (a server caps it).
+constexpr std::uint64_t kFeedValueBytes = 64 << 10;
+
 // Unreserved bytes and a few sub-delims stay as they are in a path
 // segment; everything else is %XX, so the server's one percent-decoding
 // gives the key back.
@@ -338,9 +341,12 @@ class HttpStore final : public Driver {
     return result;
   }
 
+  // Asks for the values of put events up to kFeedValueBytes (a server
+  // that predates them ignores the request), so a replica reading the
+  // feed need not GET each key.
   absl::StatusOr<std::vector<ChangeEvent>> DoChanges(
       std::uint64_t after_revision, std::size_t limit) override {
-    return FetchChanges(after_revision, limit, 0);
+    return FetchChanges(after_revision, limit, 0, kFeedValueBytes);
   }
 
   absl::StatusOr<std::unique_ptr<Subscription>> DoWatch(
@@ -348,7 +354,7 @@ class HttpStore final : public Driver {
       WatchCallback callback) override {
     // Fails fast (kOutOfRange, unreachable) before the thread starts.
     absl::StatusOr<std::vector<ChangeEvent>> first =
-        FetchChanges(after_revision, 1, 0);
+        FetchChanges(after_revision, 1, 0, 0);
     if (!first.ok()) return first.status();
     auto sub = std::make_unique<HttpSubscription>();
     std::shared_ptr<std::atomic<bool>> stop = sub->stop_;
@@ -357,7 +363,7 @@ class HttpStore final : public Driver {
           std::uint64_t after = after_revision;
           while (!stop->load()) {
             absl::StatusOr<std::vector<ChangeEvent>> events =
-                FetchChanges(after, 1000, 1000);
+                FetchChanges(after, 1000, 1000, 0);
             if (!events.ok()) {
               // Transient: wait and poll again; compaction ends the watch.
               if (events.status().code() == absl::StatusCode::kOutOfRange)
@@ -461,7 +467,8 @@ class HttpStore final : public Driver {
 
   absl::StatusOr<std::vector<ChangeEvent>> FetchChanges(std::uint64_t after,
                                                         std::size_t limit,
-                                                        int wait_ms) {
+                                                        int wait_ms,
+                                                        std::uint64_t values) {
     absl::StatusOr<http_protocol::Advertised> a = Probe();
     if (!a.ok()) return a.status();
     if (!a->changes) {
@@ -472,7 +479,8 @@ class HttpStore final : public Driver {
     absl::StatusOr<Response> r = Perform(
         "POST",
         absl::StrCat(ToAbsl(http_protocol::kChangesPath), "?after=", after,
-                     "&limit=", limit, "&wait=", wait_ms),
+                     "&limit=", limit, "&wait=", wait_ms,
+                     values > 0 ? absl::StrCat("&values=", values) : ""),
         {}, std::string_view(), "changes", false);
     if (!r.ok()) return r.status();
     if (r->status != 200) return Failed(*r, "POST", "", false);

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "nlohmann/json.hpp"
 
 namespace cask::http_protocol {
@@ -33,6 +34,7 @@ std::string FeedJson(const Feed& feed) {
                     {"etag", e.etag},
                     {"time_us", absl::ToUnixMicros(e.time)},
                     {"size", e.size}});
+    if (e.value) list.back()["value_b64"] = absl::Base64Escape(*e.value);
   }
   Json body = {{"events", std::move(list)},
                {"last_revision", feed.last_revision}};
@@ -71,6 +73,15 @@ absl::StatusOr<Feed> ParseFeedJson(std::string_view body) {
       e.etag = j.value("etag", std::string());
       e.time = absl::FromUnixMicros(*time_us);
       e.size = *size;
+      if (auto v = j.find("value_b64"); v != j.end()) {
+        std::string value;
+        if (!v->is_string() ||
+            !absl::Base64Unescape(v->get<std::string>(), &value)) {
+          return absl::DataLossError(
+              "http changes: an event's value_b64 is not base64");
+        }
+        e.value = std::move(value);
+      }
       feed.last_revision = std::max(feed.last_revision, e.revision);
       feed.events.push_back(std::move(e));
     }

@@ -1,6 +1,7 @@
 // The change feed's answer (POST /_cask/changes, docs/protocol.md):
 //   {"events":[{"revision":7,"key":"a:b","kind":"put","etag":"e",
-//               "time_us":1700000000000000,"size":3}, ...],
+//               "time_us":1700000000000000,"size":3,
+//               "value_b64":"YWJj"}, ...],   (value_b64 when asked for)
 //    "last_revision":7}
 //
 // Thread safety: pure functions.

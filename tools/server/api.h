@@ -48,6 +48,10 @@ struct LongPoll {
   std::size_t limit = 0;
   std::string prefix;  // a normalised base; "" = every key
   std::uint64_t wait_ms = 0;
+  // Put events carry the value when it is at most this many bytes and
+  // still the key's current one (0: never), so a replica pulls a page
+  // without a GET per key.
+  std::uint64_t values_up_to = 0;
 };
 
 // What the router decided: an answer, or a long poll to park.

@@ -36,6 +36,9 @@ constexpr std::string_view kText = "text/plain; charset=utf-8";
 constexpr std::string_view kOctets = "application/octet-stream";
 // Events read per store call while skipping those outside a feed's prefix.
 constexpr int kMaxFeedScans = 16;
+// The largest value a feed event carries (the `values` query is capped):
+// bounds a feed answer's size by `limit` of these.
+constexpr std::uint64_t kMaxFeedValueBytes = 1 << 20;
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -361,7 +364,8 @@ RouteResult Router::Changes(const ApiRequest& req) {
   absl::StatusOr<std::uint64_t> after = UintParam(*query, "after", 0);
   absl::StatusOr<std::uint64_t> limit = UintParam(*query, "limit", 1000);
   absl::StatusOr<std::uint64_t> wait = UintParam(*query, "wait", 0);
-  for (const auto* v : {&after, &limit, &wait}) {
+  absl::StatusOr<std::uint64_t> values = UintParam(*query, "values", 0);
+  for (const auto* v : {&after, &limit, &wait, &values}) {
     if (!v->ok()) {
       result.response = Fail(v->status());
       return result;
@@ -376,6 +380,7 @@ RouteResult Router::Changes(const ApiRequest& req) {
     poll.prefix = *std::move(base);
   }
   poll.after = *after;
+  poll.values_up_to = std::min<std::uint64_t>(*values, kMaxFeedValueBytes);
   poll.limit = (*limit == 0 || *limit > 100000) ? 100000 : *limit;
   poll.wait_ms = std::min<std::uint64_t>(
       *wait, static_cast<std::uint64_t>(std::max(0, options_.max_wait_ms)));
@@ -386,6 +391,19 @@ RouteResult Router::Poll(const LongPoll& poll, bool final) {
   RouteResult result = ReadFeed(poll, final);
   if (!result.poll) AddCapabilityHeaders(result.response);
   return result;
+}
+
+void Router::AttachValues(std::uint64_t up_to, http_protocol::Feed& feed) {
+  // The log keeps no values: read each key's current one and attach it
+  // only to the event that wrote it (a later event carries a newer one).
+  // A key written again meanwhile, or too large, stays for the client to
+  // GET.
+  for (ChangeEvent& e : feed.events) {
+    if (e.kind != ChangeKind::kPut || e.size > up_to) continue;
+    absl::StatusOr<Item> item = store_->Get(e.key);
+    if (item.ok() && item->meta.etag == e.etag)
+      e.value = std::move(item->value);
+  }
 }
 
 RouteResult Router::ReadFeed(const LongPoll& poll, bool final) {
@@ -423,6 +441,7 @@ RouteResult Router::ReadFeed(const LongPoll& poll, bool final) {
     result.poll = std::move(next);
     return result;
   }
+  if (poll.values_up_to > 0) AttachValues(poll.values_up_to, feed);
   result.response.body = http_protocol::FeedJson(feed);
   result.response.content_type = kJson;
   return result;

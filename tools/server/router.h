@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "cask/driver.h"
+#include "feed_json.h"
 #include "server.h"
 
 namespace cask::server {
@@ -56,6 +57,7 @@ class Router {
   ApiResponse SyncRoute(const ApiRequest& request, bool resolve);
   RouteResult Changes(const ApiRequest& request);
   RouteResult ReadFeed(const LongPoll& poll, bool final);
+  void AttachValues(std::uint64_t up_to, http_protocol::Feed& feed);
   // An error answer without the capability headers (Handle adds them).
   ApiResponse Fail(const absl::Status& status, int http_status = 0) const;
   std::optional<ApiResponse> Authenticate(const ApiRequest& request) const;

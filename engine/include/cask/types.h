@@ -50,6 +50,11 @@ struct ChangeEvent {
   std::string etag;  // new etag for kPut, empty otherwise
   absl::Time time;
   std::uint64_t size = 0;  // new value size for kPut
+  // kPut: the value written, when the feed carries it (etcd's watch
+  // always; `cask serve`'s feed for values up to a size, if it still holds
+  // this etag); nullopt: read the key to learn it. Lets a replica apply a
+  // page of the feed without one read per key.
+  std::optional<std::string> value;
 };
 
 std::string_view ChangeKindName(ChangeKind kind);

@@ -112,6 +112,7 @@ for i = 1, n do
     end
   elseif op.kind == 'd' then
     redis.call('DEL', k)
+    redis.call('INCR', KEYS[1])
   end
   out[#out + 1] = etag
 end
@@ -382,7 +383,24 @@ class RedisStore final : public Driver {
       return pending.size() >= 256 ? flush() : absl::OkStatus();
     });
     if (!s.ok()) return s;
-    return flush();
+    if (absl::Status f = flush(); !f.ok()) return f;
+    return conn_.Command({"INCR", counter_key_}, Access::kWrite, "clear")
+        .status();
+  }
+
+  // The write counter: every put, remove and clear through cask moves it
+  // (expiry does not), so a replica that saw counter R and sees R again
+  // knows nothing changed without scanning.
+  absl::StatusOr<std::uint64_t> DoCurrentRevision() override {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Reply> r =
+        conn_.Command({"GET", counter_key_}, Access::kRead, "revision");
+    if (!r.ok()) return r.status();
+    const redisReply* a = r->get();
+    if (a->type == REDIS_REPLY_NIL) return 0;
+    std::uint64_t v = 0;
+    if (!absl::SimpleAtoi(ToAbsl(ReplyText(a)), &v)) return Malformed("GET");
+    return v;
   }
 
  private:

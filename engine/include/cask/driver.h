@@ -143,8 +143,11 @@ class Driver {
 
   // The newest committed revision (0 for a new store): pass it as
   // after_revision to Watch or Changes to see only what happens from now
-  // on. kUnimplemented on a store that cannot tell (no change log; today
-  // only the engine can).
+  // on. A store without a change log (capabilities().watch false) may
+  // still answer with a counter of its writes (Redis): one per key that a
+  // Set, Remove or Commit changed, one per Clear; expiry does not move it.
+  // The same answer twice means nothing was written in between.
+  // kUnimplemented on a store that cannot tell.
   absl::StatusOr<std::uint64_t> CurrentRevision();
 
   // Delivers every event for keys under `base` with revision >

@@ -58,6 +58,18 @@ class CountingDriver final : public Driver {
     ++calls_;
     return inner_->Changes(after_revision, limit);
   }
+  // kUnimplemented is answered before anything is sent: not a request.
+  absl::StatusOr<std::uint64_t> DoCurrentRevision() override {
+    absl::StatusOr<std::uint64_t> r = inner_->CurrentRevision();
+    if (r.status().code() != absl::StatusCode::kUnimplemented) ++calls_;
+    return r;
+  }
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override {
+    absl::StatusOr<ScanPage> r = inner_->Scan(base, options);
+    if (r.status().code() != absl::StatusCode::kUnimplemented) ++calls_;
+    return r;
+  }
 
  private:
   const std::shared_ptr<Driver> inner_;

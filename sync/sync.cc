@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 #include <utility>
@@ -193,18 +194,37 @@ class Sync::Impl {
   // time between pulls would rescan a feed-less remote once per page.
   // What the remote gains meanwhile is the next round's.
   absl::Status RunRounds(SyncCounters& counts) {
+    scanned_at_.reset();
     for (bool more = true; more;) {
       more = false;
       if (absl::Status s = PullRound(counts, more); !s.ok()) return s;
       if (options_.on_progress) options_.on_progress(counts);
       if (!use_feed_) break;
     }
+    const std::uint64_t pushed_before = counts.pushed;
     for (bool more = true; more;) {
       more = false;
       if (absl::Status s = PushRound(counts, more); !s.ok()) return s;
       if (options_.on_progress) options_.on_progress(counts);
     }
+    if (scanned_at_) return RecordScanRevision(counts.pushed - pushed_before);
     return absl::OkStatus();
+  }
+
+  // The scan (or its skip) saw the remote at write count scanned_at_; our
+  // `pushed` writes each moved it by one. When the count now is exactly
+  // that, nobody else wrote and the next round need not scan.
+  absl::Status RecordScanRevision(std::uint64_t pushed) {
+    std::uint64_t at = *scanned_at_;
+    if (pushed > 0) {
+      absl::StatusOr<std::uint64_t> now = remote_->CurrentRevision();
+      if (now.ok() && *now == at + pushed) at = *now;
+    }
+    absl::StatusOr<Pinned<std::uint64_t>> seen =
+        ReadCheckpoint(keys_.scan_revision());
+    if (!seen.ok()) return seen.status();
+    if (seen->value == at) return absl::OkStatus();
+    return SetCheckpoint(keys_.scan_revision(), at, seen->pin);
   }
 
   void Record(const SyncCounters& c, const absl::Status& s) {
@@ -302,9 +322,12 @@ class Sync::Impl {
   // keys where the remote has atomic batches, else key by key.
   absl::Status PushKeys(const std::vector<std::string>& keys, Batch& state,
                         SyncCounters& counts) {
+    absl::StatusOr<std::set<std::string>> conflicted = ConflictNames();
+    if (!conflicted.ok()) return conflicted.status();
     std::vector<PushPlan> plans;
     for (const std::string& key : keys) {
-      absl::StatusOr<std::optional<PushPlan>> plan = PlanPush(key, state);
+      absl::StatusOr<std::optional<PushPlan>> plan =
+          PlanPush(key, state, &*conflicted);
       if (!plan.ok()) return plan.status();
       if (*plan) plans.push_back(**std::move(plan));
     }
@@ -377,11 +400,17 @@ class Sync::Impl {
   // Decides what pushing `key` needs. nullopt when no remote request is:
   // the key waits for a resolution, is synced, or was created and removed
   // locally before it was ever pushed (that state is added to `state`).
-  absl::StatusOr<std::optional<PushPlan>> PlanPush(const std::string& key,
-                                                   Batch& state) {
-    absl::StatusOr<bool> in_conflict = local_->Has(keys_.conflict(key));
-    if (!in_conflict.ok()) return in_conflict.status();
-    if (*in_conflict) return std::nullopt;  // waits for Resolve
+  // `conflicted`: the conflict record names when the caller listed them.
+  absl::StatusOr<std::optional<PushPlan>> PlanPush(
+      const std::string& key, Batch& state,
+      const std::set<std::string>* conflicted = nullptr) {
+    if (conflicted != nullptr) {
+      if (conflicted->count(keys_.conflict(key))) return std::nullopt;
+    } else {
+      absl::StatusOr<bool> in_conflict = local_->Has(keys_.conflict(key));
+      if (!in_conflict.ok()) return in_conflict.status();
+      if (*in_conflict) return std::nullopt;  // waits for Resolve
+    }
     absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
     if (!st.ok()) return st.status();
     absl::StatusOr<Copy> raw_local = Read(*local_, key);
@@ -507,6 +536,19 @@ class Sync::Impl {
 
   // ---- pull
 
+  // One key of a pull page: the remote copy when the page already tells
+  // it (a feed event that carries its value, a delete, a scan page read
+  // with values), else nullopt and it is read from the remote.
+  struct PullItem {
+    std::string key;
+    std::optional<Copy> remote;
+    // A put event's etag when its value is not in `remote`: our own push
+    // coming back needs no read.
+    std::string event_etag;
+    // The key's sync state when the caller already read it.
+    std::optional<Pinned<KeyState>> state;
+  };
+
   absl::Status PullRound(SyncCounters& counts, bool& work) {
     if (!use_feed_) return ScanPull(counts, work);
     absl::StatusOr<Pinned<std::uint64_t>> cp =
@@ -530,81 +572,118 @@ class Sync::Impl {
     }
     if (!events.ok()) return events.status();
     if (events->empty()) return absl::OkStatus();
-    std::vector<std::string> keys;
-    std::set<std::string> seen;
+    // The last event of each key in the page tells its remote copy at
+    // that revision; a later page brings anything newer.
+    std::vector<PullItem> items;
+    std::map<std::string, std::size_t> index;
+    auto slot = [&](const std::string& key) -> PullItem& {
+      auto [it, fresh] = index.emplace(key, items.size());
+      if (fresh) items.push_back(PullItem{key, std::nullopt, "", std::nullopt});
+      return items[it->second];
+    };
     for (const ChangeEvent& e : *events) {
       if (e.kind == ChangeKind::kClear) {
+        // What the clear left is read back: keys synced before and keys
+        // of this page under the cleared base.
         absl::StatusOr<std::vector<std::string>> under = SyncedKeysUnder(e.key);
         if (!under.ok()) return under.status();
-        for (std::string& k : *under) {
-          if (seen.insert(k).second) keys.push_back(std::move(k));
+        for (const std::string& k : *under) slot(k);
+        for (PullItem& item : items) {
+          if (IsUnderBase(item.key, e.key)) {
+            item.remote.reset();
+            item.event_etag.clear();
+          }
         }
         continue;
       }
-      if (e.kind == ChangeKind::kPut) {
-        // Our own push coming back: nothing to fetch.
-        absl::StatusOr<Pinned<KeyState>> st = ReadState(e.key);
-        if (!st.ok()) return st.status();
-        if (st->value && st->value->remote_etag == e.etag) continue;
+      PullItem& item = slot(e.key);
+      item.event_etag.clear();
+      if (e.kind != ChangeKind::kPut) {
+        item.remote = Copy();
+      } else if (e.value && options_.bulk_pull) {
+        Item copy;
+        copy.value = *e.value;
+        copy.meta.etag = e.etag;
+        copy.meta.size = e.size;
+        copy.meta.mtime = e.time;
+        copy.meta.revision = e.revision;
+        item.remote = Copy(std::move(copy));
+      } else {
+        item.remote.reset();
+        item.event_etag = e.etag;
       }
-      if (seen.insert(e.key).second) keys.push_back(e.key);
     }
-    if (absl::StatusOr<bool> did = PullKeys(keys, counts); !did.ok()) {
+    Batch done;
+    done.Put(keys_.pull_checkpoint(), absl::StrCat(events->back().revision),
+             {cp->pin});
+    if (absl::StatusOr<bool> did = PullItems(std::move(items), done, counts);
+        !did.ok()) {
       return did.status();
     }
     work = true;
-    return SetCheckpoint(keys_.pull_checkpoint(), events->back().revision,
-                         cp->pin);
+    return absl::OkStatus();
   }
 
-  // For remotes without a feed: compare every remote etag with the one
-  // last synced (one Keys call, then one GetMeta per key this device has
-  // synced before; a key it never had is fetched at once).
-  absl::Status ScanPull(SyncCounters& counts, bool& work) {
-    absl::StatusOr<std::vector<std::string>> remote_keys = remote_->Keys("");
-    if (!remote_keys.ok()) return remote_keys.status();
-    std::set<std::string> listed(remote_keys->begin(), remote_keys->end());
-    const std::size_t n = remote_keys->size();
-    std::vector<std::optional<std::string>> synced_etag(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      absl::StatusOr<Pinned<KeyState>> st = ReadState((*remote_keys)[i]);
-      if (!st.ok()) return st.status();
-      if (st->value) synced_etag[i] = st->value->remote_etag;
+  // Applies a page of remote copies with one local commit (with `extra`,
+  // e.g. the checkpoint the page reaches); if a local write got in the way,
+  // key by key, then `extra` alone. Reads what the page does not tell from
+  // the remote. Returns whether anything was recorded.
+  absl::StatusOr<bool> PullItems(std::vector<PullItem> items,
+                                 const Batch& extra, SyncCounters& counts) {
+    absl::StatusOr<std::set<std::string>> conflicted = ConflictNames();
+    if (!conflicted.ok()) return conflicted.status();
+    std::vector<std::size_t> fetch, todo;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      PullItem& item = items[i];
+      if (!item.state) {
+        absl::StatusOr<Pinned<KeyState>> st = ReadState(item.key);
+        if (!st.ok()) return st.status();
+        item.state = *std::move(st);
+      }
+      if (!item.remote) {
+        const std::optional<KeyState>& st = item.state->value;
+        if (!item.event_etag.empty() && st &&
+            st->remote_etag == item.event_etag) {
+          continue;  // our own push coming back
+        }
+        fetch.push_back(i);
+      }
+      todo.push_back(i);
     }
-    std::vector<char> differs(n, 1);
-    absl::Status scanned = ParallelFor(
-        n, options_.read_parallelism, [&](std::size_t i) -> absl::Status {
-          if (!synced_etag[i]) return absl::OkStatus();
-          absl::StatusOr<Meta> meta = remote_->GetMeta((*remote_keys)[i]);
-          std::string etag;
-          if (meta.ok()) {
-            etag = meta->etag;
-          } else if (meta.status().code() != absl::StatusCode::kNotFound) {
-            return meta.status();
-          }
-          differs[i] = *synced_etag[i] != etag;
-          return absl::OkStatus();
-        });
-    if (!scanned.ok()) return scanned;
-    std::vector<std::string> changed;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (differs[i]) changed.push_back((*remote_keys)[i]);
+    absl::Status fetched = ParallelFor(fetch.size(), options_.read_parallelism,
+                                       [&](std::size_t f) -> absl::Status {
+                                         PullItem& item = items[fetch[f]];
+                                         absl::StatusOr<Copy> copy =
+                                             Read(*remote_, item.key);
+                                         if (!copy.ok()) return copy.status();
+                                         item.remote = *std::move(copy);
+                                         return absl::OkStatus();
+                                       });
+    if (!fetched.ok()) return fetched;
+    Batch batch = extra;
+    SyncCounters delta;
+    bool any = false;
+    for (std::size_t i : todo) {
+      const PullItem& item = items[i];
+      absl::StatusOr<bool> planned = PlanPull(
+          item.key, *item.remote, *item.state,
+          conflicted->count(keys_.conflict(item.key)) > 0, batch, delta);
+      if (!planned.ok()) return planned.status();
+      any = any || *planned;
     }
-    // Keys synced before that the remote no longer lists were removed there.
-    absl::StatusOr<std::vector<std::string>> synced = SyncedKeysUnder("");
-    if (!synced.ok()) return synced.status();
-    for (const std::string& key : *synced) {
-      if (!listed.count(key)) changed.push_back(key);
+    if (batch.empty()) return false;
+    absl::Status s = local_->Commit(batch).status();
+    if (s.ok()) {
+      Add(counts, delta);
+      return any;
     }
-    for (std::size_t i = 0; i < changed.size(); i += options_.page_size) {
-      std::vector<std::string> page(
-          changed.begin() + i,
-          changed.begin() + std::min(changed.size(), i + options_.page_size));
-      absl::StatusOr<bool> did = PullKeys(page, counts);
+    if (!IsCasMismatch(s)) return s;
+    for (std::size_t i : todo) {
+      absl::StatusOr<bool> did = PullKey(items[i].key, counts);
       if (!did.ok()) return did.status();
-      work = work || *did;
     }
-    return absl::OkStatus();
+    if (absl::Status c = CommitState(extra); !c.ok()) return c;
+    return true;
   }
 
   // Applies the remote's current copy of `key` locally when the local copy
@@ -616,9 +695,14 @@ class Sync::Impl {
     // A local write racing with us fails the commit's precondition; the
     // second look then sees it as an unsynced edit.
     for (int attempt = 0; attempt < 3; ++attempt) {
+      absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
+      if (!st.ok()) return st.status();
+      absl::StatusOr<bool> in_conflict = local_->Has(keys_.conflict(key));
+      if (!in_conflict.ok()) return in_conflict.status();
       Batch batch;
       SyncCounters delta;
-      absl::StatusOr<bool> planned = PlanPull(key, *remote, batch, delta);
+      absl::StatusOr<bool> planned =
+          PlanPull(key, *remote, *st, *in_conflict, batch, delta);
       if (!planned.ok() || !*planned) return planned;
       absl::Status s = local_->Commit(batch).status();
       if (s.ok()) {
@@ -631,66 +715,204 @@ class Sync::Impl {
         "cask sync: key \"", key, "\" kept changing locally during pull"));
   }
 
-  // Pulls `keys` (distinct) with one local commit; if a local write got in
-  // the way, key by key. Returns whether anything was recorded.
-  absl::StatusOr<bool> PullKeys(const std::vector<std::string>& keys,
-                                SyncCounters& counts) {
-    std::vector<Copy> remote(keys.size());
-    absl::Status fetched = ParallelFor(keys.size(), options_.read_parallelism,
-                                       [&](std::size_t i) -> absl::Status {
-                                         absl::StatusOr<Copy> copy =
-                                             Read(*remote_, keys[i]);
-                                         if (!copy.ok()) return copy.status();
-                                         remote[i] = *std::move(copy);
-                                         return absl::OkStatus();
-                                       });
-    if (!fetched.ok()) return fetched;
-    Batch batch;
-    SyncCounters delta;
-    bool any = false;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      absl::StatusOr<bool> planned = PlanPull(keys[i], remote[i], batch, delta);
-      if (!planned.ok()) return planned.status();
-      any = any || *planned;
+  // For remotes without a feed: compare every remote etag with the one
+  // last synced. Where the remote counts its writes (CurrentRevision, e.g.
+  // Redis), a round that finds the count where the last complete scan
+  // left it skips the scan: one request.
+  absl::Status ScanPull(SyncCounters& counts, bool& work) {
+    // Only a remote without a log counts writes one per key (a feed's
+    // revision moves once per transaction).
+    std::optional<std::uint64_t> revision;
+    if (!remote_->capabilities().watch) {
+      absl::StatusOr<std::uint64_t> r = remote_->CurrentRevision();
+      if (r.ok()) {
+        revision = *r;
+      } else if (r.status().code() != absl::StatusCode::kUnimplemented) {
+        return r.status();
+      }
     }
-    if (!any) return false;
-    absl::Status s = local_->Commit(batch).status();
-    if (s.ok()) {
-      Add(counts, delta);
-      return true;
+    absl::StatusOr<Pinned<std::uint64_t>> seen =
+        ReadCheckpoint(keys_.scan_revision());
+    if (!seen.ok()) return seen.status();
+    if (revision && seen->value == revision) {
+      scanned_at_ = revision;
+      return absl::OkStatus();
     }
-    if (!IsCasMismatch(s)) return s;
-    for (const std::string& key : keys) {
-      absl::StatusOr<bool> did = PullKey(key, counts);
+    bool expiring = true;
+    absl::Status s = absl::UnimplementedError("");
+    if (options_.bulk_pull) s = PagedScanPull(counts, work, expiring);
+    if (s.code() == absl::StatusCode::kUnimplemented) {
+      expiring = true;  // GetMeta per key: not worth tracking
+      s = KeysScanPull(counts, work);
+    }
+    if (!s.ok()) return s;
+    // Expiry does not move the counter: such a remote is scanned each
+    // round.
+    if (revision && !expiring) scanned_at_ = revision;
+    return absl::OkStatus();
+  }
+
+  // The scan in pages of (etag, and where most of a page changed, value):
+  // a page mostly unchanged costs no values, a new device reads the
+  // values with the page instead of one read per key. kUnimplemented when
+  // the remote cannot scan (before anything was done).
+  absl::Status PagedScanPull(SyncCounters& counts, bool& work, bool& expiring) {
+    expiring = false;
+    std::set<std::string> listed;
+    bool with_values = false;
+    std::string after;
+    while (true) {
+      std::vector<PullItem> changed;
+      absl::StatusOr<ScanPage> page =
+          ReadScanPage(after, with_values, listed, expiring, changed);
+      if (!page.ok()) return page.status();
+      if (!with_values && changed.size() > 1 &&
+          changed.size() * 2 > page->entries.size()) {
+        // Most of the page changed: read it again with values.
+        with_values = true;
+        changed.clear();
+        page = ReadScanPage(after, true, listed, expiring, changed);
+        if (!page.ok()) return page.status();
+      }
+      const std::size_t n = page->entries.size();
+      with_values = changed.size() * 2 > n;
+      if (!changed.empty()) {
+        absl::StatusOr<bool> did =
+            PullItems(std::move(changed), Batch(), counts);
+        if (!did.ok()) return did.status();
+        work = work || *did;
+      }
+      if (page->next_after.empty()) break;
+      after = page->next_after;
+    }
+    return PullUnlisted(listed, counts, work);
+  }
+
+  // One page of the remote scan after `after`: adds its keys to `listed`
+  // and the keys whose etag differs from the one last synced to `changed`
+  // (with their copies when read `with_values`).
+  absl::StatusOr<ScanPage> ReadScanPage(const std::string& after,
+                                        bool with_values,
+                                        std::set<std::string>& listed,
+                                        bool& expiring,
+                                        std::vector<PullItem>& changed) {
+    ScanOptions opt;
+    opt.limit = options_.page_size;
+    opt.start_after = after;
+    opt.with_values = with_values;
+    absl::StatusOr<ScanPage> page = remote_->Scan("", opt);
+    if (!page.ok()) return page.status();
+    for (ScanEntry& e : page->entries) {
+      listed.insert(e.key);
+      if (e.meta.expires) expiring = true;
+      absl::StatusOr<Pinned<KeyState>> st = ReadState(e.key);
+      if (!st.ok()) return st.status();
+      if (st->value && st->value->remote_etag == e.meta.etag) continue;
+      PullItem item{e.key, std::nullopt, "", *std::move(st)};
+      if (with_values) {
+        item.remote = Copy(Item{std::move(e.value), e.meta});
+      }
+      changed.push_back(std::move(item));
+    }
+    return page;
+  }
+
+  // Keys synced before that the remote no longer lists were removed there
+  // (each is read back: it may have come back since its page).
+  absl::Status PullUnlisted(const std::set<std::string>& listed,
+                            SyncCounters& counts, bool& work) {
+    absl::StatusOr<std::vector<std::string>> synced = SyncedKeysUnder("");
+    if (!synced.ok()) return synced.status();
+    std::vector<PullItem> gone;
+    for (const std::string& key : *synced) {
+      if (!listed.count(key))
+        gone.push_back(PullItem{key, std::nullopt, "", std::nullopt});
+    }
+    for (std::size_t i = 0; i < gone.size(); i += options_.page_size) {
+      std::vector<PullItem> page(
+          gone.begin() + i,
+          gone.begin() + std::min(gone.size(), i + options_.page_size));
+      absl::StatusOr<bool> did = PullItems(std::move(page), Batch(), counts);
       if (!did.ok()) return did.status();
+      work = work || *did;
     }
-    return true;
+    return absl::OkStatus();
+  }
+
+  // The scan for remotes that cannot scan (or with bulk_pull off): one
+  // Keys call, then one GetMeta per key this device has synced before (a
+  // key it never had is read at once).
+  absl::Status KeysScanPull(SyncCounters& counts, bool& work) {
+    absl::StatusOr<std::vector<std::string>> remote_keys = remote_->Keys("");
+    if (!remote_keys.ok()) return remote_keys.status();
+    std::set<std::string> listed(remote_keys->begin(), remote_keys->end());
+    const std::size_t n = remote_keys->size();
+    std::vector<Pinned<KeyState>> states;
+    states.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      absl::StatusOr<Pinned<KeyState>> st = ReadState((*remote_keys)[i]);
+      if (!st.ok()) return st.status();
+      states.push_back(*std::move(st));
+    }
+    std::vector<char> differs(n, 1);
+    absl::Status scanned = ParallelFor(
+        n, options_.read_parallelism, [&](std::size_t i) -> absl::Status {
+          if (!states[i].value) return absl::OkStatus();
+          absl::StatusOr<Meta> meta = remote_->GetMeta((*remote_keys)[i]);
+          std::string etag;
+          if (meta.ok()) {
+            etag = meta->etag;
+          } else if (meta.status().code() != absl::StatusCode::kNotFound) {
+            return meta.status();
+          }
+          differs[i] = states[i].value->remote_etag != etag;
+          return absl::OkStatus();
+        });
+    if (!scanned.ok()) return scanned;
+    std::vector<PullItem> changed;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (differs[i]) {
+        changed.push_back(PullItem{(*remote_keys)[i], std::nullopt, "",
+                                   std::move(states[i])});
+      }
+    }
+    for (std::size_t i = 0; i < changed.size(); i += options_.page_size) {
+      std::vector<PullItem> page(
+          changed.begin() + i,
+          changed.begin() + std::min(changed.size(), i + options_.page_size));
+      absl::StatusOr<bool> did = PullItems(std::move(page), Batch(), counts);
+      if (!did.ok()) return did.status();
+      work = work || *did;
+    }
+    return PullUnlisted(listed, counts, work);
   }
 
   // Adds to `batch` what applying the remote copy of `key` locally means:
   // the copy with its state when the local copy is the one last synced, a
   // conflict record when it is not, an updated record for a key already
-  // in conflict. Returns false when there is nothing to do.
+  // in conflict. `st` is the key's sync state. Returns false when there is
+  // nothing to do.
   absl::StatusOr<bool> PlanPull(const std::string& key, const Copy& remote,
+                                const Pinned<KeyState>& st, bool in_conflict,
                                 Batch& batch, SyncCounters& delta) {
     std::string remote_etag = remote ? remote->meta.etag : "";
-    absl::StatusOr<Pinned<KeyState>> st = ReadState(key);
-    if (!st.ok()) return st.status();
-    if (st->value ? st->value->remote_etag == remote_etag : !remote) {
+    if (st.value ? st.value->remote_etag == remote_etag : !remote) {
       return false;
     }
-    absl::StatusOr<Copy> rec = Read(*local_, keys_.conflict(key));
-    if (!rec.ok()) return rec.status();
-    if (*rec) {
-      // Still unresolved: keep the conflict current with the remote.
-      absl::StatusOr<SyncConflict> c = DecodeConflict((**rec).value);
-      if (!c.ok()) return c.status();
-      if (c->remote_etag == remote_etag) return false;
-      c->remote_exists = remote.has_value();
-      c->remote_etag = remote_etag;
-      c->remote_value = remote ? remote->value : "";
-      batch.Put(keys_.conflict(key), EncodeConflict(*c), {PinOf(*rec)});
-      return true;
+    if (in_conflict) {
+      absl::StatusOr<Copy> rec = Read(*local_, keys_.conflict(key));
+      if (!rec.ok()) return rec.status();
+      if (*rec) {
+        // Still unresolved: keep the conflict current with the remote.
+        absl::StatusOr<SyncConflict> c = DecodeConflict((**rec).value);
+        if (!c.ok()) return c.status();
+        if (c->remote_etag == remote_etag) return false;
+        c->remote_exists = remote.has_value();
+        c->remote_etag = remote_etag;
+        c->remote_value = remote ? remote->value : "";
+        batch.Put(keys_.conflict(key), EncodeConflict(*c), {PinOf(*rec)});
+        return true;
+      }
     }
     absl::StatusOr<Copy> raw_local = Read(*local_, key);
     if (!raw_local.ok()) return raw_local.status();
@@ -698,7 +920,7 @@ class Sync::Impl {
     const Precondition local_pin = PinOf(*raw_local);
     if (SameContent(remote, local)) {
       ++delta.converged;
-    } else if (LocalIsSynced(local, st->value)) {
+    } else if (LocalIsSynced(local, st.value)) {
       if (remote) {
         batch.Put(key, remote->value, {local_pin});
       } else {
@@ -712,8 +934,17 @@ class Sync::Impl {
       return true;
     }
     batch.Put(keys_.state(key),
-              EncodeKeyState({key, remote_etag, HashOf(remote)}), {st->pin});
+              EncodeKeyState({key, remote_etag, HashOf(remote)}), {st.pin});
     return true;
+  }
+
+  // The names of the conflict records (few): one range read per page
+  // instead of one read per key.
+  absl::StatusOr<std::set<std::string>> ConflictNames() {
+    absl::StatusOr<std::vector<std::string>> names =
+        local_->Keys(keys_.conflict_base());
+    if (!names.ok()) return names.status();
+    return std::set<std::string>(names->begin(), names->end());
   }
 
   static void Add(SyncCounters& to, const SyncCounters& delta) {
@@ -768,20 +999,21 @@ class Sync::Impl {
   // Keys under `base` that the remote held when last synced.
   absl::StatusOr<std::vector<std::string>> SyncedKeysUnder(
       const std::string& base) {
-    absl::StatusOr<std::vector<std::string>> names =
-        local_->Keys(keys_.state_base());
-    if (!names.ok()) return names.status();
     std::vector<std::string> out;
-    for (const std::string& name : *names) {
-      absl::StatusOr<Copy> rec = Read(*local_, name);
-      if (!rec.ok()) return rec.status();
-      if (!*rec) continue;
-      absl::StatusOr<KeyState> s = DecodeKeyState((*rec)->value);
-      if (!s.ok()) return s.status();
-      if (!s->remote_etag.empty() && IsUnderBase(s->key, base)) {
-        out.push_back(s->key);
+    ScanOptions opt;
+    opt.with_values = true;
+    do {
+      absl::StatusOr<ScanPage> page = local_->Scan(keys_.state_base(), opt);
+      if (!page.ok()) return page.status();
+      for (const ScanEntry& e : page->entries) {
+        absl::StatusOr<KeyState> s = DecodeKeyState(e.value);
+        if (!s.ok()) return s.status();
+        if (!s->remote_etag.empty() && IsUnderBase(s->key, base)) {
+          out.push_back(s->key);
+        }
       }
-    }
+      opt.start_after = page->next_after;
+    } while (!opt.start_after.empty());
     return out;
   }
 
@@ -821,6 +1053,8 @@ class Sync::Impl {
   const SyncOptions options_;
   const StateKeys keys_;
   bool use_feed_;  // guarded by round_mu_
+  // The remote's write count the round's scan saw (guarded by round_mu_).
+  std::optional<std::uint64_t> scanned_at_;
   const bool batch_push_;
 
   absl::Mutex round_mu_;

@@ -18,7 +18,8 @@ std::string Hash(std::string_view bytes) {
 StateKeys::StateKeys(std::string_view peer)
     : base_(absl::StrCat(ToAbsl(kReservedBase), ":sync:", ToAbsl(peer))),
       push_(base_ + ":push"),
-      pull_(base_ + ":pull") {}
+      pull_(base_ + ":pull"),
+      scan_(base_ + ":scan") {}
 
 std::string StateKeys::state(std::string_view key) const {
   return absl::StrCat(base_, ":k:", Hash(key));

@@ -4,6 +4,8 @@
 // Under ".cask:sync:<peer>" (P):
 //   P:push, P:pull  checkpoints: the local / remote revision synced through
 //                   (decimal). Hints only: replaying events is idempotent.
+//   P:scan          for a remote without a feed: its write count
+//                   (CurrentRevision) that the last complete scan saw.
 //   P:k:<h>         per-key state, h = XXH3-128 of the user key (so any
 //                   key fits under the key size limit): the user key, the
 //                   remote etag last synced ("" = absent there) and the
@@ -44,6 +46,8 @@ class StateKeys {
   const std::string& base() const { return base_; }
   const std::string& push_checkpoint() const { return push_; }
   const std::string& pull_checkpoint() const { return pull_; }
+  // The remote's write count (CurrentRevision) its last scan reflects.
+  const std::string& scan_revision() const { return scan_; }
   std::string state(std::string_view key) const;
   std::string conflict(std::string_view key) const;
   std::string dirty(std::string_view key) const;
@@ -52,7 +56,7 @@ class StateKeys {
   std::string dirty_base() const { return base_ + ":d"; }
 
  private:
-  std::string base_, push_, pull_;
+  std::string base_, push_, pull_, scan_;
 };
 
 std::string EncodeFields(const std::vector<std::string_view>& fields);

@@ -2,10 +2,14 @@
 // (docs/benchmarks/sync.md). Remotes: `cask serve` on an engine store (in
 // this process, through the http adapter); Redis and etcd when
 // CASK_TEST_REDIS_URL / CASK_TEST_ETCD_URL are set (tests/servers/*.sh).
-// Two designs of Sync are measured side by side:
-//   per-key   push_batch 1, read_parallelism 1: one request at a time;
-//   batched   the defaults: pushes in remote Commits of 100 writes, pulls
-//             with 8 remote reads in flight.
+// Designs of Sync measured side by side ($SYNC_BENCH_DESIGNS picks):
+//   per-key   push_batch 1, read_parallelism 1, bulk_pull off: one request
+//             at a time;
+//   batched   pushes in remote Commits of 100 writes, pulls with one Get
+//             per key, 8 in flight (the earlier defaults);
+//   bulk      Commits of 100; pulls take values from the feed page or the
+//             scan page (bulk_pull), other reads one at a time;
+//   bulk-p8   the same with 8 reads in flight.
 //
 //   sync_bench [N] [RUNS]   (N keys per run, default 2000; RUNS default 3;
 //                            values 100 bytes; SYNC_BENCH_REMOTES=http,redis
@@ -158,13 +162,34 @@ struct Design {
   const char* name;
   std::size_t push_batch;
   std::size_t read_parallelism;
+  bool bulk_pull;
 };
-constexpr Design kDesigns[] = {{"per-key", 1, 1}, {"batched", 100, 8}};
+constexpr Design kAllDesigns[] = {{"per-key", 1, 1, false},
+                                  {"batched", 100, 8, false},
+                                  {"bulk", 100, 1, true},
+                                  {"bulk-p8", 100, 8, true}};
+
+// $SYNC_BENCH_DESIGNS (comma-separated names) picks designs; default all.
+std::vector<Design> Designs() {
+  const char* env = std::getenv("SYNC_BENCH_DESIGNS");
+  if (env == nullptr || *env == '\0') {
+    return std::vector<Design>(std::begin(kAllDesigns), std::end(kAllDesigns));
+  }
+  std::vector<std::string> names = absl::StrSplit(env, ',');
+  std::vector<Design> out;
+  for (const Design& d : kAllDesigns) {
+    if (std::find(names.begin(), names.end(), d.name) != names.end()) {
+      out.push_back(d);
+    }
+  }
+  return out;
+}
 
 cask::SyncOptions OptionsFor(const Design& d) {
   cask::SyncOptions o;
   o.push_batch = d.push_batch;
   o.read_parallelism = d.read_parallelism;
+  o.bulk_pull = d.bulk_pull;
   return o;
 }
 
@@ -259,7 +284,7 @@ void Run(const std::string& kind, int n, int runs) {
       }
       get_rate.push_back(PerSecond(n, absl::Now() - t0));
     }
-    for (const Design& d : kDesigns) {
+    for (const Design& d : Designs()) {
       MeasureDesign(kind, d, n, by_design[d.name]);
     }
   }
@@ -267,7 +292,7 @@ void Run(const std::string& kind, int n, int runs) {
   std::printf("remote %s: %d keys x 100 B, medians of %d runs\n", kind.c_str(),
               n, runs);
   std::printf("  adapter alone: Set %.0f/s, Get %.0f/s\n", set, get);
-  for (const Design& d : kDesigns) {
+  for (const Design& d : Designs()) {
     const Samples& s = by_design[d.name];
     double push = Median(s.push), pull = Median(s.pull);
     std::printf(

@@ -143,6 +143,58 @@ TEST_CASE(
   ResolveAllAndConverge({&laptop_dev, &phone}, *remote.client());
 }
 
+TEST_CASE(
+    "cask sync --once: exit 0 caught up, 3 with unresolved conflicts, 5 "
+    "when the remote is unreachable",
+    "[sync][cli]") {
+  ServedEngine remote;
+  TempDir dir;
+  std::string local_uri = "cask://" + dir.path() + "/laptop";
+  std::string peer = SyncPeerForUri(remote.url());
+  Device phone = MakeDevice("phone", remote.client());
+  {
+    auto laptop = OpenStore(local_uri);
+    REQUIRE(laptop.ok());
+    REQUIRE((*laptop)->Set("notes:1", "draft").ok());
+  }
+  CHECK(RunSync(local_uri, remote.url(), -1) == 0);
+  CHECK(remote.client()->Get("notes:1")->value == "draft");
+
+  // Both sides edit notes:1: the laptop's run leaves a conflict (3), and
+  // so does every run until it is resolved.
+  REQUIRE(phone.sync->RunOnce().ok());
+  REQUIRE(phone.local->Set("notes:1", "phone").ok());
+  REQUIRE(phone.sync->RunOnce().ok());
+  {
+    auto laptop = OpenStore(local_uri);
+    REQUIRE(laptop.ok());
+    REQUIRE((*laptop)->Set("notes:1", "laptop").ok());
+  }
+  CHECK(RunSync(local_uri, remote.url(), -1) == 3);
+  CHECK(RunSync(local_uri, remote.url(), -1) == 3);
+  {
+    auto laptop = OpenStore(local_uri);
+    REQUIRE(laptop.ok());
+    REQUIRE(
+        ResolveSyncConflict(**laptop, peer, "notes:1", Resolution::kKeepLocal)
+            .ok());
+  }
+  CHECK(RunSync(local_uri, remote.url(), -1) == 0);
+  CHECK(remote.client()->Get("notes:1")->value == "laptop");
+
+  // The server is down: 5, and the write waits for the next run.
+  remote.Stop();
+  {
+    auto laptop = OpenStore(local_uri);
+    REQUIRE(laptop.ok());
+    REQUIRE((*laptop)->Set("notes:2", "offline").ok());
+  }
+  CHECK(RunSync(local_uri, remote.url(), -1) == 5);
+  remote.Start();
+  CHECK(RunSync(local_uri, remote.url(), -1) == 0);
+  CHECK(remote.client()->Get("notes:2")->value == "offline");
+}
+
 }  // namespace
 }  // namespace cask::synctest
 

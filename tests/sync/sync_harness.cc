@@ -82,6 +82,15 @@ absl::StatusOr<std::vector<ChangeEvent>> TEST_PartitionedDriver::DoChanges(
   if (absl::Status s = Down(); !s.ok()) return s;
   return inner_->Changes(after, limit);
 }
+absl::StatusOr<std::uint64_t> TEST_PartitionedDriver::DoCurrentRevision() {
+  if (absl::Status s = Down(); !s.ok()) return s;
+  return inner_->CurrentRevision();
+}
+absl::StatusOr<ScanPage> TEST_PartitionedDriver::DoScan(
+    const std::string& base, const ScanOptions& options) {
+  if (absl::Status s = Down(); !s.ok()) return s;
+  return inner_->Scan(base, options);
+}
 
 Device MakeDevice(const std::string& name, std::shared_ptr<Driver> remote,
                   SyncOptions options) {

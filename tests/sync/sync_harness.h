@@ -58,6 +58,9 @@ class TEST_PartitionedDriver final : public Driver {
   absl::StatusOr<CommitResult> DoCommit(const Batch& batch) override;
   absl::StatusOr<std::vector<ChangeEvent>> DoChanges(
       std::uint64_t after_revision, std::size_t limit) override;
+  absl::StatusOr<std::uint64_t> DoCurrentRevision() override;
+  absl::StatusOr<ScanPage> DoScan(const std::string& base,
+                                  const ScanOptions& options) override;
 
  private:
   absl::Status Down() const;

@@ -84,6 +84,13 @@ struct SyncOptions {
   // 0 or 1: one request per key. Keep it within the remote's batch limit
   // (etcd: 128 operations by default).
   std::size_t push_batch = 100;
+  // Pull: take remote values from the page that lists the change where
+  // the remote offers them (a feed event that carries its value; a scan
+  // page read with values when most of it changed), so a page costs one
+  // request instead of one read per key. false: one Get per changed key,
+  // and a scan of one GetMeta per key (the earlier design, kept for
+  // comparison).
+  bool bulk_pull = true;
   // Pull: remote reads of one page (and the scan's GetMeta calls) in
   // flight at once. 0 or 1: one at a time.
   std::size_t read_parallelism = 8;

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # moto's S3 server (Python, in the image) for the s3 adapter's tests. It
 # honours If-Match / If-None-Match on PUT and DELETE (the npm S3 emulators
-# ignore them and must not be used). Verbs: start DIR | stop DIR.
+# ignore them and must not be used). It runs single-threaded
+# (moto_serial.py): moto's own threaded server checks a condition and
+# writes without a lock, which loses swaps under a race. Verbs: start DIR |
+# stop DIR.
 set -euo pipefail
 verb=${1:?start|stop}
 dir=${2:?data dir}
 port=${CASK_MOTO_PORT:-15000}
 case "$verb" in
   start)
-    command -v moto_server >/dev/null || { echo "moto_server not found" >&2; exit 1; }
+    python3 -c "import moto.server" 2>/dev/null || { echo "moto (python3 module) not found" >&2; exit 1; }
     mkdir -p "$dir"
-    moto_server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
+    python3 "$(dirname "$0")/moto_serial.py" 127.0.0.1 "$port" >"$dir/moto.log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do
       if curl -sf "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then

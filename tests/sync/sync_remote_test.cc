@@ -205,6 +205,14 @@ TEST_CASE("sync with a scan-only remote: a remote write after an idle round",
   REQUIRE(r.ok());
   CHECK(r->counts.pulled == 1);
   CHECK(b.local->Get("k")->value == "direct");
+  // A remove alone moves Redis's counter too: b sees it.
+  REQUIRE(a.local->Set("r", "1").ok());
+  Quiesce({&a, &b});
+  REQUIRE(remote->Remove("r").ok());
+  r = b.sync->RunOnce();
+  REQUIRE(r.ok());
+  CHECK(r->counts.pulled == 1);
+  CHECK(!b.local->Has("r").value());
   REQUIRE(remote->Set("extra", "x").ok());
   REQUIRE(remote->Remove("extra").ok());
   r = b.sync->RunOnce();  // a put and a remove: nothing to pull, but seen
@@ -219,10 +227,11 @@ TEST_CASE("sync with a scan-only remote: a remote write after an idle round",
     REQUIRE(r.ok());
     CHECK(r->counts.remote_requests == 1);
   }
-  r = a.sync->RunOnce();
+  r = a.sync->RunOnce();  // k and r's removal
   REQUIRE(r.ok());
-  CHECK(r->counts.pulled == 1);
+  CHECK(r->counts.pulled == 2);
   CHECK(a.local->Get("k")->value == "mine");
+  CHECK(!a.local->Has("r").value());
 }
 
 TEST_CASE(

@@ -53,6 +53,44 @@ TEST_CASE("sync: pushes local writes and pulls remote ones", "[sync]") {
   CHECK(r->counts.remote_requests == 1);
 }
 
+TEST_CASE(
+    "cask serve's feed carries a put's value while it is current and small "
+    "enough; a pull of such a page reads nothing else",
+    "[sync][feed]") {
+  ServedEngine remote;
+  Driver& client = *remote.client();
+  REQUIRE(client.Set("a", std::string("\0\xff bin", 6)).ok());
+  REQUIRE(client.Set("b", "old").ok());
+  REQUIRE(client.Set("b", "new").ok());
+  REQUIRE(client.Set("big", std::string(65 << 10, 'x')).ok());
+  REQUIRE(client.Remove("a").ok());
+  auto events = client.Changes(0, 100);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 5);
+  // a's put: a was removed since, so its value is not attached.
+  CHECK(!(*events)[0].value.has_value());
+  CHECK(!(*events)[1].value.has_value());  // b rewritten since
+  REQUIRE((*events)[2].value.has_value());
+  CHECK(*(*events)[2].value == "new");
+  CHECK(!(*events)[3].value.has_value());  // over 64 KiB
+  CHECK(!(*events)[4].value.has_value());  // a delete
+  REQUIRE(client.Set("c", std::string("\0\xff bin", 6)).ok());
+  events = client.Changes((*events)[4].revision, 100);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 1);
+  CHECK(*(*events)[0].value == std::string("\0\xff bin", 6));
+
+  // A new device pulls b, big and c: one feed page, one Get (big), and
+  // the empty page that ends the round.
+  Device d = MakeDevice("d", remote.client());
+  auto r = d.sync->RunOnce();
+  REQUIRE(r.ok());
+  CHECK(r->counts.pulled == 3);
+  CHECK(r->counts.remote_requests == 3);
+  CHECK(d.local->Get("big")->value.size() == (65u << 10));
+  CHECK(d.local->Get("c")->value == std::string("\0\xff bin", 6));
+}
+
 TEST_CASE("sync: clear of the local store keeps the sync state", "[sync]") {
   ServedEngine remote;
   Device a = MakeDevice("a", remote.client());

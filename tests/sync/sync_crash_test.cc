@@ -1,16 +1,20 @@
 // kill -9 of the syncing process at random moments: `cask sync --once`
 // runs as a child process on the same local engine store as this test
-// (which owns it and keeps writing), against a real cask serve, and is
-// killed after a random delay. At quiescence nothing is lost, nothing was
-// applied twice, and no conflict disappeared unresolved.
+// (which owns it and keeps writing), against a real cask serve (or the
+// shared Redis or PostgreSQL of tests/servers), and is killed after a
+// random delay. At quiescence nothing is lost, nothing was applied twice,
+// and no conflict disappeared unresolved.
 //
-//   sync_crash_test CASK_CLI   (rounds: $CASK_SYNC_CRASH_ROUNDS, default 25)
+//   sync_crash_test CASK_CLI [--remote redis|postgres] [catch options]
+//   (rounds: $CASK_SYNC_CRASH_ROUNDS, default 25; with --remote only the
+//   kill -9 case runs, and exits 77 when that server's URL is unset)
 #define CATCH_CONFIG_RUNNER
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -27,6 +31,7 @@
 namespace {
 
 std::string cask_cli;
+std::string remote_kind;  // empty: a cask serve this test starts
 
 // Runs `cask --store LOCAL sync REMOTE --once`; kills it with SIGKILL after
 // `kill_after_ms` unless that is negative. Returns the exit code, or -9.
@@ -84,14 +89,27 @@ TEST_CASE(
   if (const char* env = std::getenv("CASK_SYNC_CRASH_ROUNDS")) {
     rounds = atoi(env);
   }
-  ServedEngine remote;
+  std::optional<ServedEngine> served;
+  std::string remote_url;
+  std::shared_ptr<Driver> remote_client;
+  if (remote_kind.empty()) {
+    served.emplace();
+    remote_url = served->url();
+    remote_client = served->client();
+  } else {
+    remote_url = FreshRemoteUri(RemoteServerUrl(remote_kind));
+    auto opened = OpenStore(remote_url);
+    INFO(opened.status().ToString());
+    REQUIRE(opened.ok());
+    remote_client = *std::move(opened);
+  }
   TempDir dir;
   std::string local_uri = "cask://" + dir.path() + "/laptop";
   auto engine = OpenStore(local_uri);
   REQUIRE(engine.ok());
   std::shared_ptr<Driver> laptop(*std::move(engine));
-  std::string peer = SyncPeerForUri(remote.url());
-  Device phone = MakeDevice("phone", remote.client());
+  std::string peer = SyncPeerForUri(remote_url);
+  Device phone = MakeDevice("phone", remote_client);
 
   std::mt19937_64 rng(2024);
   std::set<std::string> seen;
@@ -111,7 +129,7 @@ TEST_CASE(
       REQUIRE(phone.sync->RunOnce().ok());
     }
     int delay = rng() % 4 == 0 ? -1 : static_cast<int>(rng() % 60);
-    int rc = RunSync(local_uri, remote.url(), delay);
+    int rc = RunSync(local_uri, remote_url, delay);
     INFO("round " << round << " exit " << rc);
     REQUIRE((rc == -9 || rc == 0 || rc == 3));
     (rc == -9 ? killed : finished)++;
@@ -122,7 +140,7 @@ TEST_CASE(
     }
     seen = now;
   }
-  int rc = RunSync(local_uri, remote.url(), -1);
+  int rc = RunSync(local_uri, remote_url, -1);
   REQUIRE((rc == 0 || rc == 3));
   INFO("killed " << killed << ", finished " << finished);
   CHECK(killed > 0);
@@ -131,16 +149,16 @@ TEST_CASE(
   Device laptop_dev;
   laptop_dev.name = "laptop";
   laptop_dev.local = laptop;
-  laptop_dev.remote = std::make_shared<TEST_PartitionedDriver>(remote.client());
+  laptop_dev.remote = std::make_shared<TEST_PartitionedDriver>(remote_client);
   SyncOptions options;
   options.peer = peer;
   auto sync = Sync::Create(laptop, laptop_dev.remote, options);
   REQUIRE(sync.ok());
   laptop_dev.sync = *std::move(sync);
   Quiesce({&laptop_dev, &phone});
-  CheckConvergedExceptConflicts({&laptop_dev, &phone}, *remote.client());
+  CheckConvergedExceptConflicts({&laptop_dev, &phone}, *remote_client);
   ConflictKeys(*laptop, peer);
-  ResolveAllAndConverge({&laptop_dev, &phone}, *remote.client());
+  ResolveAllAndConverge({&laptop_dev, &phone}, *remote_client);
 }
 
 TEST_CASE(
@@ -205,5 +223,19 @@ int main(int argc, char** argv) {
   }
   cask_cli = argv[1];
   argv[1] = argv[0];
-  return Catch::Session().run(argc - 1, argv + 1);
+  std::vector<char*> args(argv + 1, argv + argc);
+  if (args.size() >= 3 && std::string(args[1]) == "--remote") {
+    remote_kind = args[2];
+    if (cask::synctest::RemoteServerUrl(remote_kind).empty()) {
+      std::fprintf(stderr,
+                   "SKIPPED: the %s URL is not set (run under "
+                   "tests/servers/with-servers.sh)\n",
+                   remote_kind.c_str());
+      return 77;
+    }
+    args.erase(args.begin() + 1, args.begin() + 3);
+    static char crash_only[] = "[crash]";
+    args.push_back(crash_only);
+  }
+  return Catch::Session().run(static_cast<int>(args.size()), args.data());
 }

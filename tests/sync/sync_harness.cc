@@ -245,4 +245,26 @@ void RunPartitionWorkload(std::vector<Device*> devices, Driver& remote,
   ResolveAllAndConverge(devices, remote);
 }
 
+std::string RemoteServerUrl(const std::string& kind) {
+  const char* env = std::getenv(kind == "redis"  ? "CASK_TEST_REDIS_URL"
+                                : kind == "etcd" ? "CASK_TEST_ETCD_URL"
+                                                 : "CASK_TEST_POSTGRES_URL");
+  return env == nullptr ? "" : env;
+}
+
+std::string FreshRemoteUri(const std::string& server_url) {
+  std::random_device rd;
+  std::string tag = absl::StrCat(rd() % 1000000000);
+  std::string uri = server_url;
+  uri += uri.find('?') == std::string::npos ? "?" : "&";
+  if (uri.rfind("redis", 0) == 0) {
+    uri += absl::StrCat("prefix=synctest", tag, ":");
+  } else if (uri.rfind("etcd", 0) == 0) {
+    uri += absl::StrCat("prefix=synctest", tag, "/");
+  } else {
+    uri += absl::StrCat("table=synctest", tag);
+  }
+  return uri;
+}
+
 }  // namespace cask::synctest

@@ -104,6 +104,14 @@ void RunPartitionWorkload(std::vector<Device*> devices, Driver& remote,
                           const std::function<void(bool)>& set_remote_up,
                           int default_ops, std::uint64_t seed);
 
+// The shared test server's URL for a remote kind (redis, postgres, etcd)
+// from tests/servers/with-servers.sh's environment; empty when unset.
+std::string RemoteServerUrl(const std::string& kind);
+
+// `server_url` with a key prefix (Redis, etcd) or table (SQL) no other
+// test uses, so each test starts from an empty remote.
+std::string FreshRemoteUri(const std::string& server_url);
+
 }  // namespace cask::synctest
 
 #endif  // CASK_TESTS_SYNC_SYNC_HARNESS_H_

@@ -30,17 +30,7 @@ namespace {
 std::string remote_uri;
 
 std::shared_ptr<cask::Driver> FreshRemote() {
-  std::random_device rd;
-  std::string tag = absl::StrCat(rd() % 1000000000);
-  std::string uri = remote_uri;
-  uri += uri.find('?') == std::string::npos ? "?" : "&";
-  if (uri.rfind("redis", 0) == 0) {
-    uri += absl::StrCat("prefix=synctest", tag, ":");
-  } else if (uri.rfind("etcd", 0) == 0) {
-    uri += absl::StrCat("prefix=synctest", tag, "/");
-  } else {
-    uri += absl::StrCat("table=synctest", tag);
-  }
+  std::string uri = cask::synctest::FreshRemoteUri(remote_uri);
   auto store = cask::OpenStore(uri);
   REQUIRE(store.ok());
   return std::shared_ptr<cask::Driver>(*std::move(store));
@@ -334,17 +324,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string kind = argv[1];
-  const char* env = std::getenv(kind == "redis"  ? "CASK_TEST_REDIS_URL"
-                                : kind == "etcd" ? "CASK_TEST_ETCD_URL"
-                                                 : "CASK_TEST_POSTGRES_URL");
-  if (env == nullptr || *env == '\0') {
+  remote_uri = cask::synctest::RemoteServerUrl(kind);
+  if (remote_uri.empty()) {
     std::fprintf(stderr,
                  "SKIPPED: the %s URL is not set (run under "
                  "tests/servers/with-servers.sh)\n",
                  kind.c_str());
     return 77;
   }
-  remote_uri = env;
   argv[1] = argv[0];
   return Catch::Session().run(argc - 1, argv + 1);
 }

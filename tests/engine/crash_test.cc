@@ -28,22 +28,23 @@
 #include "absl/time/clock.h"
 #include "cask/engine.h"
 #include "cask/status.h"
+#include "crash_workload.h"
 #include "test_util.h"
 
 namespace {
 
 using cask::ChangeEvent;
 using cask::Engine;
-
-constexpr int kCasThreads = 3;
-constexpr int kKeysPerThread = 4;
+using cask::engine_test::CasKey;
+using cask::engine_test::CasPut;
+using cask::engine_test::CommitPair;
+using cask::engine_test::kCasThreads;
+using cask::engine_test::kPairKeys;
+using cask::engine_test::RevisionOf;
 
 [[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "crash_test: FAILED: %s\n", what.c_str());
-  std::exit(1);
+  cask::engine_test::FailTest("crash_test", what);
 }
-
-using cask::engine_test::RevisionOf;
 
 void WriteAll(int fd, const std::string& text) {
   // One write() of less than PIPE_BUF bytes: atomic, never interleaved.
@@ -68,20 +69,19 @@ void WriteAll(int fd, const std::string& text) {
     threads.emplace_back([e, fd, t, seed] {
       std::mt19937_64 rng(seed * 31 + t);
       for (std::uint64_t n = 0;; ++n) {
-        std::string key = absl::StrCat("k", t, ":", rng() % kKeysPerThread);
-        cask::WriteOptions o;
-        absl::StatusOr<cask::Meta> meta = e->GetMeta(key);
-        if (meta.ok() && n % 7 == 6) {
-          if (!e->Remove(key, cask::Precondition::IfMatch(meta->etag)).ok()) {
-            _exit(6);
+        std::string key = CasKey(t, rng());
+        if (n % 7 == 6) {
+          absl::StatusOr<cask::Meta> meta = e->GetMeta(key);
+          if (meta.ok()) {
+            if (!e->Remove(key, cask::Precondition::IfMatch(meta->etag)).ok()) {
+              _exit(6);
+            }
+            WriteAll(fd, absl::StrCat("D ", key, " ", meta->etag, " -\n"));
+            continue;
           }
-          WriteAll(fd, absl::StrCat("D ", key, " ", meta->etag, " -\n"));
-          continue;
         }
-        o.precondition = meta.ok() ? cask::Precondition::IfMatch(meta->etag)
-                                   : cask::Precondition::CreateOnly();
         std::string value = absl::StrCat("t", t, "-", seed, "-", n);
-        absl::StatusOr<std::string> etag = e->Set(key, value, o);
+        absl::StatusOr<std::string> etag = CasPut(*e, key, value);
         if (!etag.ok()) _exit(4);  // one writer per key: never a mismatch
         WriteAll(fd, absl::StrCat("P ", key, " ", *etag, " ", value, "\n"));
       }
@@ -89,19 +89,12 @@ void WriteAll(int fd, const std::string& text) {
   }
   threads.emplace_back([e, fd, seed] {
     for (std::uint64_t n = 0;; ++n) {
-      cask::Batch b;
       std::string value = absl::StrCat("pair-", seed, "-", n);
-      for (const char* key : {"pair:a", "pair:b"}) {
-        absl::StatusOr<cask::Meta> meta = e->GetMeta(key);
-        b.Put(key, value,
-              cask::WriteOptions{meta.ok()
-                                     ? cask::Precondition::IfMatch(meta->etag)
-                                     : cask::Precondition::CreateOnly()});
-      }
-      absl::StatusOr<cask::CommitResult> r = e->Commit(b);
+      absl::StatusOr<cask::CommitResult> r = CommitPair(*e, value);
       if (!r.ok()) _exit(5);
-      WriteAll(fd, absl::StrCat("P pair:a ", r->etags[0], " ", value, "\nP ",
-                                "pair:b ", r->etags[1], " ", value, "\n"));
+      WriteAll(fd, absl::StrCat("P ", kPairKeys[0], " ", r->etags[0], " ",
+                                value, "\nP ", kPairKeys[1], " ", r->etags[1],
+                                " ", value, "\n"));
     }
   });
   for (auto& t : threads) t.join();
@@ -283,12 +276,8 @@ int main() {
       }
     }
     // No half commit.
-    absl::StatusOr<cask::Item> a = e.Get("pair:a");
-    absl::StatusOr<cask::Item> b = e.Get("pair:b");
-    if (a.ok() != b.ok()) Fail("half a commit: one pair key missing");
-    if (a.ok() &&
-        (a->value != b->value || b->meta.revision != a->meta.revision + 1)) {
-      Fail("half a commit: pair keys disagree");
+    if (std::string torn = cask::engine_test::TornCommit(e); !torn.empty()) {
+      Fail(torn);
     }
     if ((k + 1) % 50 == 0) {
       std::printf("crash_test: %d kills, %llu acks, revision %llu\n", k + 1,

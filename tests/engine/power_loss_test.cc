@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cask/engine.h"
+#include "crash_workload.h"
 #include "power_loss_fs.h"
 #include "test_util.h"
 #include "testing.h"
@@ -32,16 +33,16 @@ namespace {
 
 using cask::Durability;
 using cask::Engine;
-
-constexpr int kWriters = 3;
-constexpr int kKeysPerWriter = 4;
+using cask::engine_test::CasKey;
+using cask::engine_test::CasPut;
+using cask::engine_test::CommitPair;
+using cask::engine_test::kCasThreads;
+using cask::engine_test::kPairKeys;
+using cask::engine_test::RevisionOf;
 
 [[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "power_loss_test: FAILED: %s\n", what.c_str());
-  std::exit(1);
+  cask::engine_test::FailTest("power_loss_test", what);
 }
-
-using cask::engine_test::RevisionOf;
 
 struct Named {
   std::string key, value;
@@ -111,29 +112,17 @@ class Oracle {
 void Writer(Engine* e, Oracle* oracle, int t, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (std::uint64_t n = 0;; ++n) {
-    if (t == kWriters) {  // the commit writer
-      cask::Batch b;
+    if (t == kCasThreads) {  // the commit writer
       std::string value = absl::StrCat("pair-", seed, "-", n);
-      for (const char* key : {"pair:a", "pair:b"}) {
-        absl::StatusOr<cask::Meta> meta = e->GetMeta(key);
-        b.Put(key, value,
-              cask::WriteOptions{meta.ok()
-                                     ? cask::Precondition::IfMatch(meta->etag)
-                                     : cask::Precondition::CreateOnly()});
-      }
-      absl::StatusOr<cask::CommitResult> r = e->Commit(b);
+      absl::StatusOr<cask::CommitResult> r = CommitPair(*e, value);
       if (!r.ok()) return;
-      oracle->Ack("pair:a", r->etags[0], value);
-      oracle->Ack("pair:b", r->etags[1], value);
+      oracle->Ack(kPairKeys[0], r->etags[0], value);
+      oracle->Ack(kPairKeys[1], r->etags[1], value);
       continue;
     }
-    std::string key = absl::StrCat("k", t, ":", rng() % kKeysPerWriter);
-    absl::StatusOr<cask::Meta> meta = e->GetMeta(key);
-    cask::WriteOptions o;
-    o.precondition = meta.ok() ? cask::Precondition::IfMatch(meta->etag)
-                               : cask::Precondition::CreateOnly();
+    std::string key = CasKey(t, rng());
     std::string value = absl::StrCat("t", t, "-", seed, "-", n);
-    absl::StatusOr<std::string> etag = e->Set(key, value, o);
+    absl::StatusOr<std::string> etag = CasPut(*e, key, value);
     if (!etag.ok()) return;
     oracle->Ack(key, *etag, value);
   }
@@ -165,11 +154,7 @@ int main() {
   auto fs = std::make_shared<cask::engine_test::PowerLossFs>();
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   Oracle oracle;
-  std::vector<std::string> keys = {"pair:a", "pair:b"};
-  for (int t = 0; t < kWriters; ++t) {
-    for (int k = 0; k < kKeysPerWriter; ++k)
-      keys.push_back(absl::StrCat("k", t, ":", k));
-  }
+  const std::vector<std::string> keys = cask::engine_test::WorkloadKeys();
   std::uint64_t lost[2] = {0, 0}, dropped_bytes[2] = {0, 0};
   int runs[2] = {0, 0};
 
@@ -200,16 +185,12 @@ int main() {
         ++lost[previous_durable ? 0 : 1];
       }
     }
-    absl::StatusOr<cask::Item> a = e->Get("pair:a");
-    absl::StatusOr<cask::Item> b = e->Get("pair:b");
-    if (a.ok() != b.ok()) Fail("torn commit: one pair key missing");
-    if (a.ok() &&
-        (a->value != b->value || b->meta.revision != a->meta.revision + 1)) {
-      Fail("torn commit: pair keys disagree");
+    if (std::string torn = cask::engine_test::TornCommit(*e); !torn.empty()) {
+      Fail(torn);
     }
 
     std::vector<std::thread> threads;
-    for (int t = 0; t <= kWriters; ++t) {
+    for (int t = 0; t <= kCasThreads; ++t) {
       threads.emplace_back(Writer, e, &oracle, t, seed * 131 + c * 7 + t);
     }
     absl::SleepFor(absl::Microseconds(rng() % 60000));

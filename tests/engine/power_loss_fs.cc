@@ -146,8 +146,16 @@ rocksdb::IOStatus PowerLossFs::Wrap(const std::string& f, rocksdb::IOStatus s,
     std::lock_guard<std::mutex> lock(mu_);
     FileState& state = files_[f];
     if (existing) {
-      // What was there before is as durable as it was; assume synced.
-      std::uint64_t size = (*r)->GetFileSize(rocksdb::IOOptions(), nullptr);
+      // What was there before is as durable as it was; assume synced. The
+      // size is the file's, not the reopened writer's (which may count
+      // from 0: RocksDB reopens the last WAL only to cut its preallocated
+      // tail off).
+      std::uint64_t size = 0;
+      if (!target()
+               ->GetFileSize(f, rocksdb::IOOptions(), &size, nullptr)
+               .ok()) {
+        size = (*r)->GetFileSize(rocksdb::IOOptions(), nullptr);
+      }
       state.size = state.synced = size;
     } else {
       state = FileState{};

@@ -1,7 +1,6 @@
 // Crash atomicity of fs commits: a process killed at any moment of a
 // commit leaves it whole or absent, for readers that come later and for a
 // store opened afterwards.
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,13 +14,15 @@
 #include "absl/strings/str_cat.h"
 #include "cask/batch.h"
 #include "catch2/catch.hpp"
+#include "fs_fault_util.h"
 #include "fs_store.h"
-#include "fs_test_hooks.h"
 #include "fs_test_util.h"
 
 namespace cask {
 namespace {
 
+using fs_test::FaultAt;
+using fs_test::KillWhileWriting;
 using fs_test::MustGet;
 using fs_test::MustSet;
 using fs_test::Open;
@@ -106,32 +107,15 @@ TEST_CASE("fs commits are whole or absent after kill -9 at random moments",
   const int rounds = RoundsToRun();
   int mid_commit = 0;
   for (int round = 0; round < rounds; ++round) {
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      auto child = CreateFsStore(FsOptions{.root = dir.root()});
-      if (!child.ok()) _exit(1);
-      for (std::uint64_t v = (round + 1) * 1000000ull;; ++v) {
-        if (!(*child)->Commit(CommitNumber(v)).ok()) _exit(2);
-        if (v == (round + 1) * 1000000ull) {
-          char c = 'x';
-          if (write(fds[1], &c, 1) != 1) _exit(3);
-        }
-      }
-    }
-    close(fds[1]);
-    char c;
-    REQUIRE(read(fds[0], &c, 1) == 1);  // the child has committed once
-    close(fds[0]);
-    usleep(static_cast<useconds_t>(rng() % 5000));
-    REQUIRE(kill(pid, SIGKILL) == 0);
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    INFO("child exit status " << status);
-    REQUIRE(WIFSIGNALED(status));
+    // Killed up to 5 ms after its first commit; each round's commits are
+    // numbered apart from every other round's.
+    const std::uint64_t first = (round + 1) * 1000000ull;
+    KillWhileWriting(
+        dir.root(), 0,
+        [first](Driver& store, std::uint64_t i) {
+          return store.Commit(CommitNumber(first + i)).status();
+        },
+        static_cast<useconds_t>(rng() % 5000));
     if (JournalPending(dir.root())) ++mid_commit;
     // Alternately: a reader that was open before the crash, and a store
     // opened after it.
@@ -156,9 +140,8 @@ void CommitAndDieAt(const std::string& root, const Batch& batch,
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    int calls = 0;
-    fs_internal::TEST_SetFaultHook([&](std::string_view p) {
-      if (p == point && ++calls == nth) _exit(0);
+    FaultAt die(std::string(point), nth, [] {
+      _exit(0);
       return 0;
     });
     auto child = CreateFsStore(FsOptions{.root = root});
@@ -178,12 +161,18 @@ Batch ThreePutsOneDelete() {
   return batch;
 }
 
+// A store holding a=old and gone=old, which ThreePutsOneDelete changes.
+std::unique_ptr<Driver> OpenWithOldValues(const std::string& root) {
+  auto store = Open(root);
+  MustSet(*store, "a", "old");
+  MustSet(*store, "gone", "old");
+  return store;
+}
+
 TEST_CASE("a commit killed after its commit point is completed by readers",
           "[fs][commit][crash]") {
   ScratchDir dir;
-  auto store = Open(dir.root());
-  MustSet(*store, "a", "old");
-  MustSet(*store, "gone", "old");
+  auto store = OpenWithOldValues(dir.root());
   CommitAndDieAt(dir.root(), ThreePutsOneDelete(), "commit-apply", 3);
   REQUIRE(MustGet(*store, "a") == "new");
   REQUIRE(MustGet(*store, "b:c") == "new");
@@ -196,11 +185,7 @@ TEST_CASE("a commit killed after its commit point is completed by readers",
 TEST_CASE("a commit killed after its commit point is completed on open",
           "[fs][commit][crash]") {
   ScratchDir dir;
-  {
-    auto store = Open(dir.root());
-    MustSet(*store, "a", "old");
-    MustSet(*store, "gone", "old");
-  }
+  OpenWithOldValues(dir.root()).reset();  // closed before the crash
   CommitAndDieAt(dir.root(), ThreePutsOneDelete(), "commit-apply", 2);
   auto store = Open(dir.root());
   REQUIRE(!JournalPending(dir.root()));
@@ -211,9 +196,7 @@ TEST_CASE("a commit killed after its commit point is completed on open",
 TEST_CASE("a commit killed before its commit point leaves nothing applied",
           "[fs][commit][crash]") {
   ScratchDir dir;
-  auto store = Open(dir.root());
-  MustSet(*store, "a", "old");
-  MustSet(*store, "gone", "old");
+  auto store = OpenWithOldValues(dir.root());
   CommitAndDieAt(dir.root(), ThreePutsOneDelete(), "journal-publish", 1);
   REQUIRE(MustGet(*store, "a") == "old");
   REQUIRE(MustGet(*store, "gone") == "old");

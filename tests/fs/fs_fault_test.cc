@@ -8,8 +8,8 @@
 #include "absl/status/status.h"
 #include "cask/batch.h"
 #include "catch2/catch.hpp"
+#include "fs_fault_util.h"
 #include "fs_store.h"
-#include "fs_test_hooks.h"
 #include "fs_test_util.h"
 
 namespace cask {
@@ -19,29 +19,15 @@ using fs_test::MustGet;
 using fs_test::MustSet;
 using fs_test::Open;
 using fs_test::ScratchDir;
-
-// Fails the `nth` call of `point` with `err` while alive.
-class InjectFault {
- public:
-  InjectFault(std::string point, int nth, int err) {
-    fs_internal::TEST_SetFaultHook([point = std::move(point), nth, err,
-                                    calls = 0](std::string_view p) mutable {
-      return p == point && ++calls == nth ? err : 0;
-    });
-  }
-  ~InjectFault() { fs_internal::TEST_SetFaultHook(nullptr); }
-};
+using fs_test::WithFault;
 
 TEST_CASE("a failed directory fsync after a set reports kUnknown",
           "[fs][faults]") {
   ScratchDir dir;
   auto store = Open(dir.root(), /*sync=*/true);
   MustSet(*store, "k", "old");
-  absl::StatusOr<std::string> etag;
-  {
-    InjectFault fault("fsync-dir", 1, EIO);
-    etag = store->Set("k", "new");
-  }
+  absl::StatusOr<std::string> etag =
+      WithFault("fsync-dir", 1, EIO, [&] { return store->Set("k", "new"); });
   INFO(etag.status().ToString());
   REQUIRE(etag.status().code() == absl::StatusCode::kUnknown);
   // The write is visible: an answer saying nothing was applied would lie.
@@ -53,11 +39,8 @@ TEST_CASE("a failed directory fsync after a remove reports kUnknown",
   ScratchDir dir;
   auto store = Open(dir.root(), /*sync=*/true);
   MustSet(*store, "k", "old");
-  absl::Status removed;
-  {
-    InjectFault fault("fsync-dir", 1, EIO);
-    removed = store->Remove("k");
-  }
+  absl::Status removed =
+      WithFault("fsync-dir", 1, EIO, [&] { return store->Remove("k"); });
   INFO(removed.ToString());
   REQUIRE(removed.code() == absl::StatusCode::kUnknown);
   REQUIRE(absl::IsNotFound(store->Get("k").status()));
@@ -69,11 +52,8 @@ TEST_CASE("a failed directory fsync after a clear reports kUnknown",
   auto store = Open(dir.root(), /*sync=*/true);
   MustSet(*store, "a:x", "v");
   MustSet(*store, "a:y", "v");
-  absl::Status cleared;
-  {
-    InjectFault fault("fsync-dir", 1, EIO);
-    cleared = store->Clear("a");
-  }
+  absl::Status cleared =
+      WithFault("fsync-dir", 1, EIO, [&] { return store->Clear("a"); });
   INFO(cleared.ToString());
   REQUIRE(cleared.code() == absl::StatusCode::kUnknown);
   REQUIRE(store->Keys("a")->empty());
@@ -87,11 +67,8 @@ TEST_CASE("a commit failing part-way through its renames reports kUnknown",
   MustSet(*store, "b", "old");
   Batch batch;
   batch.Put("a", "new").Put("b", "new").Put("c", "new");
-  absl::StatusOr<CommitResult> result;
-  {
-    InjectFault fault("commit-apply", 2, EIO);
-    result = store->Commit(batch);
-  }
+  absl::StatusOr<CommitResult> result =
+      WithFault("commit-apply", 2, EIO, [&] { return store->Commit(batch); });
   INFO(result.status().ToString());
   REQUIRE(result.status().code() == absl::StatusCode::kUnknown);
   // Past its commit point a commit is completed, never left in part: the
@@ -107,11 +84,8 @@ TEST_CASE("a commit whose directory fsync fails reports kUnknown",
   auto store = Open(dir.root(), /*sync=*/true);
   Batch batch;
   batch.Put("a", "new").Put("x:y", "new");
-  absl::StatusOr<CommitResult> result;
-  {
-    InjectFault fault("fsync-dir", 1, EIO);
-    result = store->Commit(batch);
-  }
+  absl::StatusOr<CommitResult> result =
+      WithFault("fsync-dir", 1, EIO, [&] { return store->Commit(batch); });
   INFO(result.status().ToString());
   REQUIRE(result.status().code() == absl::StatusCode::kUnknown);
   REQUIRE(MustGet(*store, "a") == "new");
@@ -125,11 +99,8 @@ TEST_CASE("a commit failing before its commit point applies nothing",
   MustSet(*store, "a", "old");
   Batch batch;
   batch.Put("a", "new").Put("b", "new");
-  absl::StatusOr<CommitResult> result;
-  {
-    InjectFault fault("journal-publish", 1, ENOSPC);
-    result = store->Commit(batch);
-  }
+  absl::StatusOr<CommitResult> result = WithFault(
+      "journal-publish", 1, ENOSPC, [&] { return store->Commit(batch); });
   INFO(result.status().ToString());
   REQUIRE(result.status().code() == absl::StatusCode::kResourceExhausted);
   REQUIRE(MustGet(*store, "a") == "old");

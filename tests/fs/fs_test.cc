@@ -21,6 +21,7 @@
 #include "cask/open.h"
 #include "cask/status.h"
 #include "catch2/catch.hpp"
+#include "fs_fault_util.h"
 #include "fs_locks.h"
 #include "fs_path.h"
 #include "fs_store.h"
@@ -237,31 +238,14 @@ TEST_CASE("kill -9 while writing never leaves a torn value", "[fs][crash]") {
   const std::size_t size = 4 << 20;
   MustSet(*store, "k", std::string(size, 'A'));
   for (int round = 0; round < 3; ++round) {
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      auto child = CreateFsStore(FsOptions{.root = dir.root()});
-      if (!child.ok()) _exit(1);
-      for (int i = 0;; ++i) {
-        char fill = static_cast<char>('B' + i % 20);
-        if (!(*child)->Set("k", std::string(size, fill)).ok()) _exit(2);
-        if (i == 2) {
-          char c = 'x';
-          if (write(fds[1], &c, 1) != 1) _exit(3);
-        }
-      }
-    }
-    close(fds[1]);
-    char c;
-    REQUIRE(read(fds[0], &c, 1) == 1);  // the child is mid-stream
-    close(fds[0]);
-    REQUIRE(kill(pid, SIGKILL) == 0);
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    REQUIRE(WIFSIGNALED(status));
+    // Killed mid-stream: after its third value, at once.
+    fs_test::KillWhileWriting(
+        dir.root(), 2,
+        [size](Driver& child, std::uint64_t i) {
+          char fill = static_cast<char>('B' + i % 20);
+          return child.Set("k", std::string(size, fill)).status();
+        },
+        0);
     absl::StatusOr<Item> item = store->Get("k");
     INFO(item.status().ToString());
     REQUIRE(item.ok());

@@ -63,7 +63,11 @@ class Walk {
     }
     std::string continuation;
     for (;;) {
-      std::size_t max = std::min(kListPage, limit_ - out_.size() + 16);
+      // A little past what the page still needs (held directories may
+      // take some), never 0: `limit_` may be SIZE_MAX, so no wrap-around.
+      const std::size_t want = limit_ - out_.size();
+      std::size_t max =
+          want >= kListPage ? kListPage : std::min(kListPage, want + 16);
       absl::StatusOr<LevelPage> page =
           list_(level_key, start, continuation, max);
       if (!page.ok()) return page.status();

@@ -7,11 +7,13 @@
 #include "key_order_walk.h"
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "catch2/catch.hpp"
 
@@ -139,6 +141,16 @@ TEST_CASE("key-order walk: the keys the name order would misplace",
       REQUIRE(ScanAll(keys, "a1", after, limit) == Expected(keys, "a1", after));
     }
   }
+}
+
+TEST_CASE("key-order walk: a limit of SIZE_MAX (no limit) lists every key",
+          "[walk]") {
+  // The listing's page size was `limit - found + 16`, which wraps to 0 for
+  // SIZE_MAX once 16 keys are found: an empty page that ended the walk.
+  std::set<std::string> keys;
+  for (int i = 0; i < 40; ++i) keys.insert(absl::StrCat("k", 100 + i));
+  const std::size_t no_limit = std::numeric_limits<std::size_t>::max();
+  REQUIRE(ScanAll(keys, "", "", no_limit) == Expected(keys, "", ""));
 }
 
 TEST_CASE("key-order walk: random key sets, every start_after",

@@ -24,6 +24,7 @@
 #include "object_http.h"
 #include "object_names.h"
 #include "percent_encoding.h"
+#include "scan_page.h"
 #include "table_keys.h"
 #include "uri.h"
 #include "uri_params.h"
@@ -214,26 +215,18 @@ class AzureTableStore final : public Driver {
               });
     if (!s.ok()) return s;
     if (!failed.ok()) return failed;
-    ScanPage page;
-    // A full page may have stopped short of more keys; a short one has not.
-    if (smallest.size() == options.limit) {
-      page.next_after = smallest.rbegin()->first;
-    }
+    std::vector<ScanEntry> listed;
+    listed.reserve(smallest.size());
     for (auto& [key, meta] : smallest) {
       ScanEntry entry;
       entry.key = key;
       entry.meta = std::move(meta);
-      if (options.with_values) {
-        // The value and its metadata come from one read of the entity.
-        absl::StatusOr<Item> item = DoGet(key);
-        if (absl::IsNotFound(item.status())) continue;  // removed meanwhile
-        if (!item.ok()) return item.status();
-        entry.meta = std::move(item->meta);
-        entry.value = std::move(item->value);
-      }
-      page.entries.push_back(std::move(entry));
+      listed.push_back(std::move(entry));
     }
-    return page;
+    // The value and its metadata come from one read of the entity.
+    return objstore::PageOfListed(
+        std::move(listed), options.limit, options.with_values,
+        [&](const std::string& key) { return DoGet(key); });
   }
 
   absl::Status DoClear(const std::string& base) override {

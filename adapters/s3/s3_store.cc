@@ -22,6 +22,7 @@
 #include "object_names.h"
 #include "percent_encoding.h"
 #include "s3_errors.h"
+#include "scan_page.h"
 #include "uri.h"
 #include "uri_params.h"
 #include "xml_document.h"
@@ -165,32 +166,14 @@ class S3Store final : public Driver {
 
   absl::StatusOr<ScanPage> DoScan(const std::string& base,
                                   const ScanOptions& options) override {
-    absl::StatusOr<std::vector<objstore::WalkedKey>> walked =
-        objstore::WalkInKeyOrder(
-            [&](const std::string& level_key, const std::string& after,
-                const std::string& continuation, std::size_t max) {
-              return ListLevel(level_key, after, continuation, max);
-            },
-            base, options.start_after, options.limit);
-    if (!walked.ok()) return walked.status();
-    ScanPage page;
-    // A full page may have stopped short of more keys; a short one has not.
-    if (walked->size() == options.limit) page.next_after = walked->back().key;
-    for (objstore::WalkedKey& w : *walked) {
-      ScanEntry entry;
-      entry.key = std::move(w.key);
-      entry.meta = std::move(w.meta);
-      if (options.with_values) {
+    return objstore::ScanByWalk(
+        [&](const std::string& level_key, const std::string& after,
+            const std::string& continuation, std::size_t max) {
+          return ListLevel(level_key, after, continuation, max);
+        },
+        base, options,
         // The value and its metadata come from one GET.
-        absl::StatusOr<Item> item = DoGet(entry.key);
-        if (absl::IsNotFound(item.status())) continue;  // removed meanwhile
-        if (!item.ok()) return item.status();
-        entry.meta = std::move(item->meta);
-        entry.value = std::move(item->value);
-      }
-      page.entries.push_back(std::move(entry));
-    }
-    return page;
+        [&](const std::string& key) { return DoGet(key); });
   }
 
   absl::Status DoClear(const std::string& base) override {

@@ -28,10 +28,6 @@ std::uint64_t RandomId() {
   return v == 0 ? 1 : v;
 }
 
-absl::Status BadReply() {
-  return absl::InternalError("cask ipc: malformed reply from the owner");
-}
-
 }  // namespace
 
 // A write's sequence number, registered while the write is in flight:
@@ -144,15 +140,7 @@ absl::StatusOr<Item> SharedEngine::DoGet(const std::string& key) {
   if (local_ != nullptr) return local_->DoGet(key);
   Writer w;
   w.Str(key);
-  absl::StatusOr<std::string> out = Roundtrip(Type::kGet, w.out(), false);
-  if (!out.ok()) return out.status();
-  Reader r(*out);
-  if (absl::Status s = r.StatusOf(); !s.ok()) return s;
-  Item item;
-  item.value = r.Str();
-  item.meta = r.MetaOf();
-  if (!r.done()) return BadReply();
-  return item;
+  return DecodeItemReply(Roundtrip(Type::kGet, w.out(), false));
 }
 
 absl::StatusOr<Meta> SharedEngine::DoGetMeta(const std::string& key) {
@@ -164,7 +152,7 @@ absl::StatusOr<Meta> SharedEngine::DoGetMeta(const std::string& key) {
   Reader r(*out);
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
   Meta meta = r.MetaOf();
-  if (!r.done()) return BadReply();
+  if (!r.done()) return MalformedReply();
   return meta;
 }
 
@@ -177,7 +165,7 @@ absl::StatusOr<bool> SharedEngine::DoHas(const std::string& key) {
   Reader r(*out);
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
   bool has = r.U8() != 0;
-  if (!r.done()) return BadReply();
+  if (!r.done()) return MalformedReply();
   return has;
 }
 
@@ -197,7 +185,7 @@ absl::StatusOr<std::string> SharedEngine::DoSet(const std::string& key,
   Reader r(*out);
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
   std::string etag = r.Str();
-  if (!r.done()) return BadReply();
+  if (!r.done()) return MalformedReply();
   return etag;
 }
 
@@ -237,7 +225,7 @@ absl::StatusOr<ScanPage> SharedEngine::ScanAnswer(
   Reader r(*out);
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
   std::uint32_t n = r.U32();
-  if (n > options.limit) return BadReply();
+  if (n > options.limit) return MalformedReply();
   ScanPage page;
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
     ScanEntry& entry = page.entries.emplace_back();
@@ -246,7 +234,7 @@ absl::StatusOr<ScanPage> SharedEngine::ScanAnswer(
     entry.value = r.Str();
   }
   page.next_after = r.Str();
-  if (!r.done()) return BadReply();
+  if (!r.done()) return MalformedReply();
   return page;
 }
 
@@ -277,7 +265,7 @@ absl::StatusOr<CommitResult> SharedEngine::DoCommit(const Batch& batch) {
   Reader r(*out);
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
   CommitResult result = r.Result();
-  if (!r.done()) return BadReply();
+  if (!r.done()) return MalformedReply();
   return result;
 }
 
@@ -294,7 +282,7 @@ absl::StatusOr<std::vector<ChangeEvent>> SharedEngine::DoChanges(
   std::uint32_t n = r.U32();
   std::vector<ChangeEvent> events;
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) events.push_back(r.Event());
-  if (!r.done()) return BadReply();
+  if (!r.done()) return MalformedReply();
   return events;
 }
 
@@ -338,7 +326,7 @@ absl::Status SharedEngine::StatusOnly(Type type, std::string_view payload,
   if (!out.ok()) return out.status();
   Reader r(*out);
   absl::Status s = r.StatusOf();
-  if (!r.done()) return BadReply();
+  if (!r.done()) return MalformedReply();
   return s;
 }
 
@@ -534,7 +522,7 @@ absl::Status SharedEngine::Reconnect(std::uint64_t gen, absl::Time deadline) {
           ++gen_;
           return absl::OkStatus();
         }
-        last = s.ok() ? BadReply() : s;
+        last = s.ok() ? MalformedReply() : s;
       } else {
         last = absl::UnavailableError(absl::StrCat(
             "cask engine: the owner of \"", path_, "\" does not answer"));

@@ -17,21 +17,6 @@ namespace {
 // (a pin left behind goes with the connection).
 constexpr absl::Duration kReleaseTimeout = absl::Seconds(1);
 
-absl::Status BadReply() {
-  return absl::InternalError("cask ipc: malformed reply from the owner");
-}
-
-absl::StatusOr<Item> DecodeItem(const absl::StatusOr<std::string>& out) {
-  if (!out.ok()) return out.status();
-  Reader r(*out);
-  if (absl::Status s = r.StatusOf(); !s.ok()) return s;
-  Item item;
-  item.value = r.Str();
-  item.meta = r.MetaOf();
-  if (!r.done()) return BadReply();
-  return item;
-}
-
 }  // namespace
 
 // A snapshot pinned in the owner on connection generation `gen`; released
@@ -59,7 +44,7 @@ class SharedEngine::ClientSnapshot final : public Snapshot {
     Writer w;
     w.U64(id_);
     w.Str(key);
-    return DecodeItem(engine_->CallOnGeneration(
+    return DecodeItemReply(engine_->CallOnGeneration(
         gen_, Type::kSnapshotGet, w.out(), engine_->CallDeadline(absl::Now())));
   }
   absl::StatusOr<ScanPage> DoScan(const std::string& base,
@@ -89,7 +74,7 @@ absl::StatusOr<std::unique_ptr<Snapshot>> SharedEngine::DoOpenSnapshot() {
   if (absl::Status s = r.StatusOf(); !s.ok()) return s;
   const std::uint64_t id = r.U64();
   const std::uint64_t revision = r.U64();
-  if (!r.done() || id == 0) return BadReply();
+  if (!r.done() || id == 0) return MalformedReply();
   return std::unique_ptr<Snapshot>(
       std::make_unique<ClientSnapshot>(this, gen, id, revision));
 }
@@ -100,7 +85,7 @@ absl::StatusOr<Item> SharedEngine::DoGetAt(const std::string& key,
   Writer w;
   w.Str(key);
   w.U64(revision);
-  return DecodeItem(Roundtrip(Type::kGetAt, w.out(), false));
+  return DecodeItemReply(Roundtrip(Type::kGetAt, w.out(), false));
 }
 
 }  // namespace cask::engine::ipc

@@ -251,4 +251,19 @@ ChangeEvent Reader::Event() {
   return e;
 }
 
+absl::Status MalformedReply() {
+  return absl::InternalError("cask ipc: malformed reply from the owner");
+}
+
+absl::StatusOr<Item> DecodeItemReply(const absl::StatusOr<std::string>& reply) {
+  if (!reply.ok()) return reply.status();
+  Reader r(*reply);
+  if (absl::Status s = r.StatusOf(); !s.ok()) return s;
+  Item item;
+  item.value = r.Str();
+  item.meta = r.MetaOf();
+  if (!r.done()) return MalformedReply();
+  return item;
+}
+
 }  // namespace cask::engine::ipc

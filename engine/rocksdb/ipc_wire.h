@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cask/batch.h"
 #include "cask/driver.h"
@@ -112,6 +113,13 @@ class Reader {
   std::string_view in_;
   bool ok_ = true;
 };
+
+// The status of a reply a client cannot decode.
+absl::Status MalformedReply();
+
+// A reply of (status, value, meta), as kGet, kSnapshotGet and kGetAt
+// answer; `reply` is the round trip's outcome, passed through when not OK.
+absl::StatusOr<Item> DecodeItemReply(const absl::StatusOr<std::string>& reply);
 
 // A write request starts with (client id, sequence, settled_below, flags):
 // every sequence of that client below settled_below has been answered, so

@@ -4,7 +4,6 @@
 // store's own prefix, whole revisions per page, kOutOfRange once etcd has
 // compacted the history asked for.
 #define CATCH_CONFIG_RUNNER
-#include <curl/curl.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "cask/open.h"
 #include "catch2/catch.hpp"
+#include "etcd_compaction.h"
 
 namespace cask {
 namespace {
@@ -29,28 +29,6 @@ std::unique_ptr<Driver> FreshStore() {
       absl::StrCat(g_url, "?prefix=feedtest", rd() % 1000000000, "/"));
   REQUIRE(store.ok());
   return *std::move(store);
-}
-
-// Compacts the etcd history up to `revision` (POST /v3/kv/compaction).
-void Compact(std::uint64_t revision) {
-  std::string port = g_url.substr(g_url.rfind(':') + 1);
-  port = port.substr(0, port.find_first_of("/?"));
-  std::string url =
-      absl::StrCat("http://127.0.0.1:", port, "/v3/kv/compaction");
-  std::string body = absl::StrCat("{\"revision\":\"", revision, "\"}");
-  CURL* c = curl_easy_init();
-  REQUIRE(c != nullptr);
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(
-      c, CURLOPT_WRITEFUNCTION,
-      +[](char*, std::size_t s, std::size_t n, void*) { return s * n; });
-  REQUIRE(curl_easy_perform(c) == CURLE_OK);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(c);
-  REQUIRE(status == 200);
 }
 
 TEST_CASE("etcd: Changes and CurrentRevision follow etcd revisions",
@@ -147,7 +125,7 @@ TEST_CASE("etcd: history etcd compacted away is kOutOfRange", "[etcd][feed]") {
   REQUIRE(store->Set("k", "2").ok());
   auto now = store->CurrentRevision();
   REQUIRE(now.ok());
-  Compact(*now);
+  cask::testing::CompactEtcd(g_url, *now);
   CHECK(store->Changes(*r0, 10).status().code() ==
         absl::StatusCode::kOutOfRange);
   CHECK(store->Watch("", *r0, [](const ChangeEvent&) {}).status().code() ==

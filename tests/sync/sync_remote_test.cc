@@ -10,7 +10,6 @@
 //
 //   sync_remote_test redis|postgres|etcd [catch options]
 #define CATCH_CONFIG_RUNNER
-#include <curl/curl.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -22,6 +21,7 @@
 #include "cask/open.h"
 #include "catch2/catch.hpp"
 #include "child_process.h"
+#include "etcd_compaction.h"
 #include "outage_checks.h"
 #include "sync_harness.h"
 
@@ -34,28 +34,6 @@ std::shared_ptr<cask::Driver> FreshRemote() {
   auto store = cask::OpenStore(uri);
   REQUIRE(store.ok());
   return std::shared_ptr<cask::Driver>(*std::move(store));
-}
-
-// Compacts the etcd history up to `revision` (POST /v3/kv/compaction).
-void CompactEtcd(std::uint64_t revision) {
-  std::string port = remote_uri.substr(remote_uri.rfind(':') + 1);
-  port = port.substr(0, port.find_first_of("/?"));
-  std::string url =
-      absl::StrCat("http://127.0.0.1:", port, "/v3/kv/compaction");
-  std::string body = absl::StrCat("{\"revision\":\"", revision, "\"}");
-  CURL* c = curl_easy_init();
-  REQUIRE(c != nullptr);
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(
-      c, CURLOPT_WRITEFUNCTION,
-      +[](char*, std::size_t s, std::size_t n, void*) { return s * n; });
-  REQUIRE(curl_easy_perform(c) == CURLE_OK);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(c);
-  REQUIRE(status == 200);
 }
 
 // Takes the real server down and up: a private redis-server this test
@@ -268,7 +246,7 @@ TEST_CASE(
   REQUIRE(b.local->Set("k:3", "b2").ok());
   auto now = remote->CurrentRevision();
   REQUIRE(now.ok());
-  CompactEtcd(*now);
+  cask::testing::CompactEtcd(remote_uri, *now);
 
   auto r = b.sync->RunOnce();
   INFO(r.status());

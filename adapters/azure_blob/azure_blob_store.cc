@@ -114,40 +114,22 @@ class AzureBlobStore final : public Driver {
   absl::StatusOr<std::string> DoSet(const std::string& key,
                                     std::string_view value,
                                     const WriteOptions& options) override {
-    const Precondition& p = options.precondition;
-    auto put = [&](const ConditionalHeaders& h) { return Put(key, value, h); };
-    std::optional<ConditionalHeaders> native =
-        objstore::NativeHeaders(p, kAzureShapes);
-    if (!native) {
-      return objstore::RunPinned(
-          "azure blob put", key, p, /*remove=*/false,
-          options_.conflict_retries + 1, [&] { return CurrentEtag(key); }, put);
-    }
-    absl::StatusOr<WriteAttempt> r = put(*native);
-    if (!r.ok()) return r.status();
-    if (r->condition_failed) return Mismatch(key);
-    return r->etag;
+    return objstore::WriteConditionally(
+        "azure blob put", key, options.precondition, kAzureShapes,
+        /*remove=*/false, options_.conflict_retries + 1,
+        [&] { return CurrentEtag(key); },
+        [&](const ConditionalHeaders& h) { return Put(key, value, h); });
   }
 
   absl::Status DoRemove(const std::string& key,
                         const Precondition& p) override {
-    auto del = [&](const ConditionalHeaders& h) { return Delete(key, h); };
     // Delete Blob: only If-Match "E" is sent (Azurite ignores If-None-Match
     // on deletes); every other shape is emulated.
-    std::optional<ConditionalHeaders> native =
-        objstore::NativeHeaders(p, kAzureShapes);
-    if (native && !native->if_none_match.empty()) native.reset();
-    if (!native) {
-      return objstore::RunPinned(
-                 "azure blob delete", key, p, /*remove=*/true,
-                 options_.conflict_retries + 1,
-                 [&] { return CurrentEtag(key); }, del)
-          .status();
-    }
-    absl::StatusOr<WriteAttempt> r = del(*native);
-    if (!r.ok()) return r.status();
-    if (r->condition_failed) return Mismatch(key);
-    return absl::OkStatus();
+    return objstore::WriteConditionally(
+               "azure blob delete", key, p, kAzureShapes, /*remove=*/true,
+               options_.conflict_retries + 1, [&] { return CurrentEtag(key); },
+               [&](const ConditionalHeaders& h) { return Delete(key, h); })
+        .status();
   }
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
@@ -227,11 +209,6 @@ class AzureBlobStore final : public Driver {
     if (meta.ok()) return std::optional<std::string>(meta->etag);
     if (absl::IsNotFound(meta.status())) return std::optional<std::string>();
     return meta.status();
-  }
-
-  absl::Status Mismatch(const std::string& key) {
-    absl::StatusOr<std::optional<std::string>> current = CurrentEtag(key);
-    return CasMismatchError(key, current.ok() ? *current : std::nullopt);
   }
 
   absl::StatusOr<WriteAttempt> Verdict(std::string_view op,

@@ -140,45 +140,24 @@ class AzureTableStore final : public Driver {
   absl::StatusOr<std::string> DoSet(const std::string& key,
                                     std::string_view value,
                                     const WriteOptions& options) override {
-    const Precondition& p = options.precondition;
     std::string body = EntityJson(key, value);
-    auto write = [&](const ConditionalHeaders& h) {
-      return Write(key, body, h);
-    };
-    std::optional<ConditionalHeaders> native =
-        objstore::NativeHeaders(p, kTableShapes);
-    if (!native) {
-      return objstore::RunPinned(
-          "azure table put", key, p, /*remove=*/false,
-          options_.conflict_retries + 1, [&] { return CurrentEtag(key); },
-          write);
-    }
-    absl::StatusOr<WriteAttempt> r = write(*native);
-    if (!r.ok()) return r.status();
-    if (r->condition_failed) return Mismatch(key);
-    return r->etag;
+    return objstore::WriteConditionally(
+        "azure table put", key, options.precondition, kTableShapes,
+        /*remove=*/false, options_.conflict_retries + 1,
+        [&] { return CurrentEtag(key); },
+        [&](const ConditionalHeaders& h) { return Write(key, body, h); });
   }
 
   absl::Status DoRemove(const std::string& key,
                         const Precondition& p) override {
-    auto del = [&](const ConditionalHeaders& h) {
-      return Delete(key, RowKey(key), h);
-    };
-    std::optional<ConditionalHeaders> native =
-        objstore::NativeHeaders(p, kTableShapes);
     // Delete Entity honours If-Match only.
-    if (native && !native->if_none_match.empty()) native.reset();
-    if (!native) {
-      return objstore::RunPinned(
-                 "azure table delete", key, p, /*remove=*/true,
-                 options_.conflict_retries + 1,
-                 [&] { return CurrentEtag(key); }, del)
-          .status();
-    }
-    absl::StatusOr<WriteAttempt> r = del(*native);
-    if (!r.ok()) return r.status();
-    if (r->condition_failed) return Mismatch(key);
-    return absl::OkStatus();
+    return objstore::WriteConditionally(
+               "azure table delete", key, p, kTableShapes, /*remove=*/true,
+               options_.conflict_retries + 1, [&] { return CurrentEtag(key); },
+               [&](const ConditionalHeaders& h) {
+                 return Delete(key, RowKey(key), h);
+               })
+        .status();
   }
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
@@ -365,11 +344,6 @@ class AzureTableStore final : public Driver {
     if (meta.ok()) return std::optional<std::string>(meta->etag);
     if (absl::IsNotFound(meta.status())) return std::optional<std::string>();
     return meta.status();
-  }
-
-  absl::Status Mismatch(const std::string& key) {
-    absl::StatusOr<std::optional<std::string>> current = CurrentEtag(key);
-    return CasMismatchError(key, current.ok() ? *current : std::nullopt);
   }
 
   // If-Match as the Table service wants it: * or W/"<etag>".

@@ -82,4 +82,19 @@ absl::StatusOr<std::string> RunPinned(std::string_view what,
       max_attempts, " attempts); nothing was written, retry may help"));
 }
 
+absl::StatusOr<std::string> WriteConditionally(
+    std::string_view what, std::string_view key, const Precondition& p,
+    const NativeShapes& shapes, bool remove, int max_attempts,
+    const HeadFn& head, const WriteFn& write) {
+  std::optional<ConditionalHeaders> native = NativeHeaders(p, shapes);
+  if (remove && native && !native->if_none_match.empty()) native.reset();
+  if (!native)
+    return RunPinned(what, key, p, remove, max_attempts, head, write);
+  absl::StatusOr<WriteAttempt> r = write(*native);
+  if (!r.ok()) return r.status();
+  if (!r->condition_failed) return r->etag;
+  absl::StatusOr<std::optional<std::string>> current = head();
+  return CasMismatchError(key, current.ok() ? *current : std::nullopt);
+}
+
 }  // namespace cask::objstore

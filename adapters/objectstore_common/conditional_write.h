@@ -65,6 +65,17 @@ absl::StatusOr<std::string> RunPinned(std::string_view what,
                                       int max_attempts, const HeadFn& head,
                                       const WriteFn& write);
 
+// A write or delete under `p`, the one way every object-store adapter
+// runs it: sent with native headers when the service evaluates `p` itself
+// (`shapes`; a delete never sends If-None-Match, which no service honours
+// on deletes), else emulated with RunPinned. A native write whose
+// condition fails reads the current etag with `head` for the mismatch
+// error. Returns the new etag ("" for a delete).
+absl::StatusOr<std::string> WriteConditionally(
+    std::string_view what, std::string_view key, const Precondition& p,
+    const NativeShapes& shapes, bool remove, int max_attempts,
+    const HeadFn& head, const WriteFn& write);
+
 }  // namespace cask::objstore
 
 #endif  // CASK_ADAPTERS_OBJECTSTORE_COMMON_CONDITIONAL_WRITE_H_

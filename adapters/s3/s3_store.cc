@@ -127,36 +127,20 @@ class S3Store final : public Driver {
   absl::StatusOr<std::string> DoSet(const std::string& key,
                                     std::string_view value,
                                     const WriteOptions& options) override {
-    const Precondition& p = options.precondition;
-    std::optional<ConditionalHeaders> native = objstore::NativeHeaders(p, {});
-    auto put = [&](const ConditionalHeaders& h) { return Put(key, value, h); };
-    if (!native) {
-      return objstore::RunPinned(
-          "s3 put", key, p, /*remove=*/false, Attempts(),
-          [&] { return CurrentEtag(key); }, put);
-    }
-    absl::StatusOr<WriteAttempt> r = put(*native);
-    if (!r.ok()) return r.status();
-    if (r->condition_failed) return Mismatch(key);
-    return r->etag;
+    return objstore::WriteConditionally(
+        "s3 put", key, options.precondition, {}, /*remove=*/false, Attempts(),
+        [&] { return CurrentEtag(key); },
+        [&](const ConditionalHeaders& h) { return Put(key, value, h); });
   }
 
   absl::Status DoRemove(const std::string& key,
                         const Precondition& p) override {
-    auto del = [&](const ConditionalHeaders& h) { return Delete(key, h); };
     // DELETE honours If-Match "E" only; every other shape is emulated.
-    std::optional<ConditionalHeaders> native = objstore::NativeHeaders(p, {});
-    if (native && !native->if_none_match.empty()) native.reset();
-    if (!native) {
-      return objstore::RunPinned(
-                 "s3 delete", key, p, /*remove=*/true, Attempts(),
-                 [&] { return CurrentEtag(key); }, del)
-          .status();
-    }
-    absl::StatusOr<WriteAttempt> r = del(*native);
-    if (!r.ok()) return r.status();
-    if (r->condition_failed) return Mismatch(key);
-    return absl::OkStatus();
+    return objstore::WriteConditionally(
+               "s3 delete", key, p, {}, /*remove=*/true, Attempts(),
+               [&] { return CurrentEtag(key); },
+               [&](const ConditionalHeaders& h) { return Delete(key, h); })
+        .status();
   }
 
   absl::StatusOr<std::vector<std::string>> DoKeys(
@@ -234,11 +218,6 @@ class S3Store final : public Driver {
   }
 
   // A CAS mismatch carrying the etag read right after the refusal.
-  absl::Status Mismatch(const std::string& key) {
-    absl::StatusOr<std::optional<std::string>> current = CurrentEtag(key);
-    return CasMismatchError(key, current.ok() ? *current : std::nullopt);
-  }
-
   static void AddConditions(const ConditionalHeaders& h, HttpRequest* req) {
     if (!h.if_match.empty()) req->headers.emplace_back("If-Match", h.if_match);
     if (!h.if_none_match.empty())

@@ -23,8 +23,9 @@ import sys
 import threading
 import time
 
+from serve_process import ServeProcess, check, exit_with_failures
+
 SERVE = sys.argv[1]
-FAILS = []
 # Longer than any wait below: a server timeout set to this never fires
 # within a test, so an answer that arrives came from the request itself.
 NEVER = "3600"
@@ -32,30 +33,9 @@ NEVER = "3600"
 DEADLINE = 60
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILS.append(what)
-
-
-class Server:
+class Server(ServeProcess):
     def __init__(self, *flags):
-        self.proc = subprocess.Popen([SERVE, "mem:", *flags],
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"PORT (\d+)", line)
-        if not m:
-            raise SystemExit("server did not start: " + line +
-                             self.proc.stderr.read())
-        self.port = int(m.group(1))
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        super().__init__(SERVE, *flags)
 
 
 def connect(port, timeout=30):
@@ -474,5 +454,4 @@ for name in (sys.argv[2:] or CASES):
         CASES[name]()
     except Exception as e:  # a crash or hang of the server is a failure
         check(False, "%s raised %r" % (name, e))
-print("%d failure(s)" % len(FAILS))
-sys.exit(1 if FAILS else 0)
+exit_with_failures()

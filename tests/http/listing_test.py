@@ -13,33 +13,20 @@ the memory store with both transports (evhttp sends every body whole).
 import base64
 import http.client
 import json
-import re
 import socket
-import subprocess
 import sys
 import urllib.parse
 
+from serve_process import ServeProcess, check, exit_with_failures
+
 SERVE = sys.argv[1]
-FAILS = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILS.append(what)
+class Server(ServeProcess):
+    """A server with one keep-alive connection to it."""
 
-
-class Server:
     def __init__(self, *flags):
-        self.proc = subprocess.Popen([SERVE, "mem:", *flags],
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"PORT (\d+)", line)
-        if not m:
-            raise SystemExit("server did not start: " + line +
-                             self.proc.stderr.read())
-        self.port = int(m.group(1))
+        super().__init__(SERVE, *flags)
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
                                                timeout=60)
 
@@ -50,11 +37,7 @@ class Server:
 
     def stop(self):
         self.conn.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        super().stop()
 
 
 def put(s, key, value):
@@ -184,7 +167,4 @@ def run(transport):
 
 for transport in ["beast", "evhttp"]:
     run(transport)
-if FAILS:
-    print("%d failed" % len(FAILS))
-    sys.exit(1)
-print("all passed")
+exit_with_failures()

@@ -14,6 +14,7 @@
 #include "cask/open.h"
 #include "catch2/catch.hpp"
 #include "http_store.h"
+#include "read_only_test_store.h"
 #include "server.h"
 
 namespace {
@@ -101,7 +102,7 @@ TEST_CASE("changes below the log's retention are OutOfRange (HTTP 410)",
 }
 
 // A store whose log was trimmed up to revision 10 (test double).
-class TrimmedLogStore final : public cask::Driver {
+class TrimmedLogStore final : public cask::testing::ReadOnlyTestStore {
  public:
   std::string_view name() const override { return "trimmed-log"; }
   cask::Capabilities capabilities() const override {
@@ -111,24 +112,6 @@ class TrimmedLogStore final : public cask::Driver {
   }
 
  protected:
-  absl::StatusOr<cask::Item> DoGet(const std::string&) override {
-    return absl::NotFoundError("none");
-  }
-  absl::StatusOr<cask::Meta> DoGetMeta(const std::string&) override {
-    return absl::NotFoundError("none");
-  }
-  absl::StatusOr<std::string> DoSet(const std::string&, std::string_view,
-                                    const cask::WriteOptions&) override {
-    return absl::UnimplementedError("read-only");
-  }
-  absl::Status DoRemove(const std::string&,
-                        const cask::Precondition&) override {
-    return absl::UnimplementedError("read-only");
-  }
-  absl::StatusOr<std::vector<std::string>> DoKeys(const std::string&) override {
-    return std::vector<std::string>{};
-  }
-  absl::Status DoClear(const std::string&) override { return absl::OkStatus(); }
   absl::StatusOr<std::vector<cask::ChangeEvent>> DoChanges(
       std::uint64_t after, std::size_t) override {
     if (after < 10) {

@@ -18,13 +18,14 @@
 #include "absl/strings/str_format.h"
 #include "catch2/catch.hpp"
 #include "http_store.h"
+#include "read_only_test_store.h"
 #include "server.h"
 
 namespace {
 
 // Its first scan gives a full page that says more follows; every later
 // scan fails, as a backend lost between two pages.
-class FailsAfterOnePageStore final : public cask::Driver {
+class FailsAfterOnePageStore final : public cask::testing::ReadOnlyTestStore {
  public:
   std::string_view name() const override { return "fails-after-one-page"; }
   cask::Capabilities capabilities() const override { return {}; }
@@ -42,25 +43,8 @@ class FailsAfterOnePageStore final : public cask::Driver {
     page.next_after = page.entries.back().key;
     return page;
   }
-  absl::StatusOr<cask::Item> DoGet(const std::string&) override {
-    return absl::NotFoundError("none");
-  }
-  absl::StatusOr<cask::Meta> DoGetMeta(const std::string&) override {
-    return absl::NotFoundError("none");
-  }
-  absl::StatusOr<std::string> DoSet(const std::string&, std::string_view,
-                                    const cask::WriteOptions&) override {
-    return absl::UnimplementedError("read-only");
-  }
-  absl::Status DoRemove(const std::string&,
-                        const cask::Precondition&) override {
-    return absl::UnimplementedError("read-only");
-  }
   absl::StatusOr<std::vector<std::string>> DoKeys(const std::string&) override {
     return absl::UnimplementedError("scan only");
-  }
-  absl::Status DoClear(const std::string&) override {
-    return absl::UnimplementedError("read-only");
   }
 
  private:

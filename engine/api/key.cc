@@ -10,10 +10,24 @@ namespace {
 
 bool IsSeparator(char c) { return c == ':' || c == '/' || c == '\\'; }
 
-// Normalises separators, then rejects an empty key (unless allowed), a NUL
-// byte, a "." or ".." segment and a key over kMaxKeyBytes.
-absl::StatusOr<std::string> Normalize(std::string_view input, bool allow_empty,
-                                      std::string_view what) {
+// Whether `input` has the separators of a normalised key already: only
+// ':', never leading, trailing or doubled. Most keys do, and are then
+// copied whole instead of character by character (every call of the API
+// normalises its key).
+bool HasNormalSeparators(std::string_view input) {
+  char previous = kKeySeparator;  // a leading ':' counts as doubled
+  for (char c : input) {
+    if (c == '/' || c == '\\' || (c == kKeySeparator && previous == c)) {
+      return false;
+    }
+    previous = c;
+  }
+  return previous != kKeySeparator;
+}
+
+// `input` with its separators normalised: each run of separators becomes
+// one ':', leading and trailing ones are dropped.
+std::string NormalizeSeparators(std::string_view input) {
   std::string out;
   out.reserve(input.size());
   for (char c : input) {
@@ -24,6 +38,15 @@ absl::StatusOr<std::string> Normalize(std::string_view input, bool allow_empty,
     }
   }
   if (!out.empty() && out.back() == kKeySeparator) out.pop_back();
+  return out;
+}
+
+// Normalises separators, then rejects an empty key (unless allowed), a NUL
+// byte, a "." or ".." segment and a key over kMaxKeyBytes.
+absl::StatusOr<std::string> Normalize(std::string_view input, bool allow_empty,
+                                      std::string_view what) {
+  std::string out = HasNormalSeparators(input) ? std::string(input)
+                                               : NormalizeSeparators(input);
 
   if (out.empty()) {
     if (allow_empty) return out;

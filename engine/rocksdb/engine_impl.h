@@ -212,7 +212,12 @@ class EngineImpl final : public Engine {
   // the moment it was taken and always shows one state.
   struct ReadPoint {
     const rocksdb::Snapshot* snapshot = nullptr;
-    std::int64_t now_micros = 0;
+    // nullopt: the time of the read, taken only for a record that has an
+    // expiry (most have none, and a clock read is a noticeable part of a
+    // Get).
+    std::optional<std::int64_t> now_micros;
+
+    bool Expired(const MetaRecord& record) const;
   };
   absl::StatusOr<std::optional<MetaRecord>> ReadMetaAt(const ReadPoint& at,
                                                        const std::string& key,

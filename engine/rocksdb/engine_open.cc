@@ -393,9 +393,14 @@ bool EngineImpl::ReserveRevisions(rocksdb::WriteBatch* batch) {
   return true;
 }
 
+bool EngineImpl::ReadPoint::Expired(const MetaRecord& record) const {
+  if (record.expires_micros == 0) return false;
+  return record.ExpiredAt(now_micros.has_value() ? *now_micros : NowMicros());
+}
+
 absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMeta(
     const std::string& key, std::string* value) {
-  return ReadMetaAt(ReadPoint{nullptr, NowMicros()}, key, value);
+  return ReadMetaAt(ReadPoint{}, key, value);
 }
 
 absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMetaAt(
@@ -413,19 +418,17 @@ absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMetaAt(
     return absl::DataLossError(absl::StrCat(meta.status().message(),
                                             " for key ", QuoteForMessage(key)));
   }
-  if (meta->ExpiredAt(at.now_micros)) return std::nullopt;
+  if (at.Expired(*meta)) return std::nullopt;
   if (value != nullptr) value->assign(inline_value);
   return *meta;
 }
 
 absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
-  return ReadItemAt(ReadPoint{nullptr, NowMicros()}, key);
+  return ReadItemAt(ReadPoint{}, key);
 }
 
 absl::StatusOr<Item> EngineImpl::ReadItemAt(const ReadPoint& at,
                                             const std::string& key) {
-  rocksdb::ReadOptions ro;
-  ro.snapshot = at.snapshot;
   std::uint64_t last_seen = 0;
   for (;;) {
     Item item;
@@ -438,6 +441,8 @@ absl::StatusOr<Item> EngineImpl::ReadItemAt(const ReadPoint& at,
     if (!m.out_of_line) return item;
     // Out of line: the data record must carry the same revision, else a
     // writer replaced the key between the two reads; read again.
+    rocksdb::ReadOptions ro;
+    ro.snapshot = at.snapshot;
     std::string buf;
     rocksdb::PinnableSlice data(&buf);
     rocksdb::Status s = db_->Get(ro, data_cf_, key, &data);

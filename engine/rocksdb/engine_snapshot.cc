@@ -65,7 +65,7 @@ class EngineSnapshot final : public Snapshot {
   }
   absl::StatusOr<ScanPage> DoScan(const std::string& base,
                                   const ScanOptions& options) override {
-    return engine_->ScanAt(base, options, at_.snapshot, at_.now_micros);
+    return engine_->ScanAt(base, options, at_.snapshot, *at_.now_micros);
   }
 
  private:
@@ -128,7 +128,7 @@ absl::StatusOr<Item> EngineImpl::DoGetAt(const std::string& key,
   if (!meta.ok()) return meta.status();
   if (meta->has_value() && (*meta)->revision <= revision) {
     // Untouched since `revision`: its value then is its value now.
-    if ((*meta)->ExpiredAt(at.now_micros)) {
+    if (at.Expired(**meta)) {
       // Reads never return an expired value; when the expiry fell between
       // `revision` and now is not recorded until the reaper logs it.
       if (revision == *current) {

@@ -92,9 +92,16 @@ struct WriteRequest {
   absl::Status status;
   CommitResult result;
 
-  // Queue state, guarded by the queue mutex.
-  bool done = false;
-  bool leader = false;
+  // Whose turn it is. Set once by a leader, under the queue mutex: kDone
+  // when the request's group is applied, kLead when the request is to
+  // lead the next group. In durable mode each writer sleeps on a futex on
+  // its own request rather than in the queue mutex, so the writers one
+  // fsync answered all run again at once instead of one after another as
+  // each takes and releases the mutex. In buffered mode a group takes
+  // microseconds and the writers wait in the mutex, which spins before it
+  // sleeps (a sleep and a wake-up per write would cost more).
+  enum class Turn : std::uint32_t { kWait, kLead, kDone };
+  std::atomic<Turn> turn{Turn::kWait};
 
   // From WriteContext (nullptr: none).
   const WriteContext* context = nullptr;

@@ -1,6 +1,10 @@
 // The write path: a queue of requests, group commit, and the evaluation of
 // preconditions against the state that includes earlier requests of the
 // same group.
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <limits>
 #include <utility>
@@ -21,6 +25,32 @@ namespace cask::engine {
 namespace {
 std::atomic<std::uint64_t> g_synced_writes{0};
 std::atomic<std::uint64_t> g_ingested_groups{0};
+// A durable writer sleeps on a futex on its request's turn.
+// std::atomic::wait would do, but libstdc++ first spins with sched_yield,
+// which on two cores takes the CPU from the leader that is to wake it.
+std::uint32_t* TurnWord(WriteRequest* request) {
+  static_assert(sizeof(request->turn) == sizeof(std::uint32_t));
+  return reinterpret_cast<std::uint32_t*>(&request->turn);
+}
+
+void SleepUntilTurn(WriteRequest* request) {
+  while (request->turn.load(std::memory_order_acquire) ==
+         WriteRequest::Turn::kWait) {
+    (void)syscall(SYS_futex, TurnWord(request), FUTEX_WAIT_PRIVATE,
+                  static_cast<std::uint32_t>(WriteRequest::Turn::kWait),
+                  nullptr, nullptr, 0);
+  }
+}
+
+// Called after the turn is set. The writer may have seen it already,
+// returned and freed the request: a wake of a freed address finds no
+// sleeper, or wakes a later request at that address spuriously, which
+// SleepUntilTurn absorbs (the usual futex pattern).
+void WakeForTurn(WriteRequest* request) {
+  (void)syscall(SYS_futex, TurnWord(request), FUTEX_WAKE_PRIVATE, 1, nullptr,
+                nullptr, 0);
+}
+
 }  // namespace
 
 std::uint64_t TEST_SyncedWrites() { return g_synced_writes.load(); }
@@ -286,22 +316,33 @@ class EngineImpl::Group {
 };
 
 void EngineImpl::Submit(WriteRequest* request) {
-  std::vector<WriteRequest*> group;
+  using Turn = WriteRequest::Turn;
+  const bool durable = options_.durability == Durability::kDurable;
+  bool lead = false;
   {
     absl::MutexLock lock(&queue_mu_);
     queue_.push_back(request);
-    if (!leader_active_) {
-      leader_active_ = true;
-      request->leader = true;
-    } else {
+    lead = !leader_active_;
+    leader_active_ = true;
+    if (!lead && !durable) {
       queue_mu_.Await(absl::Condition(
-          +[](WriteRequest* r) { return r->done || r->leader; }, request));
-      if (request->done) return;
+          +[](WriteRequest* r) {
+            return r->turn.load(std::memory_order_relaxed) != Turn::kWait;
+          },
+          request));
     }
-    // This thread leads. Durable: let the previous group's writers queue
-    // again first (kDurableGatherDelay).
-    if (options_.durability == Durability::kDurable &&
-        queue_.size() < last_group_size_) {
+  }
+  if (!lead) {
+    if (durable) SleepUntilTurn(request);
+    if (request->turn.load(std::memory_order_acquire) == Turn::kDone) return;
+  }
+  // This thread leads.
+  std::vector<WriteRequest*> group;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    // Durable: let the previous group's writers queue again first
+    // (kDurableGatherDelay).
+    if (durable && queue_.size() < last_group_size_) {
       const std::size_t want = last_group_size_;
       auto gathered = [this, want]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
         return queue_.size() >= want;
@@ -309,7 +350,7 @@ void EngineImpl::Submit(WriteRequest* request) {
       queue_mu_.AwaitWithTimeout(absl::Condition(&gathered),
                                  kDurableGatherDelay);
     }
-    // Take what is queued (it includes `request`).
+    // Take what is queued (it includes `request`, at the front).
     std::size_t bytes = 0;
     while (!queue_.empty() && group.size() < kMaxGroupRequests &&
            (group.empty() || bytes < kMaxGroupBytes)) {
@@ -321,12 +362,24 @@ void EngineImpl::Submit(WriteRequest* request) {
     last_group_size_ = group.size();
   }
   ApplyGroup(group);
-  absl::MutexLock lock(&queue_mu_);
-  for (WriteRequest* r : group) r->done = true;
-  if (!queue_.empty()) {
-    queue_.front()->leader = true;  // hand over; it wakes and leads
-  } else {
-    leader_active_ = false;
+  WriteRequest* next = nullptr;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    for (WriteRequest* r : group) {
+      if (r != request) r->turn.store(Turn::kDone, std::memory_order_release);
+    }
+    if (!queue_.empty()) {
+      next = queue_.front();  // it wakes and leads
+      next->turn.store(Turn::kLead, std::memory_order_release);
+    } else {
+      leader_active_ = false;
+    }
+  }
+  if (durable) {
+    if (next != nullptr) WakeForTurn(next);
+    for (WriteRequest* r : group) {
+      if (r != request) WakeForTurn(r);
+    }
   }
 }
 

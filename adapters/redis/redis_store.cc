@@ -145,7 +145,22 @@ end
 return out
 )lua";
 
-enum ScriptIndex : std::size_t { kWrite = 0, kMeta = 1, kScan = 2 };
+// One batch of a Clear: moves the write counter and deletes the batch's
+// keys in one atomic step, so no crash or lost connection can leave keys
+// deleted while a replica still sees the counter it last synced at. The
+// INCR comes first: if it fails, the script stops before deleting.
+//   KEYS[1] counter, KEYS[2..] data keys. Returns the number deleted.
+constexpr char kClearScript[] = R"lua(
+redis.call('INCR', KEYS[1])
+return redis.call('DEL', unpack(KEYS, 2))
+)lua";
+
+enum ScriptIndex : std::size_t {
+  kWrite = 0,
+  kMeta = 1,
+  kScan = 2,
+  kClearBatch = 3
+};
 
 constexpr std::uint64_t kMaxValueBytes = 512ull << 20;
 
@@ -227,7 +242,7 @@ class RedisStore final : public Driver {
         random_(Seed()),
         conn_(std::move(options),
               {Script{"write", kWriteScript}, Script{"meta", kMetaScript},
-               Script{"scan", kScanScript}}) {}
+               Script{"scan", kScanScript}, Script{"clear", kClearScript}}) {}
 
   absl::Status Connect() {
     absl::MutexLock lock(&mu_);
@@ -367,30 +382,31 @@ class RedisStore final : public Driver {
     return page;
   }
 
+  // Deletes in batches of 256 keys, each batch one kClearScript call that
+  // also moves the write counter: a Clear interrupted at any point has
+  // moved the counter past every deletion it made. A Clear that finds no
+  // key changes nothing and leaves the counter alone.
   absl::Status DoClear(const std::string& base) override {
     absl::MutexLock lock(&mu_);
-    std::vector<std::string> pending;
-    auto flush = [&]() -> absl::Status {
-      if (pending.empty()) return absl::OkStatus();
-      std::vector<std::string_view> args{"DEL"};
-      for (const std::string& k : pending) args.push_back(k);
-      absl::StatusOr<Reply> r = conn_.Command(args, Access::kWrite, "clear");
-      pending.clear();
+    std::vector<std::string> batch{counter_key_};
+    auto flush = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+      if (batch.size() == 1) return absl::OkStatus();
+      absl::StatusOr<Reply> r =
+          conn_.Eval(kClearBatch, batch, {}, Access::kWrite, "clear");
+      batch.resize(1);
       return r.status();
     };
     absl::Status s = ScanKeys(base, [&](std::string_view k) {
-      pending.push_back(DataKey(k));
-      return pending.size() >= 256 ? flush() : absl::OkStatus();
+      batch.push_back(DataKey(k));
+      return batch.size() > 256 ? flush() : absl::OkStatus();
     });
     if (!s.ok()) return s;
-    if (absl::Status f = flush(); !f.ok()) return f;
-    return conn_.Command({"INCR", counter_key_}, Access::kWrite, "clear")
-        .status();
+    return flush();
   }
 
-  // The write counter: every put, remove and clear through cask moves it
-  // (expiry does not), so a replica that saw counter R and sees R again
-  // knows nothing changed without scanning.
+  // The write counter: every put, remove and clear batch through cask
+  // moves it, atomically with its write (expiry does not), so a replica that
+  // saw counter R and sees R again knows nothing changed without scanning.
   absl::StatusOr<std::uint64_t> DoCurrentRevision() override {
     absl::MutexLock lock(&mu_);
     absl::StatusOr<Reply> r =

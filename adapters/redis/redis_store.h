@@ -21,8 +21,10 @@
 // if-match and strips "W/" from if-none-match before sending).
 //
 // TTL: PEXPIRE on the hash (millisecond precision; Redis never returns an
-// expired key). Clear: SCAN + DEL in batches; not atomic (keys written
-// during a Clear may survive).
+// expired key). Clear: SCAN, then batches of 256 keys, each deleted by
+// one script that also INCRs the counter, so every deletion a Clear makes
+// (even one cut short by a crash or a lost connection) moves the counter.
+// Not atomic as a whole (keys written during a Clear may survive).
 //
 // Scan (and Keys, which pages through it): Redis keeps no key order, so a
 // page is one SCAN MATCH over the base's keys keeping only the `limit`

@@ -124,6 +124,49 @@ TEST_CASE("redis: keys and clear with glob characters in keys",
   CHECK(*store.Keys() == Keys{"a?:x", "a[1]:x", "ab:x"});
 }
 
+// A replica skips its rescan while the write counter is unchanged, so a
+// Clear that fails part way must never leave keys deleted with the counter
+// where it was. The failure between a batch's deletes and its counter move
+// is made deterministic by a user that may delete but may not INCR.
+TEST_CASE("redis: a clear that fails part way never deletes unseen",
+          "[redis][clear]") {
+  PrivateRedis server;
+  REQUIRE(server.Start());
+  absl::StatusOr<std::unique_ptr<Driver>> opened =
+      OpenRedisStoreUri(server.uri());
+  REQUIRE(opened.ok());
+  Driver& store = **opened;
+  constexpr int kKeys = 600;  // more than two of Clear's batches
+  for (int i = 0; i < kKeys; ++i) {
+    REQUIRE(store.Set(absl::StrCat("k:", i), "v").ok());
+  }
+  absl::StatusOr<std::uint64_t> before = store.CurrentRevision();
+  REQUIRE(before.ok());
+
+  REQUIRE(server.Admin("ACL SETUSER cleaner on >pw ~* &* +@all -incr") == "OK");
+  std::string uri = server.uri();
+  uri.insert(uri.find("127.0.0.1"), "cleaner:pw@");
+  absl::StatusOr<std::unique_ptr<Driver>> cleaner = OpenRedisStoreUri(uri);
+  INFO(cleaner.status().ToString());
+  REQUIRE(cleaner.ok());
+  absl::Status cleared = (*cleaner)->Clear();
+  INFO(cleared.ToString());
+  CHECK_FALSE(cleared.ok());
+
+  absl::StatusOr<std::vector<std::string>> left = store.Keys();
+  absl::StatusOr<std::uint64_t> after = store.CurrentRevision();
+  REQUIRE(left.ok());
+  REQUIRE(after.ok());
+  INFO(left->size() << " keys left, counter " << *before << " -> " << *after);
+  CHECK((left->size() == kKeys || *after > *before));
+
+  // The same clear by a user allowed to INCR removes everything and moves
+  // the counter.
+  REQUIRE(store.Clear().ok());
+  CHECK(store.Keys()->empty());
+  CHECK(*store.CurrentRevision() > *after);
+}
+
 TEST_CASE("redis: outage and restart lose no acknowledged write",
           "[redis][outage]") {
   PrivateRedis server;

@@ -10,19 +10,24 @@ namespace {
 
 bool IsSeparator(char c) { return c == ':' || c == '/' || c == '\\'; }
 
-// Whether `input` has the separators of a normalised key already: only
-// ':', never leading, trailing or doubled. Most keys do, and are then
-// copied whole instead of character by character (every call of the API
-// normalises its key).
-bool HasNormalSeparators(std::string_view input) {
-  char previous = kKeySeparator;  // a leading ':' counts as doubled
-  for (char c : input) {
-    if (c == '/' || c == '\\' || (c == kKeySeparator && previous == c)) {
-      return false;
-    }
-    previous = c;
+// Whether `input` is a valid key in normal form already: not empty, at
+// most kMaxKeyBytes, ':' its only separator and never leading, trailing or
+// doubled, no NUL byte and no "." or ".." segment. Most keys are; they are
+// checked in one pass and copied whole (every call of the API normalises
+// its key).
+bool IsNormalKey(std::string_view input) {
+  if (input.empty() || input.size() > kMaxKeyBytes) return false;
+  std::size_t segment_start = 0;
+  for (std::size_t i = 0; i <= input.size(); ++i) {
+    const char c = i < input.size() ? input[i] : kKeySeparator;
+    if (c == '/' || c == '\\' || c == '\0') return false;
+    if (c != kKeySeparator) continue;
+    const std::string_view segment =
+        input.substr(segment_start, i - segment_start);
+    if (segment.empty() || segment == "." || segment == "..") return false;
+    segment_start = i + 1;
   }
-  return previous != kKeySeparator;
+  return true;
 }
 
 // `input` with its separators normalised: each run of separators becomes
@@ -45,8 +50,8 @@ std::string NormalizeSeparators(std::string_view input) {
 // byte, a "." or ".." segment and a key over kMaxKeyBytes.
 absl::StatusOr<std::string> Normalize(std::string_view input, bool allow_empty,
                                       std::string_view what) {
-  std::string out = HasNormalSeparators(input) ? std::string(input)
-                                               : NormalizeSeparators(input);
+  if (IsNormalKey(input)) return std::string(input);
+  std::string out = NormalizeSeparators(input);
 
   if (out.empty()) {
     if (allow_empty) return out;

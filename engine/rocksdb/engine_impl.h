@@ -324,6 +324,11 @@ class EngineImpl final : public Engine {
   std::thread bg_thread_;
 };
 
+// The options of a read at the latest state, built once: RocksDB's
+// ReadOptions has some thirty fields to initialise, a noticeable part of
+// a Get of a small value.
+const rocksdb::ReadOptions& LatestReadOptions();
+
 // Opens the engine itself (no sharing between processes): what
 // OpenEngineWithEnv (testing.h) and the owner of a shared store use.
 absl::StatusOr<std::unique_ptr<EngineImpl>> OpenEngineImpl(

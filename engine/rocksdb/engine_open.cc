@@ -393,6 +393,11 @@ bool EngineImpl::ReserveRevisions(rocksdb::WriteBatch* batch) {
   return true;
 }
 
+const rocksdb::ReadOptions& LatestReadOptions() {
+  static const rocksdb::ReadOptions options;
+  return options;
+}
+
 bool EngineImpl::ReadPoint::Expired(const MetaRecord& record) const {
   if (record.expires_micros == 0) return false;
   return record.ExpiredAt(now_micros.has_value() ? *now_micros : NowMicros());
@@ -405,8 +410,13 @@ absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMeta(
 
 absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMetaAt(
     const ReadPoint& at, const std::string& key, std::string* value) {
-  rocksdb::ReadOptions ro;
-  ro.snapshot = at.snapshot;
+  std::optional<rocksdb::ReadOptions> at_snapshot;
+  if (at.snapshot != nullptr) {
+    at_snapshot.emplace();
+    at_snapshot->snapshot = at.snapshot;
+  }
+  const rocksdb::ReadOptions& ro =
+      at_snapshot.has_value() ? *at_snapshot : LatestReadOptions();
   rocksdb::PinnableSlice slice;
   rocksdb::Status s = db_->Get(ro, meta_cf_, key, &slice);
   if (s.IsNotFound()) return std::nullopt;

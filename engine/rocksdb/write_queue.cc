@@ -110,7 +110,7 @@ class EngineImpl::Group {
     }
     rocksdb::PinnableSlice slice;
     rocksdb::Status s =
-        e_->db_->Get(rocksdb::ReadOptions(), e_->meta_cf_, key, &slice);
+        e_->db_->Get(LatestReadOptions(), e_->meta_cf_, key, &slice);
     if (s.IsNotFound()) return std::nullopt;
     if (!s.ok())
       return FromRocks(s, absl::StrCat("read ", QuoteForMessage(key)));

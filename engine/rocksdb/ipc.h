@@ -89,6 +89,10 @@ absl::StatusOr<std::uint64_t> TEST_CountPinnedSnapshots(Engine& engine);
 // How old an outcome record gets before the owner of a store drops it
 // (default one hour); for tests of the bound.
 void TEST_SetOutcomeRetention(absl::Duration age);
+// How long a process holds a key's turn it does not use (ipc_key_turns.h;
+// default 2 ms, zero restores it); tests make it long so that a bound on
+// retries does not depend on scheduling.
+void TEST_SetTurnDuration(absl::Duration turn);
 
 }  // namespace ipc
 }  // namespace cask::engine

@@ -299,15 +299,21 @@ absl::StatusOr<std::string> Service::HandleWrite(Type type,
         WriteOptions wo;
         wo.precondition = std::move(call.pre);
         wo.ttl = absl::Microseconds(call.ttl_us);
+        KeyTurns::Pass pass = turns_.Enter(call.key, call.id.client);
         absl::StatusOr<std::string> set = writer.Set(call.key, call.value, wo);
+        turns_.Leave(call.key, call.id.client, pass, set.status());
         if (!set.ok()) return Err(set.status());
         etag = *std::move(set);
       }
       return OkWith([&](Writer& w) { w.Str(etag); });
     }
-    case Type::kRemove:
+    case Type::kRemove: {
       if (recorded) return Err(absl::OkStatus());
-      return Err(writer.Remove(call.key, call.pre));
+      KeyTurns::Pass pass = turns_.Enter(call.key, call.id.client);
+      absl::Status removed = writer.Remove(call.key, call.pre);
+      turns_.Leave(call.key, call.id.client, pass, removed);
+      return Err(removed);
+    }
     case Type::kClear:
       if (recorded) return Err(absl::OkStatus());
       return Err(writer.Clear(call.key));

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine_impl.h"
+#include "ipc_key_turns.h"
 #include "ipc_outcomes.h"
 #include "ipc_pinned_snapshots.h"
 #include "ipc_wire.h"
@@ -48,6 +49,8 @@ class Service {
   EngineImpl* engine() const { return engine_; }
   OutcomeKeeper& outcomes() { return outcomes_; }
   PinnedSnapshots& snapshots() { return snapshots_; }
+  // The turns on contended keys, shared with the owner's own calls.
+  KeyTurns& turns() { return turns_; }
 
  private:
   absl::StatusOr<std::string> HandleWrite(Type type, std::string_view payload);
@@ -60,6 +63,7 @@ class Service {
   OutcomeKeeper outcomes_;
   PinnedSnapshots snapshots_;
   const std::shared_ptr<PinnedSnapshots::Session> own_session_;
+  KeyTurns turns_;
   absl::Mutex mu_;
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
 };

@@ -87,6 +87,7 @@ SharedEngine::~SharedEngine() {
 
 void SharedEngine::InitOwner(std::unique_ptr<Owner> owner) {
   local_ = owner->engine.get();
+  local_turns_ = &owner->service->turns();
   caps_ = local_->capabilities();
   store_id_ = std::string(local_->store_id());
   absl::MutexLock lock(&state_mu_);
@@ -172,7 +173,12 @@ absl::StatusOr<bool> SharedEngine::DoHas(const std::string& key) {
 absl::StatusOr<std::string> SharedEngine::DoSet(const std::string& key,
                                                 std::string_view value,
                                                 const WriteOptions& options) {
-  if (local_ != nullptr) return local_->DoSet(key, value, options);
+  if (local_ != nullptr) {
+    KeyTurns::Pass pass = local_turns_->Enter(key, KeyTurns::kOwnerProcess);
+    absl::StatusOr<std::string> set = local_->DoSet(key, value, options);
+    local_turns_->Leave(key, KeyTurns::kOwnerProcess, pass, set.status());
+    return set;
+  }
   Writer w;
   InFlight in_flight(this);
   WriteHeader(w, in_flight.seq);
@@ -191,7 +197,12 @@ absl::StatusOr<std::string> SharedEngine::DoSet(const std::string& key,
 
 absl::Status SharedEngine::DoRemove(const std::string& key,
                                     const Precondition& precondition) {
-  if (local_ != nullptr) return local_->DoRemove(key, precondition);
+  if (local_ != nullptr) {
+    KeyTurns::Pass pass = local_turns_->Enter(key, KeyTurns::kOwnerProcess);
+    absl::Status removed = local_->DoRemove(key, precondition);
+    local_turns_->Leave(key, KeyTurns::kOwnerProcess, pass, removed);
+    return removed;
+  }
   Writer w;
   InFlight in_flight(this);
   WriteHeader(w, in_flight.seq);

@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cask/engine.h"
 #include "ipc_connection.h"
+#include "ipc_key_turns.h"
 #include "ipc_owner.h"
 #include "ipc_wire.h"
 
@@ -137,6 +138,8 @@ class SharedEngine final : public Engine {
   // from the start; never changed: read without a lock (the owner's hot
   // path takes none).
   EngineImpl* local_ = nullptr;
+  // The owner's turns on contended keys (ipc_key_turns.h), with local_.
+  KeyTurns* local_turns_ = nullptr;
 
   // Set by the first InitOwner / InitClient, before this object is
   // returned; never changed.

@@ -17,6 +17,7 @@ TEST_PKGS=(
   redis-server postgresql mariadb-server etcd-server etcd-client
   curl python3 clang libclang-rt-14-dev wrk
   gnuplot-nox  # bench/plots/plot.py: the charts in docs/
+  hyperfine sqlite3  # docs/benchmarks/cli.md: `cask get` against `sqlite3`
 )
 
 want=("${BUILD_PKGS[@]}")

@@ -18,13 +18,6 @@ namespace cask::engine::ipc {
 
 namespace {
 
-// How long a caller polls for its ring answer before it sleeps: a read is
-// answered within a few microseconds, faster than a futex sleep and
-// wake-up. It yields between looks rather than spinning: on a loaded
-// machine (or one core) a spinning caller would keep the owner from
-// answering. Longer polls measured worse under load
-// (docs/benchmarks/processes.md).
-constexpr std::int64_t kSpinNanos = 5'000;
 // The longest futex sleep between looks at the connection's state.
 constexpr absl::Duration kMaxSleep = absl::Milliseconds(10);
 
@@ -222,8 +215,10 @@ std::optional<Connection::Reply> Connection::RingCall(Type type,
   if (head.owner_asleep.load(std::memory_order_seq_cst) != 0) {
     FutexWake(&head.doorbell, 1);
   }
-  // Wait for the answer: spin, then sleep on the slot's state.
-  const std::int64_t spin_until = absl::GetCurrentTimeNanos() + kSpinNanos;
+  // Wait for the answer: poll (yielding between looks) for as long as
+  // answers took lately (ipc_spin.h), then sleep on the slot's state.
+  const std::int64_t sent_at = absl::GetCurrentTimeNanos();
+  const std::int64_t spin_until = sent_at + spin_.nanos();
   std::uint32_t state;
   for (;;) {
     state = s.state.load(std::memory_order_acquire);
@@ -249,6 +244,7 @@ std::optional<Connection::Reply> Connection::RingCall(Type type,
     }
     s.client_asleep.store(0, std::memory_order_relaxed);
   }
+  spin_.Observe(absl::GetCurrentTimeNanos() - sent_at);
   SlotFields f;
   std::string answer;
   if (absl::Status bad = ReadRingAnswer(*ring_, i, &f, &answer); !bad.ok()) {

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ipc_ring.h"
+#include "ipc_spin.h"
 #include "ipc_wire.h"
 
 namespace cask::engine::ipc {
@@ -98,6 +99,8 @@ class Connection {
   const std::unique_ptr<Ring> ring_;
   std::atomic<bool> ring_dead_{false};
   std::atomic<std::uint32_t> slot_hint_{0};
+  // How long callers poll for a ring answer before they sleep.
+  SpinBudget spin_;
   std::thread reader_;
   // Held while a frame is written, so frames do not interleave.
   absl::Mutex write_mu_;

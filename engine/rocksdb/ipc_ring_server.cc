@@ -12,11 +12,6 @@
 namespace cask::engine::ipc {
 namespace {
 
-// How long the ring thread polls for the next request before it sleeps on
-// the doorbell (yielding between looks, see ipc_connection.cc). A client's
-// next call often follows its answer within a few microseconds; a futex
-// sleep and wake-up costs more than that.
-constexpr std::int64_t kSpinNanos = 5'000;
 // The longest sleep between looks at the stop flag (Stop also rings).
 constexpr absl::Duration kSleep = absl::Seconds(1);
 
@@ -83,6 +78,10 @@ void RingServer::Loop() {
   Ring& ring = *ring_;
   RingHead& head = ring.head();
   std::vector<std::pair<std::uint64_t, std::uint32_t>> ready;
+  // When the thread last found nothing to do (0: it was busy): a client's
+  // next call often follows its answer within microseconds, so the thread
+  // polls for as long as the gaps between calls took lately (ipc_spin.h).
+  std::int64_t idle_since = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     // Read before the scan: a request published after the scan rings a
     // bell that differs from this value.
@@ -95,6 +94,10 @@ void RingServer::Loop() {
       }
     }
     if (!ready.empty()) {
+      if (idle_since != 0) {
+        spin_.Observe(absl::GetCurrentTimeNanos() - idle_since);
+        idle_since = 0;
+      }
       std::sort(ready.begin(), ready.end());
       for (std::size_t k = 0; k < ready.size(); ++k) {
         const std::uint32_t i = ready[k].second;
@@ -115,8 +118,10 @@ void RingServer::Loop() {
       }
       continue;
     }
-    // Idle: spin on the doorbell for a while, then sleep on it.
-    const std::int64_t until = absl::GetCurrentTimeNanos() + kSpinNanos;
+    // Idle: poll the doorbell for a while, then sleep on it.
+    const std::int64_t now = absl::GetCurrentTimeNanos();
+    if (idle_since == 0) idle_since = now;
+    const std::int64_t until = now + spin_.nanos();
     while (head.doorbell.load(std::memory_order_acquire) == bell &&
            absl::GetCurrentTimeNanos() < until) {
       sched_yield();

@@ -18,6 +18,7 @@
 
 #include "ipc_ring.h"
 #include "ipc_service.h"
+#include "ipc_spin.h"
 
 namespace cask::engine::ipc {
 
@@ -52,6 +53,8 @@ class RingServer {
   const std::shared_ptr<PinnedSnapshots::Session> session_;
   const Dispatch dispatch_;
   std::atomic<bool> stop_{false};
+  // How long the thread polls for the next request before it sleeps.
+  SpinBudget spin_;
   std::thread thread_;
 };
 

@@ -183,6 +183,26 @@ Connection::Reply Connection::Call(Type type, std::string_view payload,
   return reply;
 }
 
+bool Connection::Post(Type type, std::string_view payload,
+                      absl::Time deadline) {
+  std::uint64_t call;
+  {
+    absl::MutexLock lock(&mu_);
+    if (dead_) return false;
+    call = next_call_++;  // never in pending_: ReadLoop drops its answer
+  }
+  if (!write_mu_.LockWhenWithDeadline(absl::Condition::kTrue, deadline)) {
+    write_mu_.Unlock();
+    Abort();
+    return false;
+  }
+  const bool wrote = SendFrame(fd_, type, call, payload, deadline);
+  write_mu_.Unlock();
+  // Part of a frame may be out: the stream cannot be used any more.
+  if (!wrote) Abort();
+  return wrote;
+}
+
 std::optional<Connection::Reply> Connection::RingCall(Type type,
                                                       std::string_view payload,
                                                       absl::Time deadline) {

@@ -71,6 +71,15 @@ class Connection {
   // REQUIRES: payload.size() <= kMaxPayload.
   Reply Call(Type type, std::string_view payload, absl::Time deadline);
 
+  // Sends a request whose answer nobody waits for (the reader drops it):
+  // for a request whose outcome the caller cannot use, so that an owner
+  // slow to answer costs nothing. Waits for its turn to write and for the
+  // frame to go out until `deadline` only; false when it did not (the
+  // connection is then aborted, as for a call that times out) or the
+  // connection is dead. The request is on the socket, never the ring.
+  // REQUIRES: payload.size() <= kMaxPayload.
+  bool Post(Type type, std::string_view payload, absl::Time deadline);
+
   // Drops the connection: calls waiting on it end (kLost) and later ones
   // fail at once.
   void Abort();

@@ -451,6 +451,24 @@ absl::StatusOr<std::string> SharedEngine::CallOnGeneration(
                    path_, "\"): open a new snapshot"));
 }
 
+void SharedEngine::PostOnGeneration(std::uint64_t gen, Type type,
+                                    std::string_view payload,
+                                    absl::Time deadline) {
+  std::shared_ptr<Connection> conn;
+  Service* service = nullptr;
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (gen_ != gen) return;
+    conn = conn_;
+    if (owner_) service = owner_->service.get();
+  }
+  if (service != nullptr) {
+    (void)service->HandleOwn(type, payload);
+  } else if (conn) {
+    (void)conn->Post(type, payload, deadline);
+  }
+}
+
 absl::Status SharedEngine::Reconnect(std::uint64_t gen, absl::Time deadline) {
   if (!reconnect_mu_.LockWhenWithDeadline(absl::Condition::kTrue, deadline)) {
     reconnect_mu_.Unlock();

@@ -104,6 +104,13 @@ class SharedEngine final : public Engine {
                                                std::string_view payload,
                                                absl::Time deadline);
 
+  // Sends a request on connection generation `gen` alone without waiting
+  // for its answer (Connection::Post); the own service answers it at once
+  // when this process owns the store. Nothing is sent when the connection
+  // changed (whatever the request concerned went with the old one).
+  void PostOnGeneration(std::uint64_t gen, Type type, std::string_view payload,
+                        absl::Time deadline);
+
   // The deadline of a call starting at `start`.
   absl::Time CallDeadline(absl::Time start) const;
   // Starts a forwarded write: (client id, sequence, settled_below, flags).

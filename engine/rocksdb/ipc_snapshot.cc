@@ -13,8 +13,9 @@
 namespace cask::engine::ipc {
 namespace {
 
-// The longest a dropped snapshot waits for the owner to take its release
-// (a pin left behind goes with the connection).
+// The longest a dropped snapshot waits for its release to go out on the
+// socket (a pin left behind goes with the connection, which is then
+// aborted). It never waits for the owner's answer.
 constexpr absl::Duration kReleaseTimeout = absl::Seconds(1);
 
 }  // namespace
@@ -29,10 +30,12 @@ class SharedEngine::ClientSnapshot final : public Snapshot {
   ~ClientSnapshot() override {
     Writer w;
     w.U64(id_);
-    // Best effort, on the pin's connection alone: if it is gone, so is the
-    // pin.
+    // On the pin's connection alone (if it is gone, so is the pin), and
+    // posted, not called: the answer tells nothing, and waiting for it
+    // made an owner busy for over a second look dead, which dropped the
+    // connection and with it every other snapshot of this process.
     const absl::Time now = absl::Now();
-    (void)engine_->CallOnGeneration(
+    engine_->PostOnGeneration(
         gen_, Type::kSnapshotRelease, w.out(),
         std::min(engine_->CallDeadline(now), now + kReleaseTimeout));
   }

@@ -19,6 +19,10 @@
 #if CASK_HAVE_ENGINE
 #include "cask/engine.h"
 #endif
+#if CASK_STORE_MODULES
+// The network adapters are loaded when their scheme is opened.
+#include "store_modules.h"
+#else
 #if CASK_HAVE_REDIS
 #include "redis_store.h"
 #endif
@@ -46,6 +50,7 @@
 #if CASK_HAVE_HTTP
 #include "http_store.h"
 #endif
+#endif  // CASK_STORE_MODULES
 
 namespace cask {
 namespace {
@@ -57,6 +62,21 @@ struct Scheme {
   std::string name;
   Opener open;
 };
+
+#if CASK_STORE_MODULES
+// Opens the URI with adapter `name`, loading its library the first time.
+Opener Module(const char* name, const char* library) {
+  return [name, library](
+             std::string_view uri) -> absl::StatusOr<std::unique_ptr<Driver>> {
+    absl::StatusOr<StoreOpener> open = LoadStoreModule(name, library);
+    if (!open.ok()) return open.status();
+    return (*open)(uri);
+  };
+}
+#define CASK_OPENER(name, function, file) Module(name, file)
+#else
+#define CASK_OPENER(name, function, file) function
+#endif
 
 absl::StatusOr<std::unique_ptr<Driver>> OpenLru(std::string_view text) {
   absl::StatusOr<Uri> uri = ParseUri(text);
@@ -121,32 +141,42 @@ const std::vector<Scheme>& Schemes() {
         {"cask", OpenEngineUri},
 #endif
 #if CASK_HAVE_REDIS
-        {"redis", OpenRedisStoreUri},
+        {"redis",
+         CASK_OPENER("redis", OpenRedisStoreUri, CASK_MODULE_FILE_REDIS)},
 #endif
 #if CASK_HAVE_SQLITE
-        {"sqlite", OpenSqliteStoreUri},
+        {"sqlite",
+         CASK_OPENER("sqlite", OpenSqliteStoreUri, CASK_MODULE_FILE_SQLITE)},
 #endif
 #if CASK_HAVE_POSTGRES
-        {"postgres", OpenPostgresStoreUri},
-        {"postgresql", OpenPostgresStoreUri},
+        {"postgres", CASK_OPENER("postgres", OpenPostgresStoreUri,
+                                 CASK_MODULE_FILE_POSTGRES)},
+        {"postgresql", CASK_OPENER("postgres", OpenPostgresStoreUri,
+                                   CASK_MODULE_FILE_POSTGRES)},
 #endif
 #if CASK_HAVE_MYSQL
-        {"mysql", OpenMysqlStoreUri}, {"mariadb", OpenMysqlStoreUri},
+        {"mysql",
+         CASK_OPENER("mysql", OpenMysqlStoreUri, CASK_MODULE_FILE_MYSQL)},
+        {"mariadb",
+         CASK_OPENER("mysql", OpenMysqlStoreUri, CASK_MODULE_FILE_MYSQL)},
 #endif
 #if CASK_HAVE_ETCD
-        {"etcd", OpenEtcdStoreUri},
+        {"etcd", CASK_OPENER("etcd", OpenEtcdStoreUri, CASK_MODULE_FILE_ETCD)},
 #endif
 #if CASK_HAVE_S3
-        {"s3", OpenS3StoreUri},
+        {"s3", CASK_OPENER("s3", OpenS3StoreUri, CASK_MODULE_FILE_S3)},
 #endif
 #if CASK_HAVE_AZURE_BLOB
-        {"azblob", OpenAzureBlobStoreUri},
+        {"azblob", CASK_OPENER("azure_blob", OpenAzureBlobStoreUri,
+                               CASK_MODULE_FILE_AZURE_BLOB)},
 #endif
 #if CASK_HAVE_AZURE_TABLE
-        {"aztable", OpenAzureTableStoreUri},
+        {"aztable", CASK_OPENER("azure_table", OpenAzureTableStoreUri,
+                                CASK_MODULE_FILE_AZURE_TABLE)},
 #endif
 #if CASK_HAVE_HTTP
-        {"http", OpenHttpStoreUri}, {"https", OpenHttpStoreUri},
+        {"http", CASK_OPENER("http", OpenHttpStoreUri, CASK_MODULE_FILE_HTTP)},
+        {"https", CASK_OPENER("http", OpenHttpStoreUri, CASK_MODULE_FILE_HTTP)},
 #endif
   };
   return *schemes;

@@ -28,6 +28,10 @@
 
 namespace cask::engine {
 
+namespace ipc {
+class DirLock;
+}  // namespace ipc
+
 // Keys of the sys (default) column family.
 inline constexpr char kSysFormat[] = "format";
 inline constexpr char kSysStoreId[] = "store_id";
@@ -114,6 +118,8 @@ class EngineImpl final : public Engine {
 
   // Opens RocksDB on `env` (nullptr: the default Env) and loads the store.
   absl::Status Init(rocksdb::Env* env);
+  // Before Init: a one-shot reader (OpenOneShotReader) holding `lock`.
+  void HoldOwnerLock(std::unique_ptr<ipc::DirLock> lock);
 
   std::string_view name() const override { return "engine"; }
   Capabilities capabilities() const override;
@@ -272,9 +278,13 @@ class EngineImpl final : public Engine {
   bool creating_ = false;
   // The revision the marker recorded at the last clean close.
   std::uint64_t closed_revision_ = 0;
-  // EngineOptions::read_only in a directory this process cannot write:
-  // RocksDB is open read-only, writes are kPermissionDenied.
+  // EngineOptions::read_only in a directory this process cannot write, or
+  // a one-shot reader: RocksDB is open read-only, writes are
+  // kPermissionDenied.
   bool read_only_db_ = false;
+  // A one-shot reader (OpenOneShotReader) holds the owner's lock until
+  // RocksDB is closed: declared before db_, so released after it.
+  std::unique_ptr<ipc::DirLock> owner_lock_;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -333,6 +343,15 @@ const rocksdb::ReadOptions& LatestReadOptions();
 // OpenEngineWithEnv (testing.h) and the owner of a shared store use.
 absl::StatusOr<std::unique_ptr<EngineImpl>> OpenEngineImpl(
     std::string_view path, const EngineOptions& options, rocksdb::Env* env);
+
+// EngineOptions::one_shot when no process owns the store: RocksDB opened
+// read-only in this process under `owner_lock` (the owner's lock, which no
+// owner can hold meanwhile, so nothing is written while it is open), no
+// thread started, nothing served; the lock is released when the engine is
+// closed. The engine's errors as OpenEngineImpl's.
+absl::StatusOr<std::unique_ptr<EngineImpl>> OpenOneShotReader(
+    std::string_view path, const EngineOptions& options,
+    std::unique_ptr<ipc::DirLock> owner_lock);
 
 }  // namespace cask::engine
 

@@ -16,6 +16,7 @@
 #include "db_options.h"
 #include "engine_impl.h"
 #include "ipc.h"
+#include "ipc_dir_lock.h"
 #include "rocksdb_status.h"
 #include "store_dir.h"
 #include "testing.h"
@@ -39,6 +40,41 @@ std::string NotAStore(const std::string& path, std::string_view why) {
 }
 
 std::int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+// RocksDB's info log discarded. A read-only open would otherwise rotate
+// the store's LOG file (a write to a directory it is not to change, or
+// cannot) and format a few hundred lines of options into it, about a
+// third of a one-shot read's open (docs/benchmarks/cli.md).
+class DiscardingLogger final : public rocksdb::Logger {
+ public:
+  DiscardingLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::HEADER_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
+// The default Env, except that opening a database starts none of its
+// background threads: a read-only database never flushes or compacts, and
+// they were two of a one-shot read's thread starts.
+class NoBackgroundThreadsEnv final : public rocksdb::EnvWrapper {
+ public:
+  NoBackgroundThreadsEnv() : rocksdb::EnvWrapper(rocksdb::Env::Default()) {}
+  const char* Name() const override { return "CaskNoBackgroundThreadsEnv"; }
+  void IncBackgroundThreadsIfNeeded(int, Priority) override {}
+};
+
+// What a read-only open needs of `db`, nothing more: no info log, no
+// background threads, and table files opened by the calling thread (by
+// default RocksDB starts 16 threads per column family to open them: 80
+// thread starts for a store of five column families).
+void ReadOnlyDbOptions(rocksdb::DBOptions& db, bool default_env) {
+  db.info_log = std::make_shared<DiscardingLogger>();
+  db.info_log_level = rocksdb::InfoLogLevel::HEADER_LEVEL;
+  db.max_file_opening_threads = 1;
+  if (default_env) {
+    static NoBackgroundThreadsEnv* const env = new NoBackgroundThreadsEnv();
+    db.env = env;
+  }
+}
 
 // kSysReserved: the revision, then the boot id of the machine that made the
 // reservation.
@@ -121,7 +157,9 @@ absl::Status EngineImpl::Init(rocksdb::Env* env) {
     absl::MutexLock lock(&write_mu_);
     write_error_ = absl::PermissionDeniedError(absl::StrCat(
         "cask engine: store ", QuotedPath(path_),
-        " is open read-only: this process cannot write its directory"));
+        owner_lock_ != nullptr
+            ? " is open for one-shot reads: open it without one_shot to write"
+            : " is open read-only: this process cannot write its directory"));
     return absl::OkStatus();
   }
   RemoveIngestScratch(path_);
@@ -188,10 +226,13 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
   // drop the records after it; refuse before anything is replayed.
   if (absl::Status s = CheckWals(path_); !s.ok()) return s;
   creating_ = state == MarkerState::kCreating;
-  if (options_.read_only && !CheckDirectoryWritable(path_).ok())
+  if (options_.read_only &&
+      (owner_lock_ != nullptr || !CheckDirectoryWritable(path_).ok())) {
     read_only_db_ = true;
+  }
 
   rocksdb::DBOptions db = MakeDbOptions(options_, env);
+  if (read_only_db_) ReadOnlyDbOptions(db, /*default_env=*/env == nullptr);
   db.create_if_missing = is_new;
   db.create_missing_column_families = is_new || creating_;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs =
@@ -522,6 +563,19 @@ absl::StatusOr<std::unique_ptr<EngineImpl>> OpenEngineImpl(
   }
   auto engine = std::make_unique<EngineImpl>(std::string(path), options);
   if (absl::Status s = engine->Init(env); !s.ok()) return s;
+  return engine;
+}
+
+void EngineImpl::HoldOwnerLock(std::unique_ptr<ipc::DirLock> lock) {
+  owner_lock_ = std::move(lock);
+}
+
+absl::StatusOr<std::unique_ptr<EngineImpl>> OpenOneShotReader(
+    std::string_view path, const EngineOptions& options,
+    std::unique_ptr<ipc::DirLock> owner_lock) {
+  auto engine = std::make_unique<EngineImpl>(std::string(path), options);
+  engine->HoldOwnerLock(std::move(owner_lock));
+  if (absl::Status s = engine->Init(nullptr); !s.ok()) return s;
   return engine;
 }
 

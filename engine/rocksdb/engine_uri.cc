@@ -28,7 +28,8 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
                                                "maintenance_ms",
                                                "create",
                                                "ipc_timeout_ms",
-                                               "read_only"};
+                                               "read_only",
+                                               "one_shot"};
   for (const auto& [key, value] : uri->query) {
     if (!kKnown.contains(key)) {
       return absl::InvalidArgumentError(
@@ -62,7 +63,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
     return absl::OkStatus();
   };
   std::uint64_t sync_ms = 0, age_s = 0, maintenance_ms = 0, compress = 0,
-                create = 0, ipc_timeout_ms = 0, read_only = 0;
+                create = 0, ipc_timeout_ms = 0, read_only = 0, one_shot = 0;
   for (absl::Status s : {
            uint("sync_interval_ms",
                 absl::ToInt64Milliseconds(o.buffered_sync_interval), &sync_ms),
@@ -83,6 +84,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
            uint("ipc_timeout_ms", absl::ToInt64Milliseconds(o.ipc_call_timeout),
                 &ipc_timeout_ms),
            uint("read_only", 0, &read_only),
+           uint("one_shot", 0, &one_shot),
        }) {
     if (!s.ok()) return s;
   }
@@ -93,6 +95,7 @@ absl::StatusOr<EngineOptions> EngineOptions::FromUri(std::string_view text) {
   o.create_if_missing = create != 0;
   o.ipc_call_timeout = absl::Milliseconds(ipc_timeout_ms);
   o.read_only = read_only != 0;
+  o.one_shot = one_shot != 0;
   return o;
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine_impl.h"
 #include "ipc.h"
 #include "ipc_dir_lock.h"
 #include "ipc_owner.h"
@@ -48,6 +49,17 @@ absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& path,
           "\" is already open in this process (one Engine per store and "
           "process; share it between threads)"));
     case DirLock::Result::kLocked: {
+      // Nobody owns the store, and nobody can while this process holds the
+      // lock: a one-shot read needs no owner (EngineOptions::one_shot).
+      // RocksDB's LOCK held elsewhere (an owner still closing) takes the
+      // usual path below.
+      if (options.read_only && options.one_shot &&
+          !LockHolder(path).has_value()) {
+        absl::StatusOr<std::unique_ptr<EngineImpl>> reader =
+            OpenOneShotReader(path, options, std::move(dir_lock));
+        if (!reader.ok()) return reader.status();
+        return std::unique_ptr<Engine>(*std::move(reader));
+      }
       absl::StatusOr<std::unique_ptr<Owner>> owner =
           Owner::Start(path, options, std::move(dir_lock));
       if (owner.ok()) {

@@ -137,13 +137,25 @@ struct EngineOptions {
   // kPermissionDenied.
   bool read_only = false;
 
+  // With read_only: the opener makes a few short reads and closes the
+  // store (the cask program's get and meta), so it should not pay for
+  // becoming the owner. When no process owns the store, RocksDB is opened
+  // read-only in this process while it holds the owner's lock: nothing is
+  // served, no background thread is started, nothing on disk changes, and
+  // every read sees every write acknowledged before the open (no owner can
+  // write meanwhile). Processes opening the store in that time wait for
+  // the lock (up to ipc_call_timeout): close such an engine promptly. When
+  // another process owns the store, calls are forwarded to it as usual.
+  // Ignored without read_only.
+  bool one_shot = false;
+
   // Parses "cask:///abs/dir?k=v&..." (or "cask://rel/dir", "cask:rel/dir").
   // Query keys: durability=durable|buffered, sync_interval_ms,
   // block_cache_bytes, write_buffer_bytes, log_retention_count,
   // log_retention_age_s, max_value_bytes, min_blob_size,
   // blob_compression=0|1, maintenance_ms, create=0|1, read_only=0|1,
-  // ipc_timeout_ms (0: no deadline). An unknown key, a bad number or an
-  // empty path is kInvalidArgument.
+  // one_shot=0|1, ipc_timeout_ms (0: no deadline). An unknown key, a bad number
+  // or an empty path is kInvalidArgument.
   static absl::StatusOr<EngineOptions> FromUri(std::string_view uri);
 };
 

@@ -139,7 +139,9 @@ int main(int argc, char** argv) {
   // A read never creates a store, and works where it cannot write.
   if (name == "get" || name == "meta" || name == "keys" || name == "scan" ||
       name == "export") {
-    open_uri = cask::cli::ForReading(store_uri);
+    open_uri =
+        cask::cli::ForReading(store_uri,
+                              /*one_shot=*/name == "get" || name == "meta");
   }
 #endif
   // Before the store starts its threads: the allocator setting applies to

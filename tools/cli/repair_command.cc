@@ -22,11 +22,11 @@ std::string AsEngineUri(const std::string& uri) {
 
 }  // namespace
 
-std::string ForReading(const std::string& store_uri) {
+std::string ForReading(const std::string& store_uri, bool one_shot) {
   if (!IsEngineUri(store_uri)) return store_uri;
   std::string uri = AsEngineUri(store_uri);
   return absl::StrCat(uri, uri.find('?') == std::string::npos ? "?" : "&",
-                      "read_only=1");
+                      "read_only=1", one_shot ? "&one_shot=1" : "");
 }
 
 absl::Status RunRepair(const Context& ctx, const std::string& store_uri) {

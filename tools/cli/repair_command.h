@@ -18,7 +18,10 @@ absl::Status RunRepair(const Context& ctx, const std::string& store_uri);
 // `store_uri` as a read-only opener should use it: for the engine, adds
 // read_only=1 (the store must exist; nothing is created; a directory this
 // process cannot write is read without writing). Other stores unchanged.
-std::string ForReading(const std::string& store_uri);
+// With `one_shot` (a command that makes one short read: get, meta) adds
+// one_shot=1 too: when no process owns the store, the command reads RocksDB
+// directly instead of becoming the owner and serving the store.
+std::string ForReading(const std::string& store_uri, bool one_shot = false);
 
 }  // namespace cask::cli
 

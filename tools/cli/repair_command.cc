@@ -25,8 +25,13 @@ std::string AsEngineUri(const std::string& uri) {
 std::string ForReading(const std::string& store_uri, bool one_shot) {
   if (!IsEngineUri(store_uri)) return store_uri;
   std::string uri = AsEngineUri(store_uri);
-  return absl::StrCat(uri, uri.find('?') == std::string::npos ? "?" : "&",
-                      "read_only=1", one_shot ? "&one_shot=1" : "");
+  const std::size_t query = uri.find('?');
+  // A one_shot the URI names itself wins (one_shot=0: open as usual).
+  const bool add_one_shot =
+      one_shot && (query == std::string::npos ||
+                   uri.find("one_shot=", query) == std::string::npos);
+  return absl::StrCat(uri, query == std::string::npos ? "?" : "&",
+                      "read_only=1", add_one_shot ? "&one_shot=1" : "");
 }
 
 absl::Status RunRepair(const Context& ctx, const std::string& store_uri) {

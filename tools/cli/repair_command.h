@@ -20,7 +20,8 @@ absl::Status RunRepair(const Context& ctx, const std::string& store_uri);
 // process cannot write is read without writing). Other stores unchanged.
 // With `one_shot` (a command that makes one short read: get, meta) adds
 // one_shot=1 too: when no process owns the store, the command reads RocksDB
-// directly instead of becoming the owner and serving the store.
+// directly instead of becoming the owner and serving the store (unless the
+// URI names one_shot itself).
 std::string ForReading(const std::string& store_uri, bool one_shot = false);
 
 }  // namespace cask::cli

@@ -3,8 +3,8 @@
 # package would, then uses only what was installed:
 #   - builds tests/install/example out of tree with find_package(cask) (the
 #     C++ API and the C API) and with pkg-config (the C API), and runs them;
-#   - runs the installed `cask` program: set, get, and `cask serve` answering
-#     an HTTP request.
+#   - runs the installed `cask` program: set, get, an adapter module
+#     (sqlite) and `cask serve` answering an HTTP request.
 # Any step that fails fails the test (set -e); nothing here is optional.
 # Usage: install_test.sh BUILD_DIR EXAMPLE_SOURCE_DIR
 set -euo pipefail
@@ -51,6 +51,15 @@ etag=$("$cask" --store "$store" set greeting hello --if-none-match '*')
 value=$("$cask" --store "$store" get greeting)
 [[ $value == hello ]] || { echo "FAIL: get printed '$value'" >&2; exit 1; }
 echo "cask set/get ok (etag $etag)"
+
+# Network adapters are modules that libcask opens beside itself.
+if compgen -G "$prefix/lib*/libcask_sqlite.so*" >/dev/null; then
+  step "an adapter module of the installed cask (sqlite)"
+  "$cask" --store "sqlite://$tmp/db.sqlite" set greeting hello >/dev/null
+  value=$("$cask" --store "sqlite://$tmp/db.sqlite" get greeting)
+  [[ $value == hello ]] || { echo "FAIL: sqlite get printed '$value'" >&2; exit 1; }
+  echo "sqlite module ok"
+fi
 
 if "$cask" --help | grep -q '^  serve'; then
   step "the installed cask serve"

@@ -51,6 +51,9 @@ KeyTurns::Pass KeyTurns::Enter(const std::string& key, Process who) {
       PopHead(e, now);  // expired: the turn passes on
       continue;
     }
+    // Wait in line: a process that writes the key while others hold turns
+    // on it gets a turn of its own, after theirs (the owner's threads too).
+    Enqueue(e, who, now);
     const std::uint64_t seen = generation_;
     auto passed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return generation_ != seen;
@@ -74,11 +77,68 @@ void KeyTurns::Leave(const std::string& key, Process who, const Pass& pass,
   if (pass.tracked) --e.active;
   if (aborted) {
     Enqueue(e, who, now);
-    Drain(key, now + TurnDuration());
+    AwaitTurn(key, who);
+    Drain(key, absl::Now() + TurnDuration());
   } else if (status.ok() && !e.queue.empty() && e.queue.front() == who) {
     PopHead(e, now);  // the turn is used
+    // Others still wait: the key stays contended, and `who` writes it
+    // again only after them (it leaves the line when its turn expires
+    // unused).
+    if (!e.queue.empty()) Enqueue(e, who, now);
   }
   EraseIfIdle(key);
+}
+
+void KeyTurns::AwaitRead(const std::string& key, Process who) {
+  if (queued_keys_.load(std::memory_order_seq_cst) == 0) return;
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() ||
+      std::find(it->second.queue.begin(), it->second.queue.end(), who) ==
+          it->second.queue.end()) {
+    return;  // not in line: read at once
+  }
+  AwaitTurn(key, who);
+  // Writes of others let go before the turn passed may still change the
+  // key: read after them.
+  Drain(key, absl::Now() + TurnDuration());
+}
+
+void KeyTurns::Forget(Process who) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = absl::Now();
+  for (auto& [key, e] : entries_) {
+    auto it = std::find(e.queue.begin(), e.queue.end(), who);
+    if (it == e.queue.end()) continue;
+    if (it == e.queue.begin()) {
+      PopHead(e, now);
+    } else {
+      e.queue.erase(it);
+    }
+  }
+  ++generation_;
+}
+
+void KeyTurns::AwaitTurn(const std::string& key, Process who) {
+  for (;;) {
+    const absl::Time now = absl::Now();
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    Entry& e = it->second;
+    if (e.queue.empty() || e.queue.front() == who ||
+        std::find(e.queue.begin(), e.queue.end(), who) == e.queue.end()) {
+      return;
+    }
+    if (now >= e.head_deadline) {
+      PopHead(e, now);  // expired: the turn passes on
+      continue;
+    }
+    const std::uint64_t seen = generation_;
+    auto passed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return generation_ != seen;
+    };
+    mu_.AwaitWithDeadline(absl::Condition(&passed), e.head_deadline);
+  }
 }
 
 void KeyTurns::PopHead(Entry& e, absl::Time now) {

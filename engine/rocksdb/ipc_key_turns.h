@@ -10,12 +10,22 @@
 // wrote it successfully (its turn is used, the next in the queue gets it)
 // or until the turn expires (a process that failed and went away delays
 // others by at most one turn). A holder whose write fails again keeps its
-// turn: it read while others were still ahead of it.
+// turn: it read while others were still ahead of it. A process whose write
+// waits for another's turn joins the queue; a holder that used its turn
+// goes to the back while others still wait, so a contended key rotates
+// between the processes writing it, the owner included.
 //
-// Before a failed write is answered, the writes of others already past
-// Enter on that key are let finish, so the holder's next read sees the
-// last value anyone can write before its turn is used: its next CAS
-// succeeds unless the turn expires first (tests/processes/fairness_test).
+// A read of the key by a process in its queue waits for that process's
+// turn (AwaitRead): it then reads the value its CAS is checked against, and
+// the CAS succeeds, one round trip per turn instead of three.
+//
+// A failed write is answered only once its process holds the turn (the
+// turns ahead of it used or expired), and after the writes of others
+// already past Enter on that key have finished, so the holder's next read
+// sees the last value anyone can write before its turn is used: its next
+// CAS succeeds unless the turn expires first (tests/processes/
+// fairness_test). Answering earlier would let it read a value that the
+// holders ahead of it are about to replace, and fail again.
 //
 // Keys nobody queues on cost two atomic operations per write and no lock.
 // Only single-key writes (Set, Remove) take turns; a Commit or Clear does
@@ -66,6 +76,13 @@ class KeyTurns {
   // others already let go on it); OK uses the turn of `who` if it held it.
   void Leave(const std::string& key, Process who, const Pass& pass,
              const absl::Status& status);
+  // Before a read of `key` by `who`: when `who` waits in line for a turn
+  // on it, waits for that turn (at most until the turns ahead expire), so
+  // that the value read is the one its write will be checked against.
+  void AwaitRead(const std::string& key, Process who);
+  // `who` went away (its connection ended): it leaves every line, and a
+  // turn it held passes on.
+  void Forget(Process who);
 
  private:
   struct Entry {
@@ -81,6 +98,10 @@ class KeyTurns {
   void ExpireAll(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Waits until the writes let go on `key` before this call have left.
   void Drain(const std::string& key, absl::Time until)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits until `who` holds the turn on `key` (or left its queue): the
+  // turns ahead of it are used or expire.
+  void AwaitTurn(const std::string& key, Process who)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EraseIfIdle(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -45,6 +45,10 @@ class PinnedSnapshots {
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
+    // The client id its writes carry (0 until its first write): its reads
+    // of a contended key wait for its turn (ipc_key_turns.h).
+    std::atomic<std::uint64_t> client{0};
+
    private:
     friend class PinnedSnapshots;
     absl::Mutex mu_;

@@ -213,6 +213,11 @@ void Server::ReadLoop(std::shared_ptr<Conn> conn) {
   // Requests of this connection still running on workers find the session
   // ended: nothing they pin outlives it.
   service_->snapshots().EndSession(*conn->session);
+  // A client that went away leaves the lines on contended keys at once,
+  // rather than holding up the others for a turn it will not use.
+  if (std::uint64_t client = conn->session->client.load(); client != 0) {
+    service_->turns().Forget(client);
+  }
   conn->finished.store(true);
 }
 

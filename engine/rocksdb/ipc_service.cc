@@ -116,6 +116,7 @@ absl::StatusOr<std::string> Service::Handle(Type type, std::string_view payload,
     case Type::kGet: {
       std::string key = r.Str();
       if (!r.done()) return Malformed(type);
+      AwaitReadTurn(key, session);
       absl::StatusOr<Item> item = e.Get(key);
       if (!item.ok()) return Err(item.status());
       return OkWith([&](Writer& w) {
@@ -126,6 +127,7 @@ absl::StatusOr<std::string> Service::Handle(Type type, std::string_view payload,
     case Type::kGetMeta: {
       std::string key = r.Str();
       if (!r.done()) return Malformed(type);
+      AwaitReadTurn(key, session);
       absl::StatusOr<Meta> meta = e.GetMeta(key);
       if (!meta.ok()) return Err(meta.status());
       return OkWith([&](Writer& w) { w.MetaOf(*meta); });
@@ -252,16 +254,23 @@ absl::StatusOr<std::string> Service::Handle(Type type, std::string_view payload,
     case Type::kRemove:
     case Type::kClear:
     case Type::kCommit:
-      return HandleWrite(type, payload);
+      return HandleWrite(type, payload, session);
     default:
       return Malformed(type);
   }
 }
 
-absl::StatusOr<std::string> Service::HandleWrite(Type type,
-                                                 std::string_view payload) {
+void Service::AwaitReadTurn(const std::string& key,
+                            const PinnedSnapshots::Session& session) {
+  const std::uint64_t client = session.client.load(std::memory_order_relaxed);
+  if (client != 0) turns_.AwaitRead(key, client);
+}
+
+absl::StatusOr<std::string> Service::HandleWrite(
+    Type type, std::string_view payload, PinnedSnapshots::Session& session) {
   WriteCall call;
   if (!DecodeWrite(type, payload, &call)) return Malformed(type);
+  session.client.store(call.id.client, std::memory_order_relaxed);
   outcomes_.Settled(call.id.client, call.id.seq, call.settled_below);
 
   WriteContext context;

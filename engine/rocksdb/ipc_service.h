@@ -53,7 +53,13 @@ class Service {
   KeyTurns& turns() { return turns_; }
 
  private:
-  absl::StatusOr<std::string> HandleWrite(Type type, std::string_view payload);
+  // `session` learns the client id its writes carry.
+  absl::StatusOr<std::string> HandleWrite(Type type, std::string_view payload,
+                                          PinnedSnapshots::Session& session);
+  // A read of `key` by the client of `session` waits for its turn on the
+  // key when it waits in line (KeyTurns::AwaitRead).
+  void AwaitReadTurn(const std::string& key,
+                     const PinnedSnapshots::Session& session);
   // Waits while a request with the same outcome key is executing (a retry
   // racing its original on this owner), then marks it executing.
   void Enter(const std::string& key);

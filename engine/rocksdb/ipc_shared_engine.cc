@@ -138,14 +138,20 @@ absl::Status SharedEngine::Compact() {
 }
 
 absl::StatusOr<Item> SharedEngine::DoGet(const std::string& key) {
-  if (local_ != nullptr) return local_->DoGet(key);
+  if (local_ != nullptr) {
+    local_turns_->AwaitRead(key, KeyTurns::kOwnerProcess);
+    return local_->DoGet(key);
+  }
   Writer w;
   w.Str(key);
   return DecodeItemReply(Roundtrip(Type::kGet, w.out(), false));
 }
 
 absl::StatusOr<Meta> SharedEngine::DoGetMeta(const std::string& key) {
-  if (local_ != nullptr) return local_->DoGetMeta(key);
+  if (local_ != nullptr) {
+    local_turns_->AwaitRead(key, KeyTurns::kOwnerProcess);
+    return local_->DoGetMeta(key);
+  }
   Writer w;
   w.Str(key);
   absl::StatusOr<std::string> out = Roundtrip(Type::kGetMeta, w.out(), false);

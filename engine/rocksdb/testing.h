@@ -36,6 +36,12 @@ inline absl::StatusOr<std::unique_ptr<Engine>> TEST_OpenEngineWithEnv(
   return OpenEngineWithEnv(path, options, env);
 }
 
+// Benchmark hook: with false, ingested commits (batch_ingest.h) write
+// uncompressed table files and keep their global sequence number in the
+// MANIFEST only, a design bench_scale measures against the default (true:
+// compressed like any table file) in the same run. Process-wide.
+void TEST_SetCompressedIngestion(bool compressed);
+
 // Test hook: from now on the engine believes the machine was rebooted as
 // `boot_id` (a simulated power loss also reboots).
 void TEST_SetBootId(std::string boot_id);

@@ -1,5 +1,6 @@
 #include "raw_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -46,13 +47,27 @@ RawStore::~RawStore() {
 }
 
 void RawStore::Load(std::uint64_t n, std::uint64_t batch) {
+  for (std::uint64_t i = 0; i < n; i += batch) {
+    LoadRange(i, std::min(batch, n - i));
+  }
+}
+
+void RawStore::LoadRange(std::uint64_t first, std::uint64_t count) {
   rocksdb::WriteOptions wo;  // WAL, no fsync
-  for (std::uint64_t i = 0; i < n;) {
-    rocksdb::WriteBatch b;
-    for (std::uint64_t j = 0; j < batch && i < n; ++j, ++i) {
-      b.Put(cf_, KeyOf(i), ValueOf(i));
-    }
-    Check(db_->Write(wo, &b), "write");
+  rocksdb::WriteBatch b;
+  for (std::uint64_t i = first; i < first + count; ++i) {
+    b.Put(cf_, KeyOf(i), ValueOf(i));
+  }
+  Check(db_->Write(wo, &b), "write");
+}
+
+void RawStore::GetPut(const std::vector<std::string>& keys,
+                      const std::string& value) {
+  rocksdb::WriteOptions wo;  // WAL, no fsync: the engine's kBuffered
+  std::string old;
+  for (const std::string& k : keys) {
+    if (!Get(k, &old)) std::abort();
+    Check(db_->Put(wo, cf_, k, value), "put");
   }
 }
 

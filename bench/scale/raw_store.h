@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "rocksdb/db.h"
 
@@ -25,6 +26,11 @@ class RawStore {
   // Keys 0..n-1 in WriteBatches of `batch` keys, WAL on, no fsync (the
   // engine's kBuffered).
   void Load(std::uint64_t n, std::uint64_t batch);
+  // Keys first..first+count-1 in one WriteBatch (a step of Load).
+  void LoadRange(std::uint64_t first, std::uint64_t count);
+  // Get, then Put of `value`, of each key: the raw store's read-modify-
+  // write, the baseline of the engine's CAS (GetMeta + Set with If-Match).
+  void GetPut(const std::vector<std::string>& keys, const std::string& value);
   // The value of `key`; false when absent.
   bool Get(const std::string& key, std::string* value);
   // Iterates from the first key under kBase, copying up to `limit` keys

@@ -3,12 +3,17 @@
 // keys by default) it builds a raw RocksDB baseline and an engine store of
 // the same keys once, then measures, baseline and engine in the same run:
 //   bulk load           engine Commits / raw WriteBatches of --load-batch
-//                       keys (large commits are ingested as table files)
-//   random Get, warm    engine Get / raw Get, caches warmed by a first pass
+//                       keys (large commits are ingested as table files),
+//                       two engine designs (ingested files compressed
+//                       like any table file, the landed one; uncompressed)
+//                       and the raw store loaded batch by batch in turn
+//   random Get, warm    engine Get / raw Get, caches warmed by a first pass,
+//                       on both engine stores
 //   random Get, cold    the same right after the page cache was dropped
 //                       and the store reopened (empty block cache)
 //   CAS                 GetMeta + Set(if_match) on random keys, per second
-//                       (the report divides it by the 10 k figure)
+//                       (the report divides it by the 10 k figure), and
+//                       raw Get + Put of the same keys
 //   scan                1 M keys (or all) with values through Driver::Scan
 //                       pages / a raw iterator copying the same
 //   open time           Engine::Open of the closed store (warm page cache,
@@ -47,6 +52,7 @@
 #include "raw_store.h"
 #include "scale_data.h"
 #include "scale_process.h"
+#include "testing.h"
 
 namespace cask::bench {
 namespace {
@@ -73,10 +79,14 @@ struct Flags {
 
 struct Figures {
   std::uint64_t keys = 0;
-  double load_raw = kNaN, load_cask = kNaN;           // keys per second
+  double load_raw = kNaN, load_cask = kNaN;  // keys per second
+  double load_plain = kNaN;  // keys per second, uncompressed ingestion
   double get_warm = kNaN, get_cold = kNaN;            // ratios
   double get_warm_cask = kNaN, get_cold_cask = kNaN;  // Gets per second
-  double cas = kNaN;                                  // CAS per second
+  // Ratios on the store loaded with uncompressed ingested files.
+  double get_warm_plain = kNaN, get_cold_plain = kNaN;
+  double cas = kNaN;                     // CAS per second
+  double cas_raw = kNaN;                 // raw Get + Put per second, same keys
   double scan = kNaN, scan_cask = kNaN;  // ratio; entries per second
   double open_ms = kNaN, open_cold_ms = kNaN;
   double rss_mib = kNaN, rss_peak_mib = kNaN;  // above the probe's baseline
@@ -131,8 +141,11 @@ std::unique_ptr<Engine> OpenCask(const std::string& dir,
   return *std::move(e);
 }
 
-void LoadCask(Engine& engine, std::uint64_t n, std::uint64_t batch_keys) {
-  for (std::uint64_t i = 0; i < n;) {
+// Keys first..first+count-1 in commits of `batch_keys`.
+void LoadCask(Engine& engine, std::uint64_t first, std::uint64_t count,
+              std::uint64_t batch_keys) {
+  const std::uint64_t n = first + count;
+  for (std::uint64_t i = first; i < n;) {
     Batch batch;
     for (std::uint64_t j = 0; j < batch_keys && i < n; ++j, ++i) {
       batch.Put(KeyOf(i), ValueOf(i));
@@ -309,29 +322,60 @@ Figures MeasureSize(const Flags& flags, std::uint64_t n) {
   f.keys = n;
   const std::string raw_dir = absl::StrCat(flags.dir, "/raw-", n);
   const std::string cask_dir = absl::StrCat(flags.dir, "/cask-", n);
+  const std::string plain_dir = absl::StrCat(flags.dir, "/cask-plain-", n);
   Remove(raw_dir);
   Remove(cask_dir);
+  Remove(plain_dir);
   std::printf("== %llu keys (load average %s)\n",
               static_cast<unsigned long long>(n), LoadAverage().c_str());
 
-  // Bulk load, once each: the time until every write is acknowledged.
+  // Bulk load, once each, batch by batch in turn (the order rotating), so
+  // that the three see the same machine load: the time until every write
+  // is acknowledged, summed over the batches.
   {
     RawStore raw(raw_dir);
-    auto t0 = std::chrono::steady_clock::now();
-    Phase(n, "raw-load");
-    raw.Load(n, flags.load_batch);
-    f.load_raw = n / Seconds(t0);
+    std::unique_ptr<Engine> landed = OpenCask(cask_dir, Durability::kBuffered);
+    std::unique_ptr<Engine> plain = OpenCask(plain_dir, Durability::kBuffered);
+    double raw_s = 0, landed_s = 0, plain_s = 0;
+    std::uint64_t step = 0;
+    for (std::uint64_t i = 0; i < n; i += flags.load_batch, ++step) {
+      const std::uint64_t count = std::min(flags.load_batch, n - i);
+      for (std::uint64_t k = 0; k < 3; ++k) {
+        auto t0 = std::chrono::steady_clock::now();
+        switch ((step + k) % 3) {
+          case 0:
+            Phase(n, "raw-load");
+            raw.LoadRange(i, count);
+            raw_s += Seconds(t0);
+            break;
+          case 1:
+            Phase(n, "engine-load");
+            engine::TEST_SetCompressedIngestion(true);
+            LoadCask(*landed, i, count, flags.load_batch);
+            landed_s += Seconds(t0);
+            break;
+          default:
+            Phase(n, "engine-load-plain");
+            engine::TEST_SetCompressedIngestion(false);
+            LoadCask(*plain, i, count, flags.load_batch);
+            plain_s += Seconds(t0);
+            break;
+        }
+      }
+    }
+    engine::TEST_SetCompressedIngestion(true);
+    f.load_raw = n / raw_s;
+    f.load_cask = n / landed_s;
+    f.load_plain = n / plain_s;
+    Phase(n, "other");
     raw.WaitForCompactions();
-  }
-  {
-    std::unique_ptr<Engine> engine = OpenCask(cask_dir, Durability::kBuffered);
-    auto t0 = std::chrono::steady_clock::now();
-    Phase(n, "engine-load");
-    LoadCask(*engine, n, flags.load_batch);
-    f.load_cask = n / Seconds(t0);
-  }  // the engine's close waits for its compactions
-  std::printf("  load: raw %.0f keys/s, engine %.0f keys/s: %.2f\n", f.load_raw,
-              f.load_cask, f.load_cask / f.load_raw);
+  }  // the engines' close waits for their compactions
+  std::printf(
+      "  load: raw %.0f keys/s, engine %.0f keys/s: %.2f; engine with "
+      "uncompressed "
+      "ingested files %.0f keys/s: %.2f\n",
+      f.load_raw, f.load_cask, f.load_cask / f.load_raw, f.load_plain,
+      f.load_plain / f.load_raw);
   std::fflush(stdout);
   if (flags.load_only) return f;
 
@@ -356,32 +400,39 @@ Figures MeasureSize(const Flags& flags, std::uint64_t n) {
         f.open_ms, f.open_cold_ms);
   }
 
-  // Cold Gets: page cache dropped, store freshly opened.
+  // Cold Gets: page cache dropped, store freshly opened; the three stores
+  // in a rotating order.
   {
     std::vector<std::string> keys = SampleKeys(n, flags.cold_ops, 1);
-    std::vector<double> ratios, rates;
+    std::vector<double> ratios, ratios_plain, rates;
     bool dropped = true;
     for (int r = 0; r < flags.rounds; ++r) {
-      double raw_rate, cask_rate;
-      {
+      double rate[3] = {kNaN, kNaN, kNaN};
+      for (int k = 0; k < 3; ++k) {
+        const int which = (r + k) % 3;
         dropped = DropPageCache() && dropped;
-        RawStore raw(raw_dir);
-        Phase(n, "raw-get-cold");
-        raw_rate = TimeRawGets(raw, keys);
+        if (which == 0) {
+          RawStore raw(raw_dir);
+          Phase(n, "raw-get-cold");
+          rate[0] = TimeRawGets(raw, keys);
+        } else {
+          std::unique_ptr<Engine> engine = OpenCask(
+              which == 1 ? cask_dir : plain_dir, Durability::kBuffered);
+          Phase(n, which == 1 ? "engine-get-cold" : "engine-plain-get-cold");
+          rate[which] = TimeCaskGets(*engine, keys);
+        }
       }
-      {
-        dropped = DropPageCache() && dropped;
-        std::unique_ptr<Engine> engine =
-            OpenCask(cask_dir, Durability::kBuffered);
-        Phase(n, "engine-get-cold");
-        cask_rate = TimeCaskGets(*engine, keys);
-      }
-      ratios.push_back(cask_rate / raw_rate);
-      rates.push_back(cask_rate);
-      std::printf("  cold get round %d: raw %.0f/s, engine %.0f/s\n", r,
-                  raw_rate, cask_rate);
+      ratios.push_back(rate[1] / rate[0]);
+      ratios_plain.push_back(rate[2] / rate[0]);
+      rates.push_back(rate[1]);
+      std::printf(
+          "  cold get round %d: raw %.0f/s, engine %.0f/s, engine "
+          "(uncompressed "
+          "load) %.0f/s\n",
+          r, rate[0], rate[1], rate[2]);
     }
     f.get_cold = Median(ratios);
+    f.get_cold_plain = Median(ratios_plain);
     f.get_cold_cask = Median(rates);
     if (!dropped) f.notes += " page cache not dropped (not root);";
   }
@@ -390,21 +441,39 @@ Figures MeasureSize(const Flags& flags, std::uint64_t n) {
   {
     RawStore raw(raw_dir);
     std::unique_ptr<Engine> engine = OpenCask(cask_dir, Durability::kBuffered);
+    std::unique_ptr<Engine> plain = OpenCask(plain_dir, Durability::kBuffered);
     std::vector<std::string> keys = SampleKeys(n, flags.get_ops, 2);
     Phase(n, "warm-up");
     TimeRawGets(raw, keys);  // warm-up passes
     TimeCaskGets(*engine, keys);
-    std::vector<double> ratios, rates;
+    TimeCaskGets(*plain, keys);
+    std::vector<double> ratios, ratios_plain, rates;
     for (int r = 0; r < flags.rounds; ++r) {
-      Phase(n, "raw-get-warm");
-      double raw_rate = TimeRawGets(raw, keys);
-      Phase(n, "engine-get-warm");
-      double cask_rate = TimeCaskGets(*engine, keys);
-      ratios.push_back(cask_rate / raw_rate);
-      rates.push_back(cask_rate);
-      std::printf("  warm get round %d: raw %.0f/s, engine %.0f/s\n", r,
-                  raw_rate, cask_rate);
+      double rate[3] = {kNaN, kNaN, kNaN};
+      for (int k = 0; k < 3; ++k) {
+        const int which = (r + k) % 3;
+        if (which == 0) {
+          Phase(n, "raw-get-warm");
+          rate[0] = TimeRawGets(raw, keys);
+        } else if (which == 1) {
+          Phase(n, "engine-get-warm");
+          rate[1] = TimeCaskGets(*engine, keys);
+        } else {
+          Phase(n, "engine-plain-get-warm");
+          rate[2] = TimeCaskGets(*plain, keys);
+        }
+      }
+      ratios.push_back(rate[1] / rate[0]);
+      ratios_plain.push_back(rate[2] / rate[0]);
+      rates.push_back(rate[1]);
+      std::printf(
+          "  warm get round %d: raw %.0f/s, engine %.0f/s, engine "
+          "(uncompressed "
+          "load) %.0f/s\n",
+          r, rate[0], rate[1], rate[2]);
     }
+    plain.reset();
+    f.get_warm_plain = Median(ratios_plain);
     f.get_warm = Median(ratios);
     f.get_warm_cask = Median(rates);
 
@@ -429,11 +498,20 @@ Figures MeasureSize(const Flags& flags, std::uint64_t n) {
     if (ratios.empty()) f.notes += " engine Scan unimplemented;";
 
     rates.clear();
+    std::vector<double> raw_rates;
     for (int r = 0; r < flags.rounds; ++r) {
       Phase(n, "engine-cas");
       rates.push_back(TimeCas(*engine, n, flags.cas_ops, 100 + r));
-      std::printf("  cas round %d: %.0f/s\n", r, rates.back());
+      // The same keys as the engine's round (TimeCas draws them alike).
+      std::vector<std::string> cas_keys = SampleKeys(n, flags.cas_ops, 100 + r);
+      Phase(n, "raw-cas");
+      auto t0 = std::chrono::steady_clock::now();
+      raw.GetPut(cas_keys, ValueOf(100 + r));
+      raw_rates.push_back(cas_keys.size() / Seconds(t0));
+      std::printf("  cas round %d: engine %.0f/s, raw Get + Put %.0f/s\n", r,
+                  rates.back(), raw_rates.back());
     }
+    f.cas_raw = Median(raw_rates);
     f.cas = Median(rates);
   }
   std::fflush(stdout);
@@ -444,6 +522,7 @@ Figures MeasureSize(const Flags& flags, std::uint64_t n) {
   if (!flags.keep) {
     Remove(raw_dir);
     Remove(cask_dir);
+    Remove(plain_dir);
   }
   std::printf("  (load average %s)\n", LoadAverage().c_str());
   std::fflush(stdout);
@@ -480,6 +559,20 @@ void PrintReport(const std::vector<Figures>& all) {
                 Num(f.scan).c_str(), Num(f.open_ms, "%.1f").c_str(),
                 Num(f.rss_mib - cache_mib, "%.1f").c_str(),
                 Num(f.http_mib, "%.1f").c_str());
+  }
+  std::printf(
+      "\ndesigns: | keys | load / raw | load / raw "
+      "(uncompressed ingestion) | Get warm / raw | Get warm / raw (store "
+      "loaded uncompressed) | Get cold / raw | Get cold (uncompressed) | "
+      "CAS engine/s | CAS raw Get+Put/s | CAS engine / raw |\n");
+  for (const Figures& f : all) {
+    std::printf("| %llu | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                static_cast<unsigned long long>(f.keys),
+                Num(f.load_cask / f.load_raw).c_str(),
+                Num(f.load_plain / f.load_raw).c_str(), Num(f.get_warm).c_str(),
+                Num(f.get_warm_plain).c_str(), Num(f.get_cold).c_str(),
+                Num(f.get_cold_plain).c_str(), Num(f.cas, "%.0f").c_str(),
+                Num(f.cas_raw, "%.0f").c_str(), Num(f.cas / f.cas_raw).c_str());
   }
   std::printf("\nabsolute rates:\n");
   for (const Figures& f : all) {

@@ -1,5 +1,7 @@
 #include "ipc_key_turns.h"
 
+#include <sched.h>
+
 #include <algorithm>
 
 #include "absl/time/clock.h"
@@ -54,11 +56,7 @@ KeyTurns::Pass KeyTurns::Enter(const std::string& key, Process who) {
     // Wait in line: a process that writes the key while others hold turns
     // on it gets a turn of its own, after theirs (the owner's threads too).
     Enqueue(e, who, now);
-    const std::uint64_t seen = generation_;
-    auto passed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return generation_ != seen;
-    };
-    mu_.AwaitWithDeadline(absl::Condition(&passed), e.head_deadline);
+    AwaitPass(generation_.load(std::memory_order_relaxed), e.head_deadline);
   }
   ++entries_[key].active;
   return pass;
@@ -89,6 +87,23 @@ void KeyTurns::Leave(const std::string& key, Process who, const Pass& pass,
   EraseIfIdle(key);
 }
 
+void KeyTurns::AwaitPass(std::uint64_t seen, absl::Time until) {
+  const std::int64_t start = absl::GetCurrentTimeNanos();
+  const std::int64_t spin_until =
+      std::min(start + spin_.nanos(), absl::ToUnixNanos(until));
+  mu_.Unlock();
+  while (generation_.load(std::memory_order_acquire) == seen &&
+         absl::GetCurrentTimeNanos() < spin_until) {
+    sched_yield();
+  }
+  mu_.Lock();
+  auto passed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return generation_.load(std::memory_order_relaxed) != seen;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&passed), until);
+  if (passed()) spin_.Observe(absl::GetCurrentTimeNanos() - start);
+}
+
 void KeyTurns::AwaitRead(const std::string& key, Process who) {
   if (queued_keys_.load(std::memory_order_seq_cst) == 0) return;
   absl::MutexLock lock(&mu_);
@@ -116,7 +131,7 @@ void KeyTurns::Forget(Process who) {
       e.queue.erase(it);
     }
   }
-  ++generation_;
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 void KeyTurns::AwaitTurn(const std::string& key, Process who) {
@@ -133,17 +148,13 @@ void KeyTurns::AwaitTurn(const std::string& key, Process who) {
       PopHead(e, now);  // expired: the turn passes on
       continue;
     }
-    const std::uint64_t seen = generation_;
-    auto passed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return generation_ != seen;
-    };
-    mu_.AwaitWithDeadline(absl::Condition(&passed), e.head_deadline);
+    AwaitPass(generation_.load(std::memory_order_relaxed), e.head_deadline);
   }
 }
 
 void KeyTurns::PopHead(Entry& e, absl::Time now) {
   e.queue.pop_front();
-  ++generation_;
+  generation_.fetch_add(1, std::memory_order_release);
   if (e.queue.empty()) {
     queued_keys_.fetch_sub(1, std::memory_order_seq_cst);
   } else {

@@ -44,6 +44,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "ipc_spin.h"
 
 namespace cask::engine::ipc {
 
@@ -103,6 +104,10 @@ class KeyTurns {
   // turns ahead of it are used or expire.
   void AwaitTurn(const std::string& key, Process who)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits until a turn passes (generation_ moves from `seen`) or `until`:
+  // polls for a while without the lock, then sleeps on it.
+  void AwaitPass(std::uint64_t seen, absl::Time until)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EraseIfIdle(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Keys with a non-empty queue. While 0, writes skip the lock (untracked).
@@ -113,7 +118,12 @@ class KeyTurns {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   // Bumped whenever a turn passes: waiters look again.
-  std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // Written under mu_; read without it by waiters that poll.
+  std::atomic<std::uint64_t> generation_{0};
+  // How long a waiter polls for the turn to pass before it sleeps: a
+  // wake-up from a futex costs tens of microseconds on a quiet virtual
+  // machine, more than a client's turn (ipc_spin.h).
+  SpinBudget spin_;
   absl::Time next_expiry_scan_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -3,7 +3,7 @@
 //   engine_scan.cc  paged scans;
 //   write_queue.cc  the write queue and group commit;
 //   change_log.cc   Changes, Watch, the reaper and the log trimmer;
-//   table_files.cc  what a closing store does about its table files;
+//   table_files.cc  what opening and closing do about WAL and table files;
 //   engine_snapshot.cc  snapshots and reads at a past revision.
 // Not installed: RocksDB stays out of cask's public headers.
 #ifndef CASK_ENGINE_ROCKSDB_ENGINE_IMPL_H_
@@ -212,7 +212,8 @@ class EngineImpl final : public Engine {
   bool ReserveRevisions(rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // --- table_files.cc: on close, so that short-lived processes do not pile
-  // up table files. Lets the compactions that flushes scheduled finish.
+  // up table files (and ReplayWalsWithoutFlush below, for the open). Lets the
+  // compactions that flushes scheduled finish.
   void WaitForCompactions();
   // Merges the small table files of a column family that has many.
   void MergeSmallTableFiles();
@@ -352,6 +353,13 @@ absl::StatusOr<std::unique_ptr<EngineImpl>> OpenEngineImpl(
 absl::StatusOr<std::unique_ptr<EngineImpl>> OpenOneShotReader(
     std::string_view path, const EngineOptions& options,
     std::unique_ptr<ipc::DirLock> owner_lock);
+
+// table_files.cc: whether the open of the store in `dir` may replay its WAL
+// files into memtables instead of flushing them into new table files
+// (RocksDB's avoid_flush_during_recovery): true while there are few WAL
+// files, which it then syncs (a flush would have made their records
+// durable). False when there are many, or a sync fails.
+bool ReplayWalsWithoutFlush(const std::string& dir);
 
 }  // namespace cask::engine
 

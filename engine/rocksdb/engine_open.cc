@@ -233,6 +233,9 @@ absl::Status EngineImpl::OpenDb(rocksdb::Env* env) {
 
   rocksdb::DBOptions db = MakeDbOptions(options_, env);
   if (read_only_db_) ReadOnlyDbOptions(db, /*default_env=*/env == nullptr);
+  // A process that writes once and exits must not leave table files behind.
+  db.avoid_flush_during_recovery =
+      !is_new && !read_only_db_ && ReplayWalsWithoutFlush(path_);
   db.create_if_missing = is_new;
   db.create_missing_column_families = is_new || creating_;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs =

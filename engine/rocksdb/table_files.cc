@@ -1,17 +1,25 @@
-// What a closing store does about its table files, so that short-lived
-// processes do not pile them up.
+// What an opening and a closing store do about their WAL and table files,
+// so that short-lived processes do not pile them up.
 //
-// Every open replays the WAL into level-0 files (one per column family that
-// has records in it), so each process that writes leaves a few small table
-// files behind. RocksDB merges level-0 files only when their keys overlap
-// those of the level below; files of keys written in order (the change log,
-// and any application that appends) are moved down unmerged, and the last
-// level is never compacted by size. Without the merge below, every `cask
-// set` process left two files forever and reads slowed down with their
-// number.
-#include <algorithm>
-#include <string>
+// By default every open replays the WAL into level-0 files (one per column
+// family that has records in it), so each process that writes would leave
+// a few small table files behind. An open therefore replays the WAL files
+// into memtables without flushing them while there are few of them (below),
+// and a close merges small table files once there are many. RocksDB merges
+// level-0 files only when their keys overlap those of the level below; files of
+// keys written in order (the change log, and any application that appends) are
+// moved down unmerged, and the last level is never compacted by size. Without
+// the merge below, every `cask set` process left two files forever and reads
+// slowed down with their number.
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "engine_impl.h"
 #include "rocksdb/metadata.h"
@@ -26,8 +34,43 @@ constexpr std::uint64_t kSmallTableFileBytes = 1u << 20;
 // close: the file count per column family stays below it whatever the
 // number of processes, and a merge costs a few milliseconds.
 constexpr std::size_t kMaxSmallTableFiles = 8;
+// WAL files an open replays without flushing them. Each process that opens
+// the store adds one (RocksDB starts a new WAL on every open) and none is
+// deleted before a flush, so the open that finds this many flushes them
+// all into table files, and every open replays at most this many.
+constexpr std::size_t kMaxWalFilesWithoutFlush = 8;
+
+// fdatasync of an existing file; false if it cannot be done.
+bool SyncFile(const std::string& name) {
+  const int fd = open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = fdatasync(fd) == 0;
+  close(fd);
+  return ok;
+}
 
 }  // namespace
+
+bool ReplayWalsWithoutFlush(const std::string& dir) {
+  std::vector<std::string> wals;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().string();
+    if (absl::EndsWith(name, ".log") && entry.is_regular_file(ec)) {
+      wals.push_back(std::move(name));
+    }
+  }
+  if (ec || wals.size() >= kMaxWalFilesWithoutFlush) return false;
+  // A flush makes what it replays durable; a replay into memtables must
+  // too: a process killed before it synced (buffered mode, or a durable
+  // write not yet acknowledged) left records only in the page cache, and
+  // this process may show them and build on them. Syncing a file that
+  // holds nothing unsynced costs next to nothing.
+  for (const std::string& wal : wals) {
+    if (!SyncFile(wal)) return false;  // then the flush makes them durable
+  }
+  return true;
+}
 
 void EngineImpl::WaitForCompactions() {
   // RocksDB's Close drops compactions that have not started. Bounded: a

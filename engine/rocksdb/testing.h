@@ -28,6 +28,9 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenEngineWithEnv(
 std::uint64_t TEST_SyncedWrites();
 // Commit groups applied by ingesting table files (batch_ingest.h).
 std::uint64_t TEST_IngestedGroups();
+// Closes of this process that waited for flushes and compactions until
+// the 30 s bound (table_files.cc) instead of seeing them end.
+std::uint64_t TEST_CompactionWaitsTimedOut();
 
 // Test hook: the engine on an injected Env / FileSystem (a disk that fills
 // up, a machine that loses power). Not part of the public API.

@@ -144,9 +144,11 @@ int main(int argc, char** argv) {
                               /*one_shot=*/name == "get" || name == "meta");
   }
 #endif
+#if CASK_HAVE_SERVER
   // Before the store starts its threads: the allocator setting applies to
   // arenas made from now on.
   if (name == "serve") cask::cli::LimitMallocArenas();
+#endif
   absl::StatusOr<std::unique_ptr<cask::Driver>> store =
       cask::OpenStore(open_uri);
   if (!store.ok()) {

@@ -217,6 +217,9 @@ class EngineImpl final : public Engine {
   void WaitForCompactions();
   // Merges the small table files of a column family that has many.
   void MergeSmallTableFiles();
+  // Flushes the memtables when the WAL holds much, so that the next open does
+  // not replay it all from the WAL (a one-shot reader would on every open).
+  void FlushLargeMemtables();
   // The live record of `key` at the latest state (nullopt: absent or
   // expired). `inline_value` receives an inline value when non-null.
   absl::StatusOr<std::optional<MetaRecord>> ReadMeta(const std::string& key,

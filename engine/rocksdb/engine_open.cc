@@ -100,7 +100,6 @@ EngineImpl::~EngineImpl() {
   if (bg_thread_.joinable()) bg_thread_.join();
   if (db_ == nullptr) return;
   if (!read_only_db_) {
-    WaitForCompactions();
     bool healthy = false;
     {
       absl::MutexLock lock(&write_mu_);
@@ -108,6 +107,8 @@ EngineImpl::~EngineImpl() {
     }
     // A store that failed a write is left as it is: its disk is full or
     // failing, and RocksDB would retry a failed compaction for seconds.
+    if (healthy) FlushLargeMemtables();
+    WaitForCompactions();
     if (healthy) MergeSmallTableFiles();
     absl::MutexLock lock(&write_mu_);
     const std::uint64_t last = next_revision_ - 1;

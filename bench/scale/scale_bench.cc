@@ -39,6 +39,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -181,6 +182,34 @@ double TimeCaskGets(Engine& engine, const std::vector<std::string>& keys) {
     if (!item.ok()) Die("get " + k, item.status());
   }
   return keys.size() / Seconds(t0);
+}
+
+// Medians of rounds of Gets on the raw store (0), the engine store (1) and
+// the engine store loaded with uncompressed ingestion (2): ratios to the
+// raw store and the engine's rate. Each round times the three in a
+// rotating order, so that no store always runs first on a loaded machine.
+struct GetRounds {
+  double engine_ratio, plain_ratio, engine_rate;
+};
+
+GetRounds RotatedGetRounds(int rounds, const char* what,
+                           const std::function<double(int)>& gets_per_s) {
+  std::vector<double> ratios, ratios_plain, rates;
+  for (int r = 0; r < rounds; ++r) {
+    double rate[3] = {kNaN, kNaN, kNaN};
+    for (int k = 0; k < 3; ++k) {
+      const int which = (r + k) % 3;
+      rate[which] = gets_per_s(which);
+    }
+    ratios.push_back(rate[1] / rate[0]);
+    ratios_plain.push_back(rate[2] / rate[0]);
+    rates.push_back(rate[1]);
+    std::printf(
+        "  %s get round %d: raw %.0f/s, engine %.0f/s, engine (uncompressed "
+        "load) %.0f/s\n",
+        what, r, rate[0], rate[1], rate[2]);
+  }
+  return {Median(ratios), Median(ratios_plain), Median(rates)};
 }
 
 // Scanned entries per second; NaN when the engine cannot scan yet.
@@ -404,36 +433,22 @@ Figures MeasureSize(const Flags& flags, std::uint64_t n) {
   // in a rotating order.
   {
     std::vector<std::string> keys = SampleKeys(n, flags.cold_ops, 1);
-    std::vector<double> ratios, ratios_plain, rates;
     bool dropped = true;
-    for (int r = 0; r < flags.rounds; ++r) {
-      double rate[3] = {kNaN, kNaN, kNaN};
-      for (int k = 0; k < 3; ++k) {
-        const int which = (r + k) % 3;
-        dropped = DropPageCache() && dropped;
-        if (which == 0) {
-          RawStore raw(raw_dir);
-          Phase(n, "raw-get-cold");
-          rate[0] = TimeRawGets(raw, keys);
-        } else {
-          std::unique_ptr<Engine> engine = OpenCask(
-              which == 1 ? cask_dir : plain_dir, Durability::kBuffered);
-          Phase(n, which == 1 ? "engine-get-cold" : "engine-plain-get-cold");
-          rate[which] = TimeCaskGets(*engine, keys);
-        }
+    GetRounds g = RotatedGetRounds(flags.rounds, "cold", [&](int which) {
+      dropped = DropPageCache() && dropped;
+      if (which == 0) {
+        RawStore raw(raw_dir);
+        Phase(n, "raw-get-cold");
+        return TimeRawGets(raw, keys);
       }
-      ratios.push_back(rate[1] / rate[0]);
-      ratios_plain.push_back(rate[2] / rate[0]);
-      rates.push_back(rate[1]);
-      std::printf(
-          "  cold get round %d: raw %.0f/s, engine %.0f/s, engine "
-          "(uncompressed "
-          "load) %.0f/s\n",
-          r, rate[0], rate[1], rate[2]);
-    }
-    f.get_cold = Median(ratios);
-    f.get_cold_plain = Median(ratios_plain);
-    f.get_cold_cask = Median(rates);
+      std::unique_ptr<Engine> engine =
+          OpenCask(which == 1 ? cask_dir : plain_dir, Durability::kBuffered);
+      Phase(n, which == 1 ? "engine-get-cold" : "engine-plain-get-cold");
+      return TimeCaskGets(*engine, keys);
+    });
+    f.get_cold = g.engine_ratio;
+    f.get_cold_plain = g.plain_ratio;
+    f.get_cold_cask = g.engine_rate;
     if (!dropped) f.notes += " page cache not dropped (not root);";
   }
 
@@ -447,39 +462,21 @@ Figures MeasureSize(const Flags& flags, std::uint64_t n) {
     TimeRawGets(raw, keys);  // warm-up passes
     TimeCaskGets(*engine, keys);
     TimeCaskGets(*plain, keys);
-    std::vector<double> ratios, ratios_plain, rates;
-    for (int r = 0; r < flags.rounds; ++r) {
-      double rate[3] = {kNaN, kNaN, kNaN};
-      for (int k = 0; k < 3; ++k) {
-        const int which = (r + k) % 3;
-        if (which == 0) {
-          Phase(n, "raw-get-warm");
-          rate[0] = TimeRawGets(raw, keys);
-        } else if (which == 1) {
-          Phase(n, "engine-get-warm");
-          rate[1] = TimeCaskGets(*engine, keys);
-        } else {
-          Phase(n, "engine-plain-get-warm");
-          rate[2] = TimeCaskGets(*plain, keys);
-        }
+    GetRounds g = RotatedGetRounds(flags.rounds, "warm", [&](int which) {
+      if (which == 0) {
+        Phase(n, "raw-get-warm");
+        return TimeRawGets(raw, keys);
       }
-      ratios.push_back(rate[1] / rate[0]);
-      ratios_plain.push_back(rate[2] / rate[0]);
-      rates.push_back(rate[1]);
-      std::printf(
-          "  warm get round %d: raw %.0f/s, engine %.0f/s, engine "
-          "(uncompressed "
-          "load) %.0f/s\n",
-          r, rate[0], rate[1], rate[2]);
-    }
+      Phase(n, which == 1 ? "engine-get-warm" : "engine-plain-get-warm");
+      return TimeCaskGets(which == 1 ? *engine : *plain, keys);
+    });
     plain.reset();
-    f.get_warm_plain = Median(ratios_plain);
-    f.get_warm = Median(ratios);
-    f.get_warm_cask = Median(rates);
+    f.get_warm = g.engine_ratio;
+    f.get_warm_plain = g.plain_ratio;
+    f.get_warm_cask = g.engine_rate;
 
     const std::uint64_t scan_keys = std::min(n, kScanKeys);
-    ratios.clear();
-    rates.clear();
+    std::vector<double> ratios, rates;
     for (int r = 0; r < flags.rounds; ++r) {
       auto t0 = std::chrono::steady_clock::now();
       Phase(n, "raw-scan");

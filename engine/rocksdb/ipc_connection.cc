@@ -238,15 +238,11 @@ std::optional<Connection::Reply> Connection::RingCall(Type type,
   // Wait for the answer: poll (yielding between looks) for as long as
   // answers took lately (ipc_spin.h), then sleep on the slot's state.
   const std::int64_t sent_at = absl::GetCurrentTimeNanos();
-  const std::int64_t spin_until = sent_at + spin_.nanos();
-  std::uint32_t state;
-  for (;;) {
-    state = s.state.load(std::memory_order_acquire);
-    if (state == kSlotAnswered) break;
-    if (absl::GetCurrentTimeNanos() < spin_until) {
-      sched_yield();
-      continue;
-    }
+  auto answered = [&] {
+    return s.state.load(std::memory_order_acquire) == kSlotAnswered;
+  };
+  PollYielding(sent_at + spin_.nanos(), answered);
+  while (!answered()) {
     if (ring_dead_.load()) {
       reply.kind = Reply::Kind::kLost;  // the slot stays taken: ring dead
       return reply;
@@ -258,7 +254,7 @@ std::optional<Connection::Reply> Connection::RingCall(Type type,
       return reply;
     }
     s.client_asleep.store(1, std::memory_order_seq_cst);
-    state = s.state.load(std::memory_order_seq_cst);
+    const std::uint32_t state = s.state.load(std::memory_order_seq_cst);
     if (state != kSlotAnswered) {
       FutexWait(&s.state, state, std::min(left, kMaxSleep));
     }

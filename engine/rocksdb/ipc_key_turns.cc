@@ -92,10 +92,9 @@ void KeyTurns::AwaitPass(std::uint64_t seen, absl::Time until) {
   const std::int64_t spin_until =
       std::min(start + spin_.nanos(), absl::ToUnixNanos(until));
   mu_.Unlock();
-  while (generation_.load(std::memory_order_acquire) == seen &&
-         absl::GetCurrentTimeNanos() < spin_until) {
-    sched_yield();
-  }
+  PollYielding(spin_until, [&] {
+    return generation_.load(std::memory_order_acquire) != seen;
+  });
   mu_.Lock();
   auto passed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return generation_.load(std::memory_order_relaxed) != seen;

@@ -121,12 +121,11 @@ void RingServer::Loop() {
     // Idle: poll the doorbell for a while, then sleep on it.
     const std::int64_t now = absl::GetCurrentTimeNanos();
     if (idle_since == 0) idle_since = now;
-    const std::int64_t until = now + spin_.nanos();
-    while (head.doorbell.load(std::memory_order_acquire) == bell &&
-           absl::GetCurrentTimeNanos() < until) {
-      sched_yield();
+    if (PollYielding(now + spin_.nanos(), [&] {
+          return head.doorbell.load(std::memory_order_acquire) != bell;
+        })) {
+      continue;
     }
-    if (head.doorbell.load(std::memory_order_acquire) != bell) continue;
     head.owner_asleep.store(1, std::memory_order_seq_cst);
     if (head.doorbell.load(std::memory_order_seq_cst) == bell &&
         !stop_.load()) {

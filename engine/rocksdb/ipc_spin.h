@@ -17,9 +17,13 @@
 #ifndef CASK_ENGINE_ROCKSDB_IPC_SPIN_H_
 #define CASK_ENGINE_ROCKSDB_IPC_SPIN_H_
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+
+#include "absl/time/clock.h"
 
 namespace cask::engine::ipc {
 
@@ -47,6 +51,18 @@ class SpinBudget {
  private:
   std::atomic<std::int64_t> average_{10'000};
 };
+
+// Looks at `done` until it holds or the clock (absl::GetCurrentTimeNanos)
+// reaches `until_nanos`, yielding the CPU between looks; returns whether
+// `done` held. The polling half of every wait that SpinBudget sizes.
+template <typename Done>
+bool PollYielding(std::int64_t until_nanos, Done done) {
+  while (!done()) {
+    if (absl::GetCurrentTimeNanos() >= until_nanos) return false;
+    sched_yield();
+  }
+  return true;
+}
 
 }  // namespace cask::engine::ipc
 

@@ -54,12 +54,37 @@ bool IsReservedEvent(const ChangeEvent& e) {
   return !e.key.empty() && IsReservedKey(e.key);
 }
 
+// What GetInto leaves on error: an empty Item whose strings keep their
+// capacity for the caller's next read.
+void ClearKeepingBuffers(Item* item) {
+  item->value.clear();
+  item->meta.etag.clear();
+  item->meta.mtime = absl::Time();
+  item->meta.size = 0;
+  item->meta.expires.reset();
+  item->meta.revision = 0;
+}
+
 }  // namespace
 
 absl::StatusOr<Item> Driver::Get(std::string_view key) {
   absl::StatusOr<std::string> k = NormalizeKey(key);
   if (!k.ok()) return k.status();
   return DoGet(*k);
+}
+
+absl::Status Driver::GetInto(std::string_view key, Item* item) {
+  absl::StatusOr<std::string> k = NormalizeKey(key);
+  absl::Status s = k.ok() ? DoGetInto(*k, item) : k.status();
+  if (!s.ok()) ClearKeepingBuffers(item);
+  return s;
+}
+
+absl::Status Driver::DoGetInto(const std::string& key, Item* item) {
+  absl::StatusOr<Item> got = DoGet(key);
+  if (!got.ok()) return got.status();
+  *item = *std::move(got);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Meta> Driver::GetMeta(std::string_view key) {

@@ -109,6 +109,11 @@ absl::StatusOr<Item> Storage::DoGet(const std::string& key) {
   return r.driver->Get(r.relative_key);
 }
 
+absl::Status Storage::DoGetInto(const std::string& key, Item* item) {
+  Route r = Resolve(key);
+  return r.driver->GetInto(r.relative_key, item);
+}
+
 absl::StatusOr<Meta> Storage::DoGetMeta(const std::string& key) {
   Route r = Resolve(key);
   return r.driver->GetMeta(r.relative_key);

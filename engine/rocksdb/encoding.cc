@@ -93,14 +93,21 @@ std::string MakeEtag(std::uint64_t revision, std::string_view store_id) {
 
 Meta ToMeta(const MetaRecord& record, std::string_view store_id) {
   Meta meta;
-  meta.etag = MakeEtag(record.revision, store_id);
-  meta.mtime = absl::FromUnixMicros(record.mtime_micros);
-  meta.size = record.size;
-  if (record.expires_micros != 0) {
-    meta.expires = absl::FromUnixMicros(record.expires_micros);
-  }
-  meta.revision = record.revision;
+  FillMeta(record, store_id, &meta);
   return meta;
+}
+
+void FillMeta(const MetaRecord& record, std::string_view store_id, Meta* meta) {
+  const EtagText etag(record.revision, store_id);
+  meta->etag.assign(etag.view());
+  meta->mtime = absl::FromUnixMicros(record.mtime_micros);
+  meta->size = record.size;
+  if (record.expires_micros != 0) {
+    meta->expires = absl::FromUnixMicros(record.expires_micros);
+  } else {
+    meta->expires.reset();
+  }
+  meta->revision = record.revision;
 }
 
 std::string EncodeTtlKey(std::int64_t expires_micros, std::string_view key) {

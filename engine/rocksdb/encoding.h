@@ -71,6 +71,9 @@ class EtagText {
 
 std::string MakeEtag(std::uint64_t revision, std::string_view store_id);
 Meta ToMeta(const MetaRecord& record, std::string_view store_id);
+// ToMeta into an existing Meta: the etag is assigned into meta->etag, so
+// its buffer is reused (GetInto).
+void FillMeta(const MetaRecord& record, std::string_view store_id, Meta* meta);
 
 // ttl CF key for an expiry.
 std::string EncodeTtlKey(std::int64_t expires_micros, std::string_view key);

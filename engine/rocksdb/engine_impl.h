@@ -171,6 +171,8 @@ class EngineImpl final : public Engine {
   // own public methods already normalised and checked, so nothing is
   // normalised, checked or copied twice.
   absl::StatusOr<Item> DoGet(const std::string& key) override;
+  // DoGet assigning into item's buffers (value and etag).
+  absl::Status DoGetInto(const std::string& key, Item* item) override;
   absl::StatusOr<Meta> DoGetMeta(const std::string& key) override;
   // A read of the metadata; a missing key builds no error.
   absl::StatusOr<bool> DoHas(const std::string& key) override;
@@ -241,6 +243,10 @@ class EngineImpl final : public Engine {
                                                        std::string* value);
   // The live item of `key` at `at`; kNotFound if absent or expired.
   absl::StatusOr<Item> ReadItemAt(const ReadPoint& at, const std::string& key);
+  // ReadItemAt into *item, assigning into its buffers; *item is left in an
+  // unspecified state on error.
+  absl::Status ReadItemInto(const ReadPoint& at, const std::string& key,
+                            Item* item);
 
   // --- engine_snapshot.cc
   // The revision of the state `snapshot` shows: every revision up to it

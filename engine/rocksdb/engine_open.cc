@@ -482,24 +482,34 @@ absl::StatusOr<Item> EngineImpl::DoGet(const std::string& key) {
   return ReadItemAt(ReadPoint{}, key);
 }
 
+absl::Status EngineImpl::DoGetInto(const std::string& key, Item* item) {
+  return ReadItemInto(ReadPoint{}, key, item);
+}
+
 absl::StatusOr<Item> EngineImpl::ReadItemAt(const ReadPoint& at,
                                             const std::string& key) {
+  Item item;
+  if (absl::Status s = ReadItemInto(at, key, &item); !s.ok()) return s;
+  return item;
+}
+
+absl::Status EngineImpl::ReadItemInto(const ReadPoint& at,
+                                      const std::string& key, Item* item) {
   std::uint64_t last_seen = 0;
   for (;;) {
-    Item item;
     absl::StatusOr<std::optional<MetaRecord>> meta =
-        ReadMetaAt(at, key, &item.value);
+        ReadMetaAt(at, key, &item->value);
     if (!meta.ok()) return meta.status();
     if (!meta->has_value()) return KeyNotFoundError(key);
     const MetaRecord& m = **meta;
-    item.meta = ToMeta(m, store_id_);
-    if (!m.out_of_line) return item;
+    FillMeta(m, store_id_, &item->meta);
+    if (!m.out_of_line) return absl::OkStatus();
     // Out of line: the data record must carry the same revision, else a
-    // writer replaced the key between the two reads; read again.
+    // writer replaced the key between the two reads; read again. RocksDB
+    // copies an unpinned record into item->value, reusing its buffer.
     rocksdb::ReadOptions ro;
     ro.snapshot = at.snapshot;
-    std::string buf;
-    rocksdb::PinnableSlice data(&buf);
+    rocksdb::PinnableSlice data(&item->value);
     rocksdb::Status s = db_->Get(ro, data_cf_, key, &data);
     if (!s.ok() && !s.IsNotFound()) {
       return FromRocks(s, absl::StrCat("read ", QuoteForMessage(key)));
@@ -511,15 +521,14 @@ absl::StatusOr<Item> EngineImpl::ReadItemAt(const ReadPoint& at,
                                                 QuoteForMessage(key),
                                                 " has the wrong size"));
       }
-      if (data.IsPinned() || data.data() != buf.data() ||
-          data.size() != buf.size()) {
-        item.value.assign(data.data() + kDataHeaderBytes, m.size);
+      if (data.IsPinned() || data.data() != item->value.data() ||
+          data.size() != item->value.size()) {
+        item->value.assign(data.data() + kDataHeaderBytes, m.size);
       } else {
-        data.Reset();  // the bytes are in buf; take them without a copy
-        buf.erase(0, kDataHeaderBytes);
-        item.value = std::move(buf);
+        data.Reset();  // the bytes are in item->value: drop the header
+        item->value.erase(0, kDataHeaderBytes);
       }
-      return item;
+      return absl::OkStatus();
     }
     if (m.revision == last_seen) {
       return absl::DataLossError(

@@ -147,6 +147,14 @@ absl::StatusOr<Item> SharedEngine::DoGet(const std::string& key) {
   return DecodeItemReply(Roundtrip(Type::kGet, w.out(), false));
 }
 
+absl::Status SharedEngine::DoGetInto(const std::string& key, Item* item) {
+  if (local_ != nullptr) {
+    local_turns_->AwaitRead(key, KeyTurns::kOwnerProcess);
+    return local_->DoGetInto(key, item);
+  }
+  return Engine::DoGetInto(key, item);
+}
+
 absl::StatusOr<Meta> SharedEngine::DoGetMeta(const std::string& key) {
   if (local_ != nullptr) {
     local_turns_->AwaitRead(key, KeyTurns::kOwnerProcess);

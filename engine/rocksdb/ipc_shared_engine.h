@@ -56,6 +56,8 @@ class SharedEngine final : public Engine {
 
  protected:
   absl::StatusOr<Item> DoGet(const std::string& key) override;
+  // The owner reads into item's buffers; a client forwards like DoGet.
+  absl::Status DoGetInto(const std::string& key, Item* item) override;
   absl::StatusOr<Meta> DoGetMeta(const std::string& key) override;
   absl::StatusOr<bool> DoHas(const std::string& key) override;
   absl::StatusOr<std::string> DoSet(const std::string& key,

@@ -159,6 +159,11 @@ TEST_CASE("ttl: an expired item is never returned", "[basic][ttl]") {
   REQUIRE_FALSE(store->GetMeta("forever")->expires.has_value());
   absl::SleepFor(g * 2 + g * 3);
   CASK_REQUIRE_CODE(store->Get("t"), absl::StatusCode::kNotFound);
+  Item into;  // holding another key's item, as a reading loop's would
+  CASK_REQUIRE_OK(store->GetInto("forever", &into));
+  CASK_REQUIRE_CODE(store->GetInto("t", &into), absl::StatusCode::kNotFound);
+  REQUIRE(into.value.empty());
+  REQUIRE(into.meta.etag.empty());
   CASK_REQUIRE_CODE(store->GetMeta("t"), absl::StatusCode::kNotFound);
   REQUIRE_FALSE(*store->Has("t"));
   REQUIRE(*store->Keys() == Keys{"forever"});

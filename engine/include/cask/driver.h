@@ -84,6 +84,18 @@ class Driver {
 
   // The value and metadata of `key`, read atomically. kNotFound if absent.
   absl::StatusOr<Item> Get(std::string_view key);
+  // Get into the caller's `*item`, for loops that read many keys: the value
+  // and the etag are assigned into item->value and item->meta.etag, so
+  // their buffers are reused and a store that reads in process (the
+  // engine) allocates nothing once they are large enough. Every other
+  // store answers through Get and moves the result in. Returns exactly
+  // what Get returns: OK, kNotFound if absent or expired, kInvalidArgument
+  // for a bad key, and the store's own errors (kUnavailable, kDataLoss,
+  // ...). On any error *item is cleared (empty value, a default Meta; the
+  // buffers are kept), so a failed read never leaves the previous key's
+  // value and etag behind to be mistaken for this one's. REQUIRES: `item`
+  // is not null and no other thread uses it during the call.
+  absl::Status GetInto(std::string_view key, Item* item);
   // Metadata only. kNotFound if absent.
   absl::StatusOr<Meta> GetMeta(std::string_view key);
   absl::StatusOr<bool> Has(std::string_view key);
@@ -174,6 +186,10 @@ class Driver {
   // ttl only when it declared ttl; values within max_value_bytes. Batches
   // arrive with normalised, distinct keys.
   virtual absl::StatusOr<Item> DoGet(const std::string& key) = 0;
+  // Default: DoGet, moved into *item. A store overrides it to assign into
+  // item's buffers. May leave *item in any state on error (GetInto then
+  // clears it).
+  virtual absl::Status DoGetInto(const std::string& key, Item* item);
   virtual absl::StatusOr<Meta> DoGetMeta(const std::string& key) = 0;
   // Default: DoGetMeta, mapping kNotFound to false.
   virtual absl::StatusOr<bool> DoHas(const std::string& key);

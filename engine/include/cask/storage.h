@@ -51,6 +51,8 @@ class Storage final : public Driver {
 
  protected:
   absl::StatusOr<Item> DoGet(const std::string& key) override;
+  // The mounted driver's GetInto, so it can reuse item's buffers.
+  absl::Status DoGetInto(const std::string& key, Item* item) override;
   absl::StatusOr<Meta> DoGetMeta(const std::string& key) override;
   absl::StatusOr<bool> DoHas(const std::string& key) override;
   absl::StatusOr<std::string> DoSet(const std::string& key,

@@ -2,6 +2,7 @@
 // measured in the same run:
 //   engine CAS (4 threads, and 1) / raw RocksDB Put (1 thread)   goal >= 1.0
 //   engine Get / raw RocksDB Get                                 goal >= 0.95
+//   (and engine GetInto, reusing one Item, / raw RocksDB Get)
 //   durable CAS 16 threads / durable CAS 1 thread                goal >= 8
 //   engine CAS / LMDB CAS (MDB_NOSYNC), / SQLite WAL conditional UPDATE
 // for 100 B and 4 KiB values; then RSS above the process baseline after
@@ -130,12 +131,14 @@ void BM_EngineDurableCas(benchmark::State& state) {
   EngineCas(state, cask::Durability::kDurable);
 }
 
+void OpenEngineForReads(benchmark::State& state) {
+  OpenEngine(cask::Durability::kBuffered);
+  std::string value = RandomValue(static_cast<std::size_t>(state.range(0)));
+  for (int i = 0; i < kReadKeys; ++i) (void)g_engine->Set(Key(0, i), value);
+}
+
 void BM_EngineGet(benchmark::State& state) {
-  if (state.thread_index() == 0) {
-    OpenEngine(cask::Durability::kBuffered);
-    std::string value = RandomValue(static_cast<std::size_t>(state.range(0)));
-    for (int i = 0; i < kReadKeys; ++i) (void)g_engine->Set(Key(0, i), value);
-  }
+  OpenEngineForReads(state);
   std::mt19937 rng(42);
   for (auto _ : state) {
     absl::StatusOr<cask::Item> item =
@@ -143,7 +146,22 @@ void BM_EngineGet(benchmark::State& state) {
     benchmark::DoNotOptimize(item);
   }
   state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) CloseEngine();
+  CloseEngine();
+}
+
+// One Item reused across calls, as the raw Get reuses its string.
+void BM_EngineGetInto(benchmark::State& state) {
+  OpenEngineForReads(state);
+  std::mt19937 rng(42);
+  cask::Item item;
+  for (auto _ : state) {
+    absl::Status s =
+        g_engine->GetInto(Key(0, static_cast<int>(rng() % kReadKeys)), &item);
+    benchmark::DoNotOptimize(s);
+    benchmark::DoNotOptimize(item);
+  }
+  state.SetItemsProcessed(state.iterations());
+  CloseEngine();
 }
 
 // ---- raw RocksDB, same block cache and write buffer as the engine
@@ -310,6 +328,7 @@ BENCHMARK(BM_EngineCas)
     ->UseRealTime();
 BENCHMARK(BM_RawRocksGet)->Arg(100)->Arg(4096)->UseRealTime();
 BENCHMARK(BM_EngineGet)->Arg(100)->Arg(4096)->UseRealTime();
+BENCHMARK(BM_EngineGetInto)->Arg(100)->Arg(4096)->UseRealTime();
 BENCHMARK(BM_EngineDurableCas)
     ->Arg(100)
     ->Arg(4096)
@@ -451,6 +470,9 @@ int main(int argc, char** argv) {
                "BM_RawRocksPut/" + s + "/real_time", "", true);
     PrintRatio(reporter, "engine Get / raw RocksDB Get",
                "BM_EngineGet/" + s + "/real_time",
+               "BM_RawRocksGet/" + s + "/real_time", "   goal >= 0.95", true);
+    PrintRatio(reporter, "engine GetInto (reused Item) / raw RocksDB Get",
+               "BM_EngineGetInto/" + s + "/real_time",
                "BM_RawRocksGet/" + s + "/real_time", "   goal >= 0.95", true);
     PrintRatio(reporter, "durable CAS 16 threads / durable CAS 1 thread",
                "BM_EngineDurableCas/" + s + "/real_time/threads:16",

@@ -496,6 +496,7 @@ void BM_ClientSnapshot(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Cask)
+    ->Args({0, 1, 1})  // one process alone: what the owner does unshared
     ->Args({0, 0, 2})
     ->Args({0, 1, 2})
     ->Args({1, 0, 2})

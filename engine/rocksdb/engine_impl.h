@@ -102,8 +102,10 @@ struct WriteRequest {
   // its own request rather than in the queue mutex, so the writers one
   // fsync answered all run again at once instead of one after another as
   // each takes and releases the mutex. In buffered mode a group takes
-  // microseconds and the writers wait in the mutex, which spins before it
-  // sleeps (a sleep and a wake-up per write would cost more).
+  // microseconds: a writer polls its turn (yielding) for about as long as
+  // turns took lately, at most 50 µs, and only then sleeps in the mutex,
+  // since a sleep and a wake-up per write cost more than the group on a
+  // quiet machine (write_queue.cc, PollForTurn).
   enum class Turn : std::uint32_t { kWait, kLead, kDone };
   std::atomic<Turn> turn{Turn::kWait};
 
@@ -311,6 +313,10 @@ class EngineImpl final : public Engine {
   // Requests in the last group a leader took (write_queue.cc: a durable
   // leader waits briefly for that many before it takes its group).
   std::size_t last_group_size_ ABSL_GUARDED_BY(queue_mu_) = 0;
+  // Buffered mode: a moving average of how long followers waited for their
+  // turn, in nanoseconds; sizes their polling (write_queue.cc,
+  // PollForTurn). Relaxed: an estimate.
+  std::atomic<std::int64_t> follower_wait_nanos_{10'000};
 
   // Held by the group leader while it applies a group (and by the log
   // trimmer): only one writer touches RocksDB at a time.

@@ -2,9 +2,11 @@
 // preconditions against the state that includes earlier requests of the
 // same group.
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <limits>
 #include <utility>
@@ -49,6 +51,61 @@ void SleepUntilTurn(WriteRequest* request) {
 void WakeForTurn(WriteRequest* request) {
   (void)syscall(SYS_futex, TurnWord(request), FUTEX_WAKE_PRIVATE, 1, nullptr,
                 nullptr, 0);
+}
+
+// Buffered mode: how long a follower polls for its turn before it sleeps
+// in the queue mutex. A buffered group takes a few microseconds, so on a
+// quiet machine the turn comes within a poll, while a sleep costs the
+// leader a futex wake-up and the sleeper tens of microseconds to run again
+// (a halted vCPU restarted by the host): an owner's writer and its ring
+// server, waiting for each other's groups, made two processes slower than
+// one (docs/benchmarks/processes.md). On a busy machine a yield hands the
+// CPU to another process for a whole time slice, while a woken sleeper
+// runs at once; there polling costs more than it saves. So a follower
+// polls for about twice what followers' waits took lately, between
+// kMinTurnPoll and kMaxTurnPoll, not at all while waits average more than
+// kMaxTurnPoll, and stops at the first yield that lost the CPU for longer
+// than kMaxYieldNanos (another process ran).
+constexpr std::int64_t kMinTurnPoll = 5'000;   // ns
+constexpr std::int64_t kMaxTurnPoll = 50'000;  // ns
+constexpr std::int64_t kMaxYieldNanos = 20'000;
+
+// Polls the request's turn as above; returns whether it was given. Records
+// the wait in `average` when it ends here.
+bool PollForTurn(WriteRequest* request, std::atomic<std::int64_t>& average) {
+  const std::int64_t start = absl::GetCurrentTimeNanos();
+  const std::int64_t avg = average.load(std::memory_order_relaxed);
+  auto observe = [&](std::int64_t now) {
+    const std::int64_t w = std::min(now - start, 4 * kMaxTurnPoll);
+    average.store(avg + (w - avg) / 8, std::memory_order_relaxed);
+  };
+  if (avg > kMaxTurnPoll) {
+    // Count the sleep this wait will be as a short one, so that polling
+    // is tried again after a while (a wake-up runs at once on a busy
+    // machine).
+    observe(start + kMinTurnPoll);
+    return false;
+  }
+  const std::int64_t until =
+      start + std::clamp(2 * avg, kMinTurnPoll, kMaxTurnPoll);
+  std::int64_t now = start;
+  while (request->turn.load(std::memory_order_acquire) ==
+         WriteRequest::Turn::kWait) {
+    if (now >= until) {
+      observe(now);
+      return false;
+    }
+    sched_yield();
+    const std::int64_t after = absl::GetCurrentTimeNanos();
+    if (after - now > kMaxYieldNanos) {
+      observe(4 * kMaxTurnPoll + start);  // busy: sleep for a while
+      return request->turn.load(std::memory_order_acquire) !=
+             WriteRequest::Turn::kWait;
+    }
+    now = after;
+  }
+  observe(absl::GetCurrentTimeNanos());
+  return true;
 }
 
 }  // namespace
@@ -328,16 +385,18 @@ void EngineImpl::Submit(WriteRequest* request) {
     queue_.push_back(request);
     lead = !leader_active_;
     leader_active_ = true;
-    if (!lead && !durable) {
+  }
+  if (!lead) {
+    if (durable) {
+      SleepUntilTurn(request);
+    } else if (!PollForTurn(request, follower_wait_nanos_)) {
+      absl::MutexLock lock(&queue_mu_);
       queue_mu_.Await(absl::Condition(
           +[](WriteRequest* r) {
             return r->turn.load(std::memory_order_relaxed) != Turn::kWait;
           },
           request));
     }
-  }
-  if (!lead) {
-    if (durable) SleepUntilTurn(request);
     if (request->turn.load(std::memory_order_acquire) == Turn::kDone) return;
   }
   // This thread leads.

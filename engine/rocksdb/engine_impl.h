@@ -98,11 +98,11 @@ struct WriteRequest {
 
   // Whose turn it is. Set once by a leader, under the queue mutex: kDone
   // when the request's group is applied, kLead when the request is to
-  // lead the next group. In durable mode each writer sleeps on a futex on
-  // its own request rather than in the queue mutex, so the writers one
-  // fsync answered all run again at once instead of one after another as
-  // each takes and releases the mutex. In buffered mode a group takes
-  // microseconds: a writer polls its turn (yielding) for about as long as
+  // lead the next group. In durable mode the writers sleep on a futex
+  // (EngineImpl::turns_given_) rather than in the queue mutex, so the
+  // writers one fsync answered all run again at once instead of one after
+  // another as each takes and releases the mutex. In buffered mode a group
+  // takes microseconds: a writer polls its turn (yielding) for about as long as
   // turns took lately, at most 50 µs, and only then sleeps in the mutex,
   // since a sleep and a wake-up per write cost more than the group on a
   // quiet machine (write_queue.cc, PollForTurn).
@@ -317,6 +317,10 @@ class EngineImpl final : public Engine {
   // turn, in nanoseconds; sizes their polling (write_queue.cc,
   // PollForTurn). Relaxed: an estimate.
   std::atomic<std::int64_t> follower_wait_nanos_{10'000};
+  // Durable mode: the futex word the waiting writers sleep on. A leader
+  // bumps it after it has given turns and wakes every sleeper with one
+  // system call (write_queue.cc, WakeTurns).
+  std::atomic<std::uint32_t> turns_given_{0};
 
   // Held by the group leader while it applies a group (and by the log
   // trimmer): only one writer touches RocksDB at a time.

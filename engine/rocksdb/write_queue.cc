@@ -27,29 +27,35 @@ namespace cask::engine {
 namespace {
 std::atomic<std::uint64_t> g_synced_writes{0};
 std::atomic<std::uint64_t> g_ingested_groups{0};
-// A durable writer sleeps on a futex on its request's turn.
+// Durable writers sleep on one futex word per engine, `turns_given`, which
+// a leader bumps after giving turns; it then wakes the whole group with one
+// FUTEX_WAKE. A wake-up per writer cost the leader about 4 us each (a
+// system call, and on two cores often a preemption by the writer it just
+// woke), 16 writers' worth of it on the path to the next group
+// (docs/benchmarks/engine.md, "Design 3"). A writer of a later group woken
+// with them finds its turn unchanged and sleeps again.
 // std::atomic::wait would do, but libstdc++ first spins with sched_yield,
 // which on two cores takes the CPU from the leader that is to wake it.
-std::uint32_t* TurnWord(WriteRequest* request) {
-  static_assert(sizeof(request->turn) == sizeof(std::uint32_t));
-  return reinterpret_cast<std::uint32_t*>(&request->turn);
-}
-
-void SleepUntilTurn(WriteRequest* request) {
-  while (request->turn.load(std::memory_order_acquire) ==
-         WriteRequest::Turn::kWait) {
-    (void)syscall(SYS_futex, TurnWord(request), FUTEX_WAIT_PRIVATE,
-                  static_cast<std::uint32_t>(WriteRequest::Turn::kWait),
-                  nullptr, nullptr, 0);
+void SleepUntilTurn(std::atomic<std::uint32_t>& turns_given,
+                    const WriteRequest& request) {
+  static_assert(sizeof(turns_given) == sizeof(std::uint32_t));
+  for (;;) {
+    // Read the word before the turn: a leader gives the turn before it
+    // bumps the word, so a bump after this read fails the FUTEX_WAIT.
+    const std::uint32_t seen = turns_given.load(std::memory_order_seq_cst);
+    if (request.turn.load(std::memory_order_seq_cst) !=
+        WriteRequest::Turn::kWait) {
+      return;
+    }
+    (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&turns_given),
+                  FUTEX_WAIT_PRIVATE, seen, nullptr, nullptr, 0);
   }
 }
 
-// Called after the turn is set. The writer may have seen it already,
-// returned and freed the request: a wake of a freed address finds no
-// sleeper, or wakes a later request at that address spuriously, which
-// SleepUntilTurn absorbs (the usual futex pattern).
-void WakeForTurn(WriteRequest* request) {
-  (void)syscall(SYS_futex, TurnWord(request), FUTEX_WAKE_PRIVATE, 1, nullptr,
+void WakeTurns(std::atomic<std::uint32_t>& turns_given) {
+  turns_given.fetch_add(1, std::memory_order_seq_cst);
+  (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&turns_given),
+                FUTEX_WAKE_PRIVATE, std::numeric_limits<int>::max(), nullptr,
                 nullptr, 0);
 }
 
@@ -388,7 +394,7 @@ void EngineImpl::Submit(WriteRequest* request) {
   }
   if (!lead) {
     if (durable) {
-      SleepUntilTurn(request);
+      SleepUntilTurn(turns_given_, *request);
     } else if (!PollForTurn(request, follower_wait_nanos_)) {
       absl::MutexLock lock(&queue_mu_);
       queue_mu_.Await(absl::Condition(
@@ -438,11 +444,8 @@ void EngineImpl::Submit(WriteRequest* request) {
       leader_active_ = false;
     }
   }
-  if (durable) {
-    if (next != nullptr) WakeForTurn(next);
-    for (WriteRequest* r : group) {
-      if (r != request) WakeForTurn(r);
-    }
+  if (durable && (next != nullptr || group.size() > 1)) {
+    WakeTurns(turns_given_);
   }
 }
 

@@ -87,6 +87,29 @@ std::string NewStoreId() {
   return absl::StrFormat("%08x%08x", rd(), rd());
 }
 
+// RocksDB copies a memtable hit into the PinnableSlice's buffer. One buffer
+// per thread, kept across reads, so that a read does not allocate it
+// afresh; one grown past this size is freed after the read.
+constexpr std::size_t kReadScratchKeepBytes = 64u << 10;
+
+class ReadScratch {
+ public:
+  ReadScratch() : buf_(Buffer()) {}
+  ~ReadScratch() {
+    if (buf_.capacity() > kReadScratchKeepBytes) std::string().swap(buf_);
+  }
+  ReadScratch(const ReadScratch&) = delete;
+  ReadScratch& operator=(const ReadScratch&) = delete;
+  std::string* get() { return &buf_; }
+
+ private:
+  static std::string& Buffer() {
+    thread_local std::string buf;
+    return buf;
+  }
+  std::string& buf_;
+};
+
 }  // namespace
 
 EngineImpl::EngineImpl(std::string path, EngineOptions options)
@@ -462,7 +485,8 @@ absl::StatusOr<std::optional<MetaRecord>> EngineImpl::ReadMetaAt(
   }
   const rocksdb::ReadOptions& ro =
       at_snapshot.has_value() ? *at_snapshot : LatestReadOptions();
-  rocksdb::PinnableSlice slice;
+  ReadScratch scratch;  // declared first: outlives the slice that uses it
+  rocksdb::PinnableSlice slice(scratch.get());
   rocksdb::Status s = db_->Get(ro, meta_cf_, key, &slice);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromRocks(s, absl::StrCat("read ", QuoteForMessage(key)));

@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cask/engine.h"
 #include "encoding.h"
+#include "ipc_spin.h"
 #include "rocksdb/db.h"
 
 namespace cask::engine {
@@ -313,10 +314,9 @@ class EngineImpl final : public Engine {
   // Requests in the last group a leader took (write_queue.cc: a durable
   // leader waits briefly for that many before it takes its group).
   std::size_t last_group_size_ ABSL_GUARDED_BY(queue_mu_) = 0;
-  // Buffered mode: a moving average of how long followers waited for their
-  // turn, in nanoseconds; sizes their polling (write_queue.cc,
-  // PollForTurn). Relaxed: an estimate.
-  std::atomic<std::int64_t> follower_wait_nanos_{10'000};
+  // Buffered mode: how long followers waited for their turn lately, which
+  // sizes their polling, at most 50 µs (write_queue.cc, PollForTurn).
+  ipc::SpinBudget follower_spin_{/*max_spin=*/50'000};
   // Durable mode: the futex word the waiting writers sleep on. A leader
   // bumps it after it has given turns and wakes every sleeper with one
   // system call (write_queue.cc, WakeTurns).

@@ -68,49 +68,40 @@ void WakeTurns(std::atomic<std::uint32_t>& turns_given) {
 // one (docs/benchmarks/processes.md). On a busy machine a yield hands the
 // CPU to another process for a whole time slice, while a woken sleeper
 // runs at once; there polling costs more than it saves. So a follower
-// polls for about twice what followers' waits took lately, between
-// kMinTurnPoll and kMaxTurnPoll, not at all while waits average more than
-// kMaxTurnPoll, and stops at the first yield that lost the CPU for longer
-// than kMaxYieldNanos (another process ran).
-constexpr std::int64_t kMinTurnPoll = 5'000;   // ns
-constexpr std::int64_t kMaxTurnPoll = 50'000;  // ns
+// polls as long as `budget` (the followers' SpinBudget) says, not at all
+// while waits average more than its maximum, and stops at the first yield
+// that lost the CPU for longer than kMaxYieldNanos (another process ran).
 constexpr std::int64_t kMaxYieldNanos = 20'000;
 
 // Polls the request's turn as above; returns whether it was given. Records
-// the wait in `average` when it ends here.
-bool PollForTurn(WriteRequest* request, std::atomic<std::int64_t>& average) {
+// the wait in `budget` when it ends here.
+bool PollForTurn(WriteRequest* request, ipc::SpinBudget& budget) {
   const std::int64_t start = absl::GetCurrentTimeNanos();
-  const std::int64_t avg = average.load(std::memory_order_relaxed);
-  auto observe = [&](std::int64_t now) {
-    const std::int64_t w = std::min(now - start, 4 * kMaxTurnPoll);
-    average.store(avg + (w - avg) / 8, std::memory_order_relaxed);
-  };
-  if (avg > kMaxTurnPoll) {
+  if (budget.waits_exceed_max()) {
     // Count the sleep this wait will be as a short one, so that polling
     // is tried again after a while (a wake-up runs at once on a busy
     // machine).
-    observe(start + kMinTurnPoll);
+    budget.Observe(ipc::SpinBudget::kMinSpin);
     return false;
   }
-  const std::int64_t until =
-      start + std::clamp(2 * avg, kMinTurnPoll, kMaxTurnPoll);
+  const std::int64_t until = start + budget.nanos();
   std::int64_t now = start;
   while (request->turn.load(std::memory_order_acquire) ==
          WriteRequest::Turn::kWait) {
     if (now >= until) {
-      observe(now);
+      budget.Observe(now - start);
       return false;
     }
     sched_yield();
     const std::int64_t after = absl::GetCurrentTimeNanos();
     if (after - now > kMaxYieldNanos) {
-      observe(4 * kMaxTurnPoll + start);  // busy: sleep for a while
+      budget.Observe(4 * budget.max_spin());  // busy: sleep for a while
       return request->turn.load(std::memory_order_acquire) !=
              WriteRequest::Turn::kWait;
     }
     now = after;
   }
-  observe(absl::GetCurrentTimeNanos());
+  budget.Observe(absl::GetCurrentTimeNanos() - start);
   return true;
 }
 
@@ -395,7 +386,7 @@ void EngineImpl::Submit(WriteRequest* request) {
   if (!lead) {
     if (durable) {
       SleepUntilTurn(turns_given_, *request);
-    } else if (!PollForTurn(request, follower_wait_nanos_)) {
+    } else if (!PollForTurn(request, follower_spin_)) {
       absl::MutexLock lock(&queue_mu_);
       queue_mu_.Await(absl::Condition(
           +[](WriteRequest* r) {
